@@ -1,0 +1,27 @@
+use proc_macro2::TokenStream;
+use syn::{LitStr, Path};
+
+use crate::errors::Errors;
+
+/// `#[profile(name = "...", slow = "250ms", crate = "...")]`
+#[derive(Default)]
+pub(crate) struct ProfileArgs {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) slow_ns: Option<u64>,
+    pub(crate) krate: Option<Path>,
+}
+
+impl ProfileArgs {
+    pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> syn::Result<Self> {
+        let mut out = Self::default();
+        for arg in super::parse(args, &["name", "slow", "crate"], errors)? {
+            match arg.key.as_str() {
+                "name" => out.name = errors.take(super::name(&arg)),
+                "slow" => out.slow_ns = errors.take(arg.positive_nanos()),
+                "crate" => out.krate = errors.take(arg.path()),
+                _ => {} // args::parse lets only the known keys through
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,28 @@
+//! parse → validate → expand, with one fallback: on any error the fn is emitted unchanged next
+//! to the `compile_error!`s, so the rest of the crate still type-checks and IDEs keep working.
+
+mod async_body;
+mod profile;
+
+use proc_macro2::TokenStream;
+
+use crate::item::FnItem;
+
+pub(crate) use profile::profile;
+
+type Expand = fn(TokenStream, &FnItem) -> syn::Result<TokenStream>;
+
+pub(crate) fn run(args: TokenStream, item: TokenStream, expand: Expand) -> TokenStream {
+    if cfg!(feature = "off") {
+        return item;
+    }
+    let result = syn::parse2::<FnItem>(item.clone()).and_then(|f| expand(args, &f));
+    match result {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let mut out = item;
+            out.extend(e.into_compile_error());
+            out
+        }
+    }
+}

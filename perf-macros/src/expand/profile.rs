@@ -1,0 +1,90 @@
+//! `#[profile]`
+//!
+//! Input:
+//!
+//! ```text
+//! fn f(args) -> R { body }
+//! ```
+//!
+//! Output, for a sync fn:
+//!
+//! ```text
+//! fn f(args) -> R {
+//!     static __PERF_SITE: rt::CallSite = rt::CallSite::new(module_path!(), "f", None, file!(), line!(), 0);
+//!     let __perf_guard = rt::enter(&__PERF_SITE, None);
+//!     let __perf_ret = rt::call_once(move || { <fake return edge> body });
+//!     __perf_guard.finish(rt::is_err!(&__perf_ret));
+//!     __perf_ret
+//! }
+//! ```
+//!
+//! The body becomes the whole of a closure called once, so `return` and `?` leave it with the
+//! same value they would have left the fn with. If the body unwinds, `finish` is skipped and the
+//! guard's `Drop` records a panic. An `async fn` moves the body into `async move { ... }` given to
+//! `rt::profile_future` instead; a method that `#[async_trait]` already turned into
+//! `Box::pin(async move { ... })` gets the same inside the box. `Some(type_name::<Self>)` replaces
+//! `None` in methods, so the report can name the type.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ext::IdentExt;
+
+use super::async_body::{boxed_async, fake_return_edge};
+use crate::args::profile::ProfileArgs;
+use crate::args::runtime_path;
+use crate::errors::Errors;
+use crate::item::FnItem;
+
+pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let args = ProfileArgs::parse(args, &mut errors)?;
+    if let Some(constness) = &f.sig.constness {
+        errors.at(constness, "#[profile] cannot time a `const fn` (const evaluation has no clock): remove `const` or the attribute");
+    }
+    errors.finish()?;
+
+    let rt = runtime_path(args.krate.as_ref());
+    let rt = quote!(#rt::__private);
+    let func = f.sig.ident.unraw().to_string();
+    let custom_name = match &args.name {
+        Some(name) => quote!(::core::option::Option::Some(#name)),
+        None => quote!(::core::option::Option::None),
+    };
+    let slow_ns = args.slow_ns.unwrap_or(0);
+    let self_name = if f.in_impl() {
+        quote!(::core::option::Option::Some(::core::any::type_name::<Self>))
+    } else {
+        quote!(::core::option::Option::None)
+    };
+    let site = quote! {
+        static __PERF_SITE: #rt::CallSite = #rt::CallSite::new(::core::module_path!(), #func, #custom_name, ::core::file!(), ::core::line!(), #slow_ns);
+    };
+    let profiled_async = |block: TokenStream| {
+        quote! {
+            #site
+            let __perf_ret = #rt::profile_future(&__PERF_SITE, #self_name, async move #block).await;
+            #rt::record_async_error(&__PERF_SITE, #self_name, #rt::is_err!(&__perf_ret));
+            __perf_ret
+        }
+    };
+
+    let body = &f.body;
+    let new_body = if f.sig.asyncness.is_some() {
+        let edge = fake_return_edge(f.output());
+        profiled_async(quote!({ #edge #body }))
+    } else if let Some(boxed) = boxed_async(body) {
+        let pin_fn = &boxed.pin_fn;
+        let inner = profiled_async(boxed.block.stream());
+        quote!(#pin_fn(async move { #inner }))
+    } else {
+        let edge = fake_return_edge(f.output());
+        quote! {
+            #site
+            let __perf_guard = #rt::enter(&__PERF_SITE, #self_name);
+            let __perf_ret = #rt::call_once(move || { #edge #body });
+            __perf_guard.finish(#rt::is_err!(&__perf_ret));
+            __perf_ret
+        }
+    };
+    Ok(f.with_body(new_body))
+}

@@ -1,0 +1,16 @@
+//! Attribute macros of `perf-runtime`. Depend on `perf-runtime`, which re-exports them and
+//! documents each one; the expansions call into `perf_runtime::__private`.
+
+mod args;
+mod duration;
+mod errors;
+mod expand;
+mod item;
+
+use proc_macro::TokenStream;
+
+/// Times every call of a fn. See `perf_runtime::profile` for the documentation.
+#[proc_macro_attribute]
+pub fn profile(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::profile).into()
+}

@@ -1,0 +1,139 @@
+//! One `static` per annotated fn: built at compile time, bound to its stats on the first call.
+
+use std::sync::OnceLock;
+
+use crate::shard::with_shard;
+use crate::slow;
+use crate::stats::{FnStats, Meta};
+
+/// A profiled fn's call site. Generated code builds one in a `static` inside the fn body, so
+/// it works in impls and traits and is shared by every instantiation of a generic fn.
+#[derive(Debug)]
+pub struct CallSite {
+    module: &'static str,
+    func: &'static str,
+    custom_name: Option<&'static str>,
+    file: &'static str,
+    line: u32,
+    slow_ns: u64,
+    stats: OnceLock<&'static FnStats>,
+}
+
+/// Names `Self` for methods: `type_name::<Self>` cannot appear in the `static` itself.
+pub type SelfName = Option<fn() -> &'static str>;
+
+/// What one finished call contributes.
+pub(crate) struct Call {
+    pub(crate) wall_ns: u64,
+    pub(crate) busy_ns: Option<u64>,
+    pub(crate) error: bool,
+    pub(crate) panicked: bool,
+}
+
+impl CallSite {
+    /// `slow_ns` of 0 means no slow threshold.
+    pub const fn new(
+        module: &'static str,
+        func: &'static str,
+        custom_name: Option<&'static str>,
+        file: &'static str,
+        line: u32,
+        slow_ns: u64,
+    ) -> Self {
+        Self {
+            module,
+            func,
+            custom_name,
+            file,
+            line,
+            slow_ns,
+            stats: OnceLock::new(),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn stats(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
+        match self.stats.get() {
+            Some(stats) => stats,
+            None => self.register(self_name, is_async),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
+        let name = match (self.custom_name, self_name) {
+            (Some(name), _) => name.to_owned(),
+            (None, Some(self_name)) => {
+                format!(
+                    "{}::{}::{}",
+                    self.module,
+                    short_type_name(self_name()),
+                    self.func
+                )
+            }
+            (None, None) => format!("{}::{}", self.module, self.func),
+        };
+        let meta = Meta {
+            file: self.file,
+            line: self.line,
+            is_async,
+        };
+        self.stats
+            .get_or_init(|| crate::registry::stats_for(&name, meta))
+    }
+
+    #[inline(always)]
+    pub(crate) fn record(&'static self, self_name: SelfName, call: Call) {
+        let stats = self.stats(self_name, call.busy_ns.is_some());
+        let slow = self.slow_ns != 0 && call.wall_ns >= self.slow_ns;
+        with_shard(stats, |s| {
+            s.calls.add(1);
+            s.total_ns.add(call.wall_ns);
+            s.wall.record(call.wall_ns);
+            if let Some(busy) = call.busy_ns {
+                s.busy_total_ns.add(busy);
+                s.busy.record(busy);
+            }
+            if call.error {
+                s.errors.add(1);
+            }
+            if call.panicked {
+                s.panics.add(1);
+            }
+            if slow {
+                s.slow_calls.add(1);
+            }
+        });
+        if slow {
+            slow::observe(stats, call.wall_ns);
+        }
+    }
+
+    pub(crate) fn record_cancelled(&'static self, self_name: SelfName) {
+        with_shard(self.stats(self_name, true), |s| s.cancelled.add(1));
+    }
+
+    pub(crate) fn record_error(&'static self, self_name: SelfName) {
+        with_shard(self.stats(self_name, true), |s| s.errors.add(1));
+    }
+}
+
+/// `my_crate::db::Repo<T>` → `Repo`: generic instantiations share one entry.
+fn short_type_name(full: &str) -> &str {
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_type_names() {
+        assert_eq!(
+            super::short_type_name("a::b::Repo<alloc::string::String>"),
+            "Repo"
+        );
+        assert_eq!(super::short_type_name("Repo"), "Repo");
+        assert_eq!(super::short_type_name("[u8]"), "[u8]");
+    }
+}

@@ -1,0 +1,137 @@
+//! Timing of one `async` call: wall time from first poll to completion, and busy time spent
+//! inside `poll`, so waiting can be told apart from work.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::callsite::{Call, CallSite, SelfName};
+use crate::{clock, enabled};
+
+pin_project_lite::pin_project! {
+    /// A future whose completion, panic or cancellation is recorded against its call site.
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Profiled<F> {
+        #[pin]
+        inner: F,
+        site: &'static CallSite,
+        self_name: SelfName,
+        state: State,
+    }
+
+    impl<F> PinnedDrop for Profiled<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let State::Pending { .. } | State::NotPolled = this.state {
+                this.site.record_cancelled(*this.self_name);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum State {
+    NotPolled,
+    Pending {
+        start: u64,
+        busy_ns: u64,
+    },
+    /// Finished, panicked, or recording was off at the first poll.
+    Done,
+}
+
+/// Wraps the body of a profiled `async fn`.
+pub fn profile_future<F: Future>(
+    site: &'static CallSite,
+    self_name: SelfName,
+    inner: F,
+) -> Profiled<F> {
+    Profiled {
+        inner,
+        site,
+        self_name,
+        state: State::NotPolled,
+    }
+}
+
+/// Records a panic if dropped while armed: `poll` unwound.
+struct PanicGuard<'a> {
+    site: &'static CallSite,
+    self_name: SelfName,
+    state: &'a mut State,
+    poll_start: u64,
+}
+
+impl Drop for PanicGuard<'_> {
+    fn drop(&mut self) {
+        if let State::Pending { start, busy_ns } = *self.state {
+            let now = clock::ticks();
+            let busy_ns = busy_ns + clock::nanos_between(self.poll_start, now);
+            let wall_ns = clock::nanos_between(start, now);
+            let call = Call {
+                wall_ns,
+                busy_ns: Some(busy_ns),
+                error: false,
+                panicked: true,
+            };
+            self.site.record(self.self_name, call);
+            *self.state = State::Done;
+        }
+    }
+}
+
+impl<F: Future> Future for Profiled<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if let State::NotPolled = this.state {
+            *this.state = if enabled::is_enabled() {
+                State::Pending {
+                    start: clock::ticks(),
+                    busy_ns: 0,
+                }
+            } else {
+                State::Done
+            };
+        }
+        let State::Pending { start, busy_ns } = *this.state else {
+            return this.inner.poll(cx);
+        };
+        let poll_start = clock::ticks();
+        let guard = PanicGuard {
+            site: this.site,
+            self_name: *this.self_name,
+            state: this.state,
+            poll_start,
+        };
+        let poll = this.inner.poll(cx);
+        std::mem::forget(guard);
+        let now = clock::ticks();
+        let busy_ns = busy_ns + clock::nanos_between(poll_start, now);
+        *this.state = match poll {
+            Poll::Pending => State::Pending { start, busy_ns },
+            Poll::Ready(_) => {
+                let wall_ns = clock::nanos_between(start, now);
+                let call = Call {
+                    wall_ns,
+                    busy_ns: Some(busy_ns),
+                    error: false,
+                    panicked: false,
+                };
+                this.site.record(*this.self_name, call);
+                State::Done
+            }
+        };
+        poll
+    }
+}
+
+/// Counts an `Err` returned by a profiled `async fn` (the future itself cannot see the type).
+#[inline(always)]
+pub fn record_async_error(site: &'static CallSite, self_name: SelfName, error: bool) {
+    if error && enabled::is_enabled() {
+        site.record_error(self_name);
+    }
+}

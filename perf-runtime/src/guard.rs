@@ -1,0 +1,69 @@
+//! Timing of one synchronous call.
+
+use crate::callsite::{Call, CallSite, SelfName};
+use crate::{clock, enabled};
+
+/// Started by [`enter`]; [`finish`](ProfileGuard::finish) records a returned call, and dropping
+/// it unfinished records a panic, since only unwinding skips `finish`.
+#[derive(Debug)]
+#[must_use]
+pub struct ProfileGuard {
+    site: &'static CallSite,
+    self_name: SelfName,
+    /// Clock ticks at entry; 0 when recording was disabled at entry.
+    start: u64,
+}
+
+/// Starts timing one call of `site`.
+#[inline(always)]
+pub fn enter(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
+    let start = if enabled::is_enabled() {
+        clock::ticks()
+    } else {
+        0
+    };
+    ProfileGuard {
+        site,
+        self_name,
+        start,
+    }
+}
+
+impl ProfileGuard {
+    /// Records a call that returned; `error` says whether it returned `Err`.
+    #[inline(always)]
+    pub fn finish(self, error: bool) {
+        let this = std::mem::ManuallyDrop::new(self);
+        this.record(error, false);
+    }
+
+    #[inline(always)]
+    fn record(&self, error: bool, panicked: bool) {
+        if self.start == 0 {
+            return;
+        }
+        let wall_ns = clock::nanos_between(self.start, clock::ticks());
+        self.site.record(
+            self.self_name,
+            Call {
+                wall_ns,
+                busy_ns: None,
+                error,
+                panicked,
+            },
+        );
+    }
+}
+
+impl Drop for ProfileGuard {
+    fn drop(&mut self) {
+        self.record(false, true);
+    }
+}
+
+/// Runs the fn body once. Passing the closure where `FnOnce` is expected lets the body move
+/// out of captured `&mut` borrows (`&mut self.field`), as the original fn could.
+#[inline(always)]
+pub fn call_once<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}

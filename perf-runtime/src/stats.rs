@@ -1,0 +1,160 @@
+//! Everything recorded for one profiled name, and how its shards add up.
+
+use std::sync::Mutex;
+
+use hdrhistogram::Histogram;
+
+use crate::histogram;
+use crate::shard::Shard;
+use crate::slow::Slowest;
+
+/// Where a profiled fn is defined; kept as report metadata.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Meta {
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
+    pub(crate) is_async: bool,
+}
+
+pub(crate) struct FnStats {
+    /// Index into every thread's local shard table.
+    pub(crate) id: usize,
+    pub(crate) name: Box<str>,
+    pub(crate) meta: Meta,
+    /// Every shard ever handed out, for the report to sum.
+    shards: Mutex<Vec<&'static Shard>>,
+    /// Shards of threads that have exited, ready for new threads.
+    free: Mutex<Vec<&'static Shard>>,
+    /// Recording target for threads whose thread-locals are already destroyed.
+    shared: Mutex<Option<&'static Shard>>,
+    /// What [`crate::reset`] saw; reports subtract it, so a reset never writes into a shard
+    /// that another thread is recording into.
+    baseline: Mutex<Option<Totals>>,
+    pub(crate) slowest: Slowest,
+}
+
+/// The sum of all shards of one fn at one moment.
+#[derive(Clone)]
+pub(crate) struct Totals {
+    pub(crate) calls: u64,
+    pub(crate) errors: u64,
+    pub(crate) panics: u64,
+    pub(crate) cancelled: u64,
+    pub(crate) slow_calls: u64,
+    pub(crate) total_ns: u64,
+    pub(crate) busy_total_ns: u64,
+    pub(crate) wall: Histogram<u64>,
+    pub(crate) busy: Histogram<u64>,
+}
+
+impl std::fmt::Debug for FnStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FnStats")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl FnStats {
+    pub(crate) fn new(id: usize, name: Box<str>, meta: Meta) -> Self {
+        Self {
+            id,
+            name,
+            meta,
+            shards: Mutex::default(),
+            free: Mutex::default(),
+            shared: Mutex::default(),
+            baseline: Mutex::default(),
+            slowest: Slowest::default(),
+        }
+    }
+
+    pub(crate) fn acquire_shard(&self) -> &'static Shard {
+        if let Some(shard) = lock(&self.free).pop() {
+            return shard;
+        }
+        let shard: &'static Shard = Box::leak(Box::new(Shard::new()));
+        lock(&self.shards).push(shard);
+        shard
+    }
+
+    pub(crate) fn release_shard(&self, shard: &'static Shard) {
+        lock(&self.free).push(shard);
+    }
+
+    pub(crate) fn with_shared_shard(&self, record: impl FnOnce(&Shard)) {
+        let mut shared = lock(&self.shared);
+        let shard = *shared.get_or_insert_with(|| self.acquire_shard());
+        record(shard);
+    }
+
+    fn current(&self) -> Totals {
+        let mut t = Totals::empty();
+        for shard in lock(&self.shards).iter() {
+            t.calls += shard.calls.get();
+            t.errors += shard.errors.get();
+            t.panics += shard.panics.get();
+            t.cancelled += shard.cancelled.get();
+            t.slow_calls += shard.slow_calls.get();
+            t.total_ns += shard.total_ns.get();
+            t.busy_total_ns += shard.busy_total_ns.get();
+            shard.wall.add_to(&mut t.wall);
+            shard.busy.add_to(&mut t.busy);
+        }
+        t
+    }
+
+    /// What was recorded since the last reset.
+    pub(crate) fn totals(&self) -> Totals {
+        let mut t = self.current();
+        if let Some(base) = lock(&self.baseline).as_ref() {
+            t.subtract(base);
+        }
+        t
+    }
+
+    pub(crate) fn reset(&self) {
+        let now = self.current();
+        *lock(&self.baseline) = Some(now);
+        self.slowest.clear();
+    }
+}
+
+impl Totals {
+    fn empty() -> Self {
+        Self {
+            calls: 0,
+            errors: 0,
+            panics: 0,
+            cancelled: 0,
+            slow_calls: 0,
+            total_ns: 0,
+            busy_total_ns: 0,
+            wall: histogram::empty(),
+            busy: histogram::empty(),
+        }
+    }
+
+    fn subtract(&mut self, base: &Totals) {
+        self.calls -= base.calls;
+        self.errors -= base.errors;
+        self.panics -= base.panics;
+        self.cancelled -= base.cancelled;
+        self.slow_calls -= base.slow_calls;
+        self.total_ns -= base.total_ns;
+        self.busy_total_ns -= base.busy_total_ns;
+        // Counts only grow, so every bucket of `base` is at most ours.
+        self.wall
+            .subtract(&base.wall)
+            .expect("baseline is a subset");
+        self.busy
+            .subtract(&base.busy)
+            .expect("baseline is a subset");
+    }
+}
+
+/// Locks a mutex that no code path can leave inconsistent, so poisoning carries no meaning here.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
