@@ -74,7 +74,8 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         profiled_async(quote!({ #edge #body }))
     } else if let Some(boxed) = boxed_async(body) {
         let pin_fn = &boxed.pin_fn;
-        let inner = profiled_async(boxed.block.stream());
+        let block = &boxed.block;
+        let inner = profiled_async(quote!(#block));
         quote!(#pin_fn(async move { #inner }))
     } else {
         let edge = fake_return_edge(f.output());

@@ -1,0 +1,94 @@
+//! The cost of `#[profile]`, as ratios against baselines measured in the same run:
+//! a direct call, the floor (two clock reads and one record into a thread-local histogram),
+//! a naive wrapper (`std::time::Instant` pair and a thread-local hdrhistogram record), the
+//! profiled fn on one and two threads, and with recording disabled.
+
+use std::cell::RefCell;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hdrhistogram::Histogram;
+use perf_runtime::profile;
+
+#[inline(never)]
+fn direct(x: u64) -> u64 {
+    black_box(x)
+}
+
+#[profile]
+#[inline(never)]
+fn profiled(x: u64) -> u64 {
+    black_box(x)
+}
+
+thread_local! {
+    static HIST: RefCell<Histogram<u64>> = RefCell::new(Histogram::new(3).unwrap());
+}
+
+fn naive_wrapper(x: u64) -> u64 {
+    let start = Instant::now();
+    let r = direct(x);
+    let ns = start.elapsed().as_nanos() as u64;
+    HIST.with(|h| h.borrow_mut().saturating_record(ns));
+    r
+}
+
+fn floor(clock: &quanta::Clock, x: u64) -> u64 {
+    let start = clock.raw();
+    let r = direct(x);
+    let ns = clock.delta_as_nanos(start, clock.raw());
+    HIST.with(|h| h.borrow_mut().saturating_record(ns));
+    r
+}
+
+/// Per-call time of `f` with `threads` threads calling it at once.
+fn contended(threads: u64, iters: u64, f: fn(u64) -> u64) -> Duration {
+    let barrier = std::sync::Barrier::new(threads as usize);
+    let per_thread: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for i in 0..iters {
+                        black_box(f(black_box(i)));
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    per_thread.into_iter().max().unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let clock = quanta::Clock::new();
+    let mut g = c.benchmark_group("profile");
+    g.bench_function("direct", |b| b.iter(|| direct(black_box(7))));
+    g.bench_function("floor_tsc_pair_plus_record", |b| {
+        b.iter(|| floor(&clock, black_box(7)))
+    });
+    g.bench_function("naive_instant_wrapper", |b| {
+        b.iter(|| naive_wrapper(black_box(7)))
+    });
+    g.bench_function("profiled", |b| b.iter(|| profiled(black_box(7))));
+    g.bench_function("profiled_1_thread", |b| {
+        b.iter_custom(|iters| contended(1, iters, profiled))
+    });
+    g.bench_function("profiled_2_threads", |b| {
+        b.iter_custom(|iters| contended(2, iters, profiled))
+    });
+    perf_runtime::set_enabled(false);
+    g.bench_function("profiled_disabled", |b| b.iter(|| profiled(black_box(7))));
+    perf_runtime::set_enabled(true);
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = bench
+}
+criterion_main!(benches);

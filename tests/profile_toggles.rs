@@ -1,0 +1,75 @@
+//! Global switches: `set_enabled`, `PERF_DISABLED` and `reset`. One test per process state, so
+//! nothing else records while a switch is flipped.
+
+use perf_runtime::{Report, profile};
+
+#[profile]
+fn work(x: u64) -> u64 {
+    x + 1
+}
+
+fn calls() -> u64 {
+    let name = format!("{}::work", module_path!());
+    Report::collect().function(&name).map_or(0, |f| f.calls)
+}
+
+#[test]
+fn set_enabled_and_reset() {
+    for i in 0..10 {
+        work(i);
+    }
+    assert_eq!(calls(), 10);
+
+    perf_runtime::set_enabled(false);
+    assert!(!perf_runtime::is_enabled());
+    for i in 0..10 {
+        assert_eq!(work(i), i + 1, "disabled wrappers still call the fn");
+    }
+    assert_eq!(calls(), 10);
+
+    perf_runtime::set_enabled(true);
+    work(0);
+    assert_eq!(calls(), 11);
+
+    perf_runtime::reset();
+    assert_eq!(calls(), 0);
+    assert!(
+        Report::collect()
+            .function(&format!("{}::work", module_path!()))
+            .is_none()
+    );
+    for i in 0..3 {
+        work(i);
+    }
+    assert_eq!(calls(), 3);
+    let f = Report::collect()
+        .functions
+        .into_iter()
+        .find(|f| f.name.ends_with("::work"))
+        .unwrap();
+    assert_eq!(
+        f.decode_histogram().unwrap().len(),
+        3,
+        "the histogram is reset too"
+    );
+
+    // PERF_DISABLED is read once, at the first call: check it in a fresh process.
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "child_with_env", "--nocapture"])
+        .env("PERF_DISABLED", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[ignore = "run as a child process with PERF_DISABLED=1"]
+fn child_with_env() {
+    assert!(!perf_runtime::is_enabled());
+    work(1);
+    assert_eq!(calls(), 0);
+}

@@ -1,0 +1,152 @@
+//! The report: JSON that validates against `schema/report.schema.json`, atomic file writes,
+//! `PERF_REPORT_JSON`, and the table.
+
+use std::time::Duration;
+
+use perf_runtime::{Report, profile};
+
+#[profile(slow = "1ms")]
+fn step(ms: u64) -> Result<u64, String> {
+    std::thread::sleep(Duration::from_millis(ms));
+    if ms == 0 { Err("zero".into()) } else { Ok(ms) }
+}
+
+#[profile(name = "report.async_step")]
+async fn async_step() -> u8 {
+    tokio::task::yield_now().await;
+    1
+}
+
+fn record_some_calls() {
+    for ms in [0, 1, 2] {
+        let _ = step(ms);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async_step());
+}
+
+#[test]
+fn json_validates_against_the_schema() {
+    record_some_calls();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/report.schema.json")).unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema is valid");
+    let json = Report::collect().to_json();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{json:#}");
+
+    let f = json["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "report.async_step")
+        .unwrap();
+    assert_eq!(f["is_async"], true);
+    assert!(f["busy_p99_ns"].is_u64());
+
+    // The schema is not vacuous: a report missing a field or with a wrong type fails.
+    let mut broken = json.clone();
+    broken["functions"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("p99_ns");
+    assert!(!validator.is_valid(&broken));
+    let mut broken = json;
+    broken["functions"][0]["calls"] = serde_json::json!("3");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn histogram_round_trips_and_matches_the_counts() {
+    record_some_calls();
+    let report = Report::collect();
+    let f = report
+        .function(&format!("{}::step", module_path!()))
+        .unwrap();
+    let h = f.decode_histogram().expect("valid base64 V2 histogram");
+    assert_eq!(h.len(), f.calls);
+    assert_eq!(h.value_at_quantile(0.99), f.p99_ns);
+    assert_eq!(h.max(), f.max_ns);
+}
+
+#[test]
+fn write_json_is_atomic_and_creates_directories() {
+    record_some_calls();
+    let dir = std::env::temp_dir().join(format!("perf-report-{}", std::process::id()));
+    let path = dir.join("nested/report.json");
+    let report = Report::collect();
+    report.write_json(&path).unwrap();
+    let back: Report = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(back, report);
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("report.json")]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn table_lists_fns_by_total_time_with_units() {
+    record_some_calls();
+    let table = Report::collect().to_string();
+    let header = table.lines().nth(1).unwrap();
+    for column in [
+        "function", "calls", "errors", "panics", "mean", "p50", "p90", "p99", "max", "total",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    let step = table.lines().position(|l| l.contains("::step ")).unwrap();
+    let async_step = table
+        .lines()
+        .position(|l| l.contains("report.async_step"))
+        .unwrap();
+    assert!(step < async_step, "sorted by total time:\n{table}");
+    assert!(table.contains("ms"), "{table}");
+}
+
+/// Run by `report_env_var_writes_json` in a child process.
+#[test]
+#[ignore = "run as a child process"]
+fn child_reports() {
+    record_some_calls();
+    perf_runtime::report();
+}
+
+#[test]
+fn report_env_var_writes_json() {
+    let path = std::env::temp_dir().join(format!("perf-env-{}.json", std::process::id()));
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "child_reports", "--nocapture"])
+        .env("PERF_REPORT_JSON", &path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("perf report at") && stderr.contains("::step"),
+        "{stderr}"
+    );
+    let report: Report = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        report
+            .function(&format!("{}::step", module_path!()))
+            .unwrap()
+            .calls,
+        3
+    );
+    std::fs::remove_file(&path).unwrap();
+}

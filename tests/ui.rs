@@ -1,0 +1,10 @@
+//! Compile-time behaviour of every attribute: `ui/<attr>/pass` must build and run,
+//! `ui/<attr>/fail` must fail with exactly the `.stderr` next to it.
+//! Regenerate with `TRYBUILD=overwrite cargo test --test ui` after checking the new output.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui/*/pass/*.rs");
+    t.compile_fail("tests/ui/*/fail/*.rs");
+}
