@@ -25,7 +25,7 @@ impl Parse for FnItem {
         }
         let sig: Signature = input.parse()?;
         if input.peek(syn::Token![;]) {
-            return Err(input.error("this attribute needs a fn with a body"));
+            return Err(syn::Error::new_spanned(&sig, "this attribute needs a fn with a body"));
         }
         let body = match input.parse::<TokenTree>()? {
             TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,

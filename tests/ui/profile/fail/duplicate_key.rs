@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile(name = "a", name = "b")]
+fn f() {}
+fn main() {}

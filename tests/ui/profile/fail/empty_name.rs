@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile(name = "")]
+fn f() {}
+fn main() {}

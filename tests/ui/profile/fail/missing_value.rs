@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile(slow)]
+fn f() {}
+fn main() {}

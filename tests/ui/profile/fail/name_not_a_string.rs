@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile(name = db.fetch)]
+fn f() {}
+fn main() {}

@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile]
+struct S;
+fn main() {}

@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile(slow = "fast", colour = "red")]
+fn f() {}
+fn main() {}
