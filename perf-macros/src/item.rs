@@ -34,12 +34,7 @@ impl Parse for FnItem {
         if !input.is_empty() {
             return Err(input.error("unexpected tokens after the fn body"));
         }
-        Ok(Self {
-            attrs,
-            vis,
-            sig,
-            body,
-        })
+        Ok(Self { attrs, vis, sig, body })
     }
 }
 
@@ -61,9 +56,7 @@ impl FnItem {
 
     /// The fn re-emitted with a new body.
     pub(crate) fn with_body(&self, body: TokenStream) -> TokenStream {
-        let Self {
-            attrs, vis, sig, ..
-        } = self;
+        let Self { attrs, vis, sig, .. } = self;
         quote::quote!(#(#attrs)* #vis #sig { #body })
     }
 }

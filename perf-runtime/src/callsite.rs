@@ -31,24 +31,23 @@ pub(crate) struct Call {
 }
 
 impl CallSite {
-    /// `slow_ns` of 0 means no slow threshold.
+    /// A site named `module::func` (or `module::Type::func` for methods). `slow_ns` of 0 means
+    /// no slow threshold.
     pub const fn new(
         module: &'static str,
         func: &'static str,
-        custom_name: Option<&'static str>,
         file: &'static str,
         line: u32,
         slow_ns: u64,
     ) -> Self {
-        Self {
-            module,
-            func,
-            custom_name,
-            file,
-            line,
-            slow_ns,
-            stats: OnceLock::new(),
-        }
+        let custom_name = None;
+        Self { module, func, custom_name, file, line, slow_ns, stats: OnceLock::new() }
+    }
+
+    /// A site with the name given to the attribute.
+    pub const fn named(name: &'static str, file: &'static str, line: u32, slow_ns: u64) -> Self {
+        let custom_name = Some(name);
+        Self { module: "", func: "", custom_name, file, line, slow_ns, stats: OnceLock::new() }
     }
 
     #[inline(always)]
@@ -65,22 +64,12 @@ impl CallSite {
         let name = match (self.custom_name, self_name) {
             (Some(name), _) => name.to_owned(),
             (None, Some(self_name)) => {
-                format!(
-                    "{}::{}::{}",
-                    self.module,
-                    short_type_name(self_name()),
-                    self.func
-                )
+                format!("{}::{}::{}", self.module, short_type_name(self_name()), self.func)
             }
             (None, None) => format!("{}::{}", self.module, self.func),
         };
-        let meta = Meta {
-            file: self.file,
-            line: self.line,
-            is_async,
-        };
-        self.stats
-            .get_or_init(|| crate::registry::stats_for(&name, meta))
+        let meta = Meta { file: self.file, line: self.line, is_async };
+        self.stats.get_or_init(|| crate::registry::stats_for(&name, meta))
     }
 
     #[inline(always)]
@@ -114,8 +103,12 @@ impl CallSite {
         with_shard(self.stats(self_name, true), |s| s.cancelled.add(1));
     }
 
-    pub(crate) fn record_error(&'static self, self_name: SelfName) {
-        with_shard(self.stats(self_name, true), |s| s.errors.add(1));
+    /// Counts an error for a site that has recorded its call already.
+    /// Counts an error for a site that has recorded its call already.
+    pub(crate) fn record_error(&'static self) {
+        if let Some(stats) = self.stats.get() {
+            with_shard(stats, |s| s.errors.add(1));
+        }
     }
 }
 
@@ -129,10 +122,7 @@ fn short_type_name(full: &str) -> &str {
 mod tests {
     #[test]
     fn short_type_names() {
-        assert_eq!(
-            super::short_type_name("a::b::Repo<alloc::string::String>"),
-            "Repo"
-        );
+        assert_eq!(super::short_type_name("a::b::Repo<alloc::string::String>"), "Repo");
         assert_eq!(super::short_type_name("Repo"), "Repo");
         assert_eq!(super::short_type_name("[u8]"), "[u8]");
     }

@@ -42,17 +42,17 @@ enum State {
 }
 
 /// Wraps the body of a profiled `async fn`.
-pub fn profile_future<F: Future>(
+pub fn profile_future<F: Future>(site: &'static CallSite, inner: F) -> Profiled<F> {
+    Profiled { inner, site, self_name: None, state: State::NotPolled }
+}
+
+/// Wraps the body of a profiled `async` method of `S`, so the report can name the type.
+pub fn profile_method_future<S: ?Sized, F: Future>(
     site: &'static CallSite,
-    self_name: SelfName,
     inner: F,
 ) -> Profiled<F> {
-    Profiled {
-        inner,
-        site,
-        self_name,
-        state: State::NotPolled,
-    }
+    let self_name: SelfName = Some(std::any::type_name::<S>);
+    Profiled { inner, site, self_name, state: State::NotPolled }
 }
 
 /// Records a panic if dropped while armed: `poll` unwound.
@@ -69,12 +69,7 @@ impl Drop for PanicGuard<'_> {
             let now = clock::ticks();
             let busy_ns = busy_ns + clock::nanos_between(self.poll_start, now);
             let wall_ns = clock::nanos_between(start, now);
-            let call = Call {
-                wall_ns,
-                busy_ns: Some(busy_ns),
-                error: false,
-                panicked: true,
-            };
+            let call = Call { wall_ns, busy_ns: Some(busy_ns), error: false, panicked: true };
             self.site.record(self.self_name, call);
             *self.state = State::Done;
         }
@@ -88,10 +83,7 @@ impl<F: Future> Future for Profiled<F> {
         let this = self.project();
         if let State::NotPolled = this.state {
             *this.state = if enabled::is_enabled() {
-                State::Pending {
-                    start: clock::ticks(),
-                    busy_ns: 0,
-                }
+                State::Pending { start: clock::ticks(), busy_ns: 0 }
             } else {
                 State::Done
             };
@@ -114,12 +106,7 @@ impl<F: Future> Future for Profiled<F> {
             Poll::Pending => State::Pending { start, busy_ns },
             Poll::Ready(_) => {
                 let wall_ns = clock::nanos_between(start, now);
-                let call = Call {
-                    wall_ns,
-                    busy_ns: Some(busy_ns),
-                    error: false,
-                    panicked: false,
-                };
+                let call = Call { wall_ns, busy_ns: Some(busy_ns), error: false, panicked: false };
                 this.site.record(*this.self_name, call);
                 State::Done
             }
@@ -130,8 +117,8 @@ impl<F: Future> Future for Profiled<F> {
 
 /// Counts an `Err` returned by a profiled `async fn` (the future itself cannot see the type).
 #[inline(always)]
-pub fn record_async_error(site: &'static CallSite, self_name: SelfName, error: bool) {
+pub fn record_async_error(site: &'static CallSite, error: bool) {
     if error && enabled::is_enabled() {
-        site.record_error(self_name);
+        site.record_error();
     }
 }

@@ -14,19 +14,22 @@ pub struct ProfileGuard {
     start: u64,
 }
 
-/// Starts timing one call of `site`.
+/// Starts timing one call of a free fn.
 #[inline(always)]
-pub fn enter(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
-    let start = if enabled::is_enabled() {
-        clock::ticks()
-    } else {
-        0
-    };
-    ProfileGuard {
-        site,
-        self_name,
-        start,
-    }
+pub fn enter(site: &'static CallSite) -> ProfileGuard {
+    start(site, None)
+}
+
+/// Starts timing one call of a method of `S`, so the report can name the type.
+#[inline(always)]
+pub fn enter_method<S: ?Sized>(site: &'static CallSite) -> ProfileGuard {
+    start(site, Some(std::any::type_name::<S>))
+}
+
+#[inline(always)]
+fn start(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
+    let start = if enabled::is_enabled() { clock::ticks() } else { 0 };
+    ProfileGuard { site, self_name, start }
 }
 
 impl ProfileGuard {
@@ -43,15 +46,7 @@ impl ProfileGuard {
             return;
         }
         let wall_ns = clock::nanos_between(self.start, clock::ticks());
-        self.site.record(
-            self.self_name,
-            Call {
-                wall_ns,
-                busy_ns: None,
-                error,
-                panicked,
-            },
-        );
+        self.site.record(self.self_name, Call { wall_ns, busy_ns: None, error, panicked });
     }
 }
 
@@ -64,6 +59,6 @@ impl Drop for ProfileGuard {
 /// Runs the fn body once. Passing the closure where `FnOnce` is expected lets the body move
 /// out of captured `&mut` borrows (`&mut self.field`), as the original fn could.
 #[inline(always)]
-pub fn call_once<R>(body: impl FnOnce() -> R) -> R {
+pub fn call_once<R, F: FnOnce() -> R>(body: F) -> R {
     body()
 }

@@ -57,9 +57,7 @@ pub(crate) fn empty() -> Histogram<u64> {
 
 impl AtomicHistogram {
     pub(crate) const fn new() -> Self {
-        Self {
-            chunks: [const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNKS],
-        }
+        Self { chunks: [const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNKS] }
     }
 
     /// Records one value. Only one thread may record into a histogram at a time.
@@ -67,11 +65,7 @@ impl AtomicHistogram {
     pub(crate) fn record(&self, value: u64) {
         let index = index_of(value.min(MAX_VALUE));
         let chunk = self.chunks[index / CHUNK_LEN].load(Ordering::Acquire);
-        let chunk = if chunk.is_null() {
-            self.grow(index / CHUNK_LEN)
-        } else {
-            chunk
-        };
+        let chunk = if chunk.is_null() { self.grow(index / CHUNK_LEN) } else { chunk };
         // SAFETY: a chunk, once published, lives as long as `self`.
         let counter = unsafe { &(*chunk)[index % CHUNK_LEN] };
         counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -97,8 +91,7 @@ impl AtomicHistogram {
             for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
                 let count = counter.load(Ordering::Relaxed);
                 if count != 0 {
-                    into.record_n(value_at(c * CHUNK_LEN + i), count)
-                        .expect("value within bounds");
+                    into.record_n(value_at(c * CHUNK_LEN + i), count).expect("value within bounds");
                 }
             }
         }

@@ -83,11 +83,7 @@ pub(crate) fn observe(stats: &FnStats, ns: u64) {
     stats.slowest.keep(ns, at);
     let hook = HOOK.read().unwrap_or_else(|e| e.into_inner());
     if let Some(hook) = hook.as_ref() {
-        let call = SlowCall {
-            name: &stats.name,
-            duration: Duration::from_nanos(ns),
-            at,
-        };
+        let call = SlowCall { name: &stats.name, duration: Duration::from_nanos(ns), at };
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&call)));
     }
 }

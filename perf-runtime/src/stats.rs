@@ -49,10 +49,7 @@ pub(crate) struct Totals {
 
 impl std::fmt::Debug for FnStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FnStats")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .finish()
+        f.debug_struct("FnStats").field("id", &self.id).field("name", &self.name).finish()
     }
 }
 
@@ -145,12 +142,8 @@ impl Totals {
         self.total_ns -= base.total_ns;
         self.busy_total_ns -= base.busy_total_ns;
         // Counts only grow, so every bucket of `base` is at most ours.
-        self.wall
-            .subtract(&base.wall)
-            .expect("baseline is a subset");
-        self.busy
-            .subtract(&base.busy)
-            .expect("baseline is a subset");
+        self.wall.subtract(&base.wall).expect("baseline is a subset");
+        self.busy.subtract(&base.busy).expect("baseline is a subset");
     }
 }
 

@@ -23,18 +23,15 @@ impl Arg {
     pub(crate) fn value(&self, hint: &str) -> syn::Result<&Expr> {
         match &self.meta {
             Meta::NameValue(nv) => Ok(&nv.value),
-            other => Err(syn::Error::new_spanned(
-                other,
-                format!("expected `{} = {hint}`", self.key),
-            )),
+            other => {
+                Err(syn::Error::new_spanned(other, format!("expected `{} = {hint}`", self.key)))
+            }
         }
     }
 
     pub(crate) fn string(&self, hint: &str) -> syn::Result<LitStr> {
         match self.value(hint)? {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Ok(s.clone()),
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.clone()),
             other => Err(syn::Error::new_spanned(
                 other,
                 format!("expected a string: `{} = {hint}`", self.key),
@@ -62,14 +59,9 @@ impl Arg {
     /// `crate = "path"` (as serde) or `crate = path`.
     pub(crate) fn path(&self) -> syn::Result<Path> {
         match self.value("\"path::to::perf_runtime\"")? {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => s.parse(),
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => s.parse(),
             Expr::Path(p) => Ok(p.path.clone()),
-            other => Err(syn::Error::new_spanned(
-                other,
-                "expected a path: `crate = \"my::perf\"`",
-            )),
+            other => Err(syn::Error::new_spanned(other, "expected a path: `crate = \"my::perf\"`")),
         }
     }
 }
@@ -90,10 +82,7 @@ pub(crate) fn parse(
             continue;
         };
         if !known.contains(&key.as_str()) {
-            errors.at(
-                path,
-                format!("unknown argument `{key}`; expected one of: {}", list(known)),
-            );
+            errors.at(path, format!("unknown argument `{key}`; expected one of: {}", list(known)));
         } else if out.iter().any(|a| a.key == key) {
             errors.at(path, format!("duplicate argument `{key}`"));
         } else {
@@ -113,11 +102,7 @@ pub(crate) fn name(arg: &Arg) -> syn::Result<LitStr> {
 }
 
 fn list(known: &[&str]) -> String {
-    known
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// Where generated code finds the runtime: `::perf_runtime`, or the `crate = ...` override.

@@ -2,7 +2,7 @@
 //! working once the body is moved into a closure or an `async` block.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::visit_mut::VisitMut;
 
 /// `Box::pin(async move { ... })`, the body `#[async_trait]` leaves on a method before our
@@ -28,15 +28,10 @@ pub(crate) fn boxed_async(body: &Group) -> Option<BoxedAsync> {
         return None;
     }
     match &args.stream().into_iter().collect::<Vec<_>>()[..] {
-        [
-            TokenTree::Ident(a),
-            TokenTree::Ident(m),
-            TokenTree::Group(block),
-        ] if a == "async" && m == "move" && block.delimiter() == Delimiter::Brace => {
-            Some(BoxedAsync {
-                pin_fn: pin_fn.iter().cloned().collect(),
-                block: block.clone(),
-            })
+        [TokenTree::Ident(a), TokenTree::Ident(m), TokenTree::Group(block)]
+            if a == "async" && m == "move" && block.delimiter() == Delimiter::Brace =>
+        {
+            Some(BoxedAsync { pin_fn: pin_fn.iter().cloned().collect(), block: block.clone() })
         }
         _ => None,
     }
@@ -58,6 +53,20 @@ pub(crate) fn fake_return_edge(output: Option<&syn::Type>) -> TokenStream {
             return __perf_fake_return;
         }
     }
+}
+
+/// The return type as a type argument: `()` when none is written, `impl Trait` erased to `_`.
+pub(crate) fn return_type(output: Option<&syn::Type>) -> TokenStream {
+    match output {
+        Some(ty) => erase_impl_trait(ty).into_token_stream(),
+        None => quote!(()),
+    }
+}
+
+fn erase_impl_trait(ty: &syn::Type) -> syn::Type {
+    let mut ty = ty.clone();
+    EraseImplTrait.visit_type_mut(&mut ty);
+    ty
 }
 
 struct EraseImplTrait;

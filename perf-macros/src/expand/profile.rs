@@ -10,26 +10,28 @@
 //!
 //! ```text
 //! fn f(args) -> R {
-//!     static __PERF_SITE: rt::CallSite = rt::CallSite::new(module_path!(), "f", None, file!(), line!(), 0);
-//!     let __perf_guard = rt::enter(&__PERF_SITE, None);
-//!     let __perf_ret = rt::call_once(move || { <fake return edge> body });
-//!     __perf_guard.finish(rt::is_err!(&__perf_ret));
+//!     static __PERF_SITE: rt::CallSite = rt::CallSite::new(module_path!(), "f", file!(), line!(), 0);
+//!     let __perf_guard = rt::enter(&__PERF_SITE);
+//!     let __perf_ret = rt::call_once::<R, _>(move || body);
+//!     __perf_guard.finish(rt::Probe(&__perf_ret).__perf_is_err());
 //!     __perf_ret
 //! }
 //! ```
 //!
 //! The body becomes the whole of a closure called once, so `return` and `?` leave it with the
-//! same value they would have left the fn with. If the body unwinds, `finish` is skipped and the
-//! guard's `Drop` records a panic. An `async fn` moves the body into `async move { ... }` given to
-//! `rt::profile_future` instead; a method that `#[async_trait]` already turned into
-//! `Box::pin(async move { ... })` gets the same inside the box. `Some(type_name::<Self>)` replaces
-//! `None` in methods, so the report can name the type.
+//! same value they would have left the fn with; naming `R` gives the closure the fn's return
+//! type, so `return Box::new(x)` still coerces to `Box<dyn Trait>` (`impl Trait` in `R` is
+//! erased to `_`). If the body unwinds, `finish` is skipped and the guard's `Drop` records a
+//! panic. An `async fn` moves the body into `async move { <fake return edge> body }` given to
+//! `rt::profile_future`; a method that `#[async_trait]` already turned into
+//! `Box::pin(async move { ... })` gets the same inside the box. Methods use `enter_method::<Self>`
+//! (`profile_method_future::<Self, _>`) instead, so the report can name the type.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
 
-use super::async_body::{boxed_async, fake_return_edge};
+use super::async_body::{boxed_async, fake_return_edge, return_type};
 use crate::args::profile::ProfileArgs;
 use crate::args::runtime_path;
 use crate::errors::Errors;
@@ -45,25 +47,27 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
 
     let rt = runtime_path(args.krate.as_ref());
     let rt = quote!(#rt::__private);
-    let func = f.sig.ident.unraw().to_string();
-    let custom_name = match &args.name {
-        Some(name) => quote!(::core::option::Option::Some(#name)),
-        None => quote!(::core::option::Option::None),
-    };
     let slow_ns = args.slow_ns.unwrap_or(0);
-    let self_name = if f.in_impl() {
-        quote!(::core::option::Option::Some(::core::any::type_name::<Self>))
-    } else {
-        quote!(::core::option::Option::None)
+    let site = match &args.name {
+        Some(name) => {
+            quote!(#rt::CallSite::named(#name, ::core::file!(), ::core::line!(), #slow_ns))
+        }
+        None => {
+            let func = f.sig.ident.unraw().to_string();
+            quote!(#rt::CallSite::new(::core::module_path!(), #func, ::core::file!(), ::core::line!(), #slow_ns))
+        }
     };
-    let site = quote! {
-        static __PERF_SITE: #rt::CallSite = #rt::CallSite::new(::core::module_path!(), #func, #custom_name, ::core::file!(), ::core::line!(), #slow_ns);
+    let site = quote!(static __PERF_SITE: #rt::CallSite = #site;);
+    let (enter, profile_future) = if f.in_impl() {
+        (quote!(#rt::enter_method::<Self>), quote!(#rt::profile_method_future::<Self, _>))
+    } else {
+        (quote!(#rt::enter), quote!(#rt::profile_future))
     };
     let profiled_async = |block: TokenStream| {
         quote! {
             #site
-            let __perf_ret = #rt::profile_future(&__PERF_SITE, #self_name, async move #block).await;
-            #rt::record_async_error(&__PERF_SITE, #self_name, #rt::is_err!(&__perf_ret));
+            let __perf_ret = #profile_future(&__PERF_SITE, async move #block).await;
+            #rt::record_async_error(&__PERF_SITE, #rt::Probe(&__perf_ret).__perf_is_err());
             __perf_ret
         }
     };
@@ -78,12 +82,12 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         let inner = profiled_async(quote!(#block));
         quote!(#pin_fn(async move { #inner }))
     } else {
-        let edge = fake_return_edge(f.output());
+        let ret = return_type(f.output());
         quote! {
             #site
-            let __perf_guard = #rt::enter(&__PERF_SITE, #self_name);
-            let __perf_ret = #rt::call_once(move || { #edge #body });
-            __perf_guard.finish(#rt::is_err!(&__perf_ret));
+            let __perf_guard = #enter(&__PERF_SITE);
+            let __perf_ret = #rt::call_once::<#ret, _>(move || #body);
+            __perf_guard.finish(#rt::Probe(&__perf_ret).__perf_is_err());
             __perf_ret
         }
     };

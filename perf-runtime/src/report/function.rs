@@ -95,11 +95,7 @@ impl FunctionReport {
             cancelled: t.cancelled,
             slow_calls: t.slow_calls,
             total_ns: t.total_ns,
-            mean_ns: if t.calls == 0 {
-                0.0
-            } else {
-                t.total_ns as f64 / t.calls as f64
-            },
+            mean_ns: if t.calls == 0 { 0.0 } else { t.total_ns as f64 / t.calls as f64 },
             min_ns: if h.is_empty() { 0 } else { h.min() },
             max_ns: if h.is_empty() { 0 } else { h.max() },
             stddev_ns: h.stdev(),
@@ -115,10 +111,7 @@ impl FunctionReport {
                 .slowest
                 .snapshot()
                 .into_iter()
-                .map(|(duration_ns, at)| SlowCallReport {
-                    duration_ns,
-                    at: format::rfc3339(at),
-                })
+                .map(|(duration_ns, at)| SlowCallReport { duration_ns, at: format::rfc3339(at) })
                 .collect(),
             histogram: encode(h),
         })
@@ -127,20 +120,14 @@ impl FunctionReport {
     /// Decodes [`histogram`](Self::histogram), e.g. to merge the reports of several processes.
     pub fn decode_histogram(&self) -> Option<Histogram<u64>> {
         use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&self.histogram)
-            .ok()?;
-        hdrhistogram::serialization::Deserializer::new()
-            .deserialize(&mut bytes.as_slice())
-            .ok()
+        let bytes = base64::engine::general_purpose::STANDARD.decode(&self.histogram).ok()?;
+        hdrhistogram::serialization::Deserializer::new().deserialize(&mut bytes.as_slice()).ok()
     }
 }
 
 fn encode(h: &Histogram<u64>) -> String {
     use base64::Engine as _;
     let mut bytes = Vec::new();
-    V2Serializer::new()
-        .serialize(h, &mut bytes)
-        .expect("writing to a Vec cannot fail");
+    V2Serializer::new().serialize(h, &mut bytes).expect("writing to a Vec cannot fail");
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -51,15 +51,9 @@ pub struct Report {
 impl Report {
     /// Takes a snapshot without printing or writing anything.
     pub fn collect() -> Self {
-        let mut functions: Vec<_> = crate::registry::all()
-            .into_iter()
-            .filter_map(FunctionReport::from_stats)
-            .collect();
-        functions.sort_by(|a, b| {
-            b.total_ns
-                .cmp(&a.total_ns)
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        let mut functions: Vec<_> =
+            crate::registry::all().into_iter().filter_map(FunctionReport::from_stats).collect();
+        functions.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
         Self {
             schema_version: SCHEMA_VERSION,
             generated_at: format::rfc3339(SystemTime::now()),
@@ -96,11 +90,9 @@ impl Report {
             file.write_all(b"\n")?;
             file.sync_all()
         };
-        write()
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .inspect_err(|_| {
-                let _ = std::fs::remove_file(&tmp);
-            })
+        write().and_then(|()| std::fs::rename(&tmp, path)).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
     }
 }
 
@@ -137,17 +129,12 @@ pub fn configure(config: Config) {
 /// ```
 pub fn report() -> Report {
     let report = Report::collect();
-    let config = CONFIG
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-        .unwrap_or_default();
+    let config = CONFIG.read().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
     if !config.quiet {
         eprint!("{report}");
     }
-    let json_path = config
-        .json_path
-        .or_else(|| std::env::var_os("PERF_REPORT_JSON").map(Into::into));
+    let json_path =
+        config.json_path.or_else(|| std::env::var_os("PERF_REPORT_JSON").map(Into::into));
     if let Some(path) = json_path {
         if let Err(e) = report.write_json(&path) {
             eprintln!("perf: could not write {}: {e}", path.display());

@@ -9,12 +9,7 @@ impl Display for Report {
         if self.functions.is_empty() {
             return writeln!(f, "  no profiled calls recorded");
         }
-        let width = self
-            .functions
-            .iter()
-            .map(|r| r.name.chars().count())
-            .max()
-            .unwrap_or(0);
+        let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
         let width = width.max("function".len());
         writeln!(
             f,
@@ -58,12 +53,7 @@ impl Display for Report {
             .functions
             .iter()
             .filter(|r| r.cancelled > 0 || r.slow_calls > 0)
-            .map(|r| {
-                format!(
-                    "  {}: {} cancelled, {} slow",
-                    r.name, r.cancelled, r.slow_calls
-                )
-            })
+            .map(|r| format!("  {}: {} cancelled, {} slow", r.name, r.cancelled, r.slow_calls))
             .collect();
         if !notes.is_empty() {
             writeln!(f, "\ncancelled and slow calls:")?;
