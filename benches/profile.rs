@@ -67,16 +67,10 @@ fn bench(c: &mut Criterion) {
     let clock = quanta::Clock::new();
     let mut g = c.benchmark_group("profile");
     g.bench_function("direct", |b| b.iter(|| direct(black_box(7))));
-    g.bench_function("floor_tsc_pair_plus_record", |b| {
-        b.iter(|| floor(&clock, black_box(7)))
-    });
-    g.bench_function("naive_instant_wrapper", |b| {
-        b.iter(|| naive_wrapper(black_box(7)))
-    });
+    g.bench_function("floor_tsc_pair_plus_record", |b| b.iter(|| floor(&clock, black_box(7))));
+    g.bench_function("naive_instant_wrapper", |b| b.iter(|| naive_wrapper(black_box(7))));
     g.bench_function("profiled", |b| b.iter(|| profiled(black_box(7))));
-    g.bench_function("profiled_1_thread", |b| {
-        b.iter_custom(|iters| contended(1, iters, profiled))
-    });
+    g.bench_function("profiled_1_thread", |b| b.iter_custom(|iters| contended(1, iters, profiled)));
     g.bench_function("profiled_2_threads", |b| {
         b.iter_custom(|iters| contended(2, iters, profiled))
     });

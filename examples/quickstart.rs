@@ -21,10 +21,7 @@ fn parse_config(text: &str) -> Result<Config, String> {
         .lines()
         .find_map(|line| line.strip_prefix("workers="))
         .ok_or_else(|| "missing `workers`".to_owned())?;
-    let workers = workers
-        .trim()
-        .parse()
-        .map_err(|e| format!("bad `workers`: {e}"))?;
+    let workers = workers.trim().parse().map_err(|e| format!("bad `workers`: {e}"))?;
     Ok(Config { workers })
 }
 
@@ -46,9 +43,9 @@ impl UserRepo {
 /// CPU work: a checksum over a payload.
 #[profile]
 fn checksum(payload: &[u8]) -> u64 {
-    payload.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    payload
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Panics on an empty payload; the caller catches it, the report counts it.
@@ -60,10 +57,7 @@ fn decode(payload: &[u8]) -> u8 {
 
 #[profile]
 async fn handle_request(repo: &mut UserRepo, id: u64) -> Result<usize, String> {
-    let user = repo
-        .fetch_user(id)
-        .await
-        .ok_or_else(|| format!("user {id} not found"))?;
+    let user = repo.fetch_user(id).await.ok_or_else(|| format!("user {id} not found"))?;
     let body = format!("{{\"user\":\"{user}\"}}");
     Ok(body.len() + checksum(body.as_bytes()) as usize % 2)
 }
@@ -81,10 +75,7 @@ async fn main() {
             failed += 1;
         }
     }
-    println!(
-        "handled 100 requests, {failed} failed, {} lookups",
-        repo.hits
-    );
+    println!("handled 100 requests, {failed} failed, {} lookups", repo.hits);
 
     std::panic::set_hook(Box::new(|_| {})); // keep the caught panic's message out of the output
     let caught = std::panic::catch_unwind(|| decode(&[]));
@@ -99,8 +90,5 @@ async fn main() {
         ..Default::default()
     });
     let report = perf_runtime::report();
-    println!(
-        "\n{} fns profiled; JSON report written to {path}",
-        report.functions.len()
-    );
+    println!("\n{} fns profiled; JSON report written to {path}", report.functions.len());
 }

@@ -7,10 +7,7 @@ use perf_runtime::{FunctionReport, Report, profile};
 
 fn entry(name: &str) -> FunctionReport {
     let report = Report::collect();
-    report
-        .function(name)
-        .cloned()
-        .unwrap_or_else(|| panic!("no entry {name} in {report:#?}"))
+    report.function(name).cloned().unwrap_or_else(|| panic!("no entry {name} in {report:#?}"))
 }
 
 fn path(name: &str) -> String {
@@ -40,19 +37,11 @@ async fn busy_time_tells_work_from_waiting() {
     assert!(f.is_async);
     assert_eq!(f.calls, 3);
     let ms = |ns: u64| ns as f64 / 1e6;
-    assert!(
-        (25.0..60.0).contains(&ms(f.p50_ns)),
-        "wall p50 {}",
-        ms(f.p50_ns)
-    );
+    assert!((25.0..60.0).contains(&ms(f.p50_ns)), "wall p50 {}", ms(f.p50_ns));
     let busy = f.busy_p50_ns.unwrap();
     assert!((5.0..15.0).contains(&ms(busy)), "busy p50 {}", ms(busy));
     let busy_total = f.busy_total_ns.unwrap();
-    assert!(
-        busy_total < f.total_ns / 2,
-        "busy {busy_total} of {}",
-        f.total_ns
-    );
+    assert!(busy_total < f.total_ns / 2, "busy {busy_total} of {}", f.total_ns);
 }
 
 #[profile]

@@ -7,10 +7,7 @@ use perf_runtime::{FunctionReport, Report, profile};
 
 fn entry(name: &str) -> FunctionReport {
     let report = Report::collect();
-    report
-        .function(name)
-        .cloned()
-        .unwrap_or_else(|| panic!("no entry {name} in {report:#?}"))
+    report.function(name).cloned().unwrap_or_else(|| panic!("no entry {name} in {report:#?}"))
 }
 
 fn path(name: &str) -> String {
@@ -82,11 +79,7 @@ type Outcome = std::io::Result<()>;
 
 #[profile]
 fn aliased(fail: bool) -> Outcome {
-    if fail {
-        Err(std::io::Error::other("boom"))
-    } else {
-        Ok(())
-    }
+    if fail { Err(std::io::Error::other("boom")) } else { Ok(()) }
 }
 
 #[test]
@@ -160,11 +153,7 @@ fn percentiles_of_known_sleeps() {
     assert!((30.0..45.0).contains(&ms(f.max_ns)), "max {}", ms(f.max_ns));
     assert!((30.0..45.0).contains(&ms(f.p99_ns)), "p99 {}", ms(f.p99_ns));
     let total = 9.0 * 2.0 + 30.0;
-    assert!(
-        (total..total + 30.0).contains(&ms(f.total_ns)),
-        "total {}",
-        ms(f.total_ns)
-    );
+    assert!((total..total + 30.0).contains(&ms(f.total_ns)), "total {}", ms(f.total_ns));
     assert!((f.mean_ns - f.total_ns as f64 / 10.0).abs() < 1.0);
 }
 
@@ -180,11 +169,7 @@ fn slow_calls_are_counted_and_the_slowest_kept() {
     }
     let f = entry(&path("maybe_slow"));
     assert_eq!(f.slow_calls, 6);
-    let kept: Vec<u64> = f
-        .slowest
-        .iter()
-        .map(|s| s.duration_ns / 1_000_000)
-        .collect();
+    let kept: Vec<u64> = f.slowest.iter().map(|s| s.duration_ns / 1_000_000).collect();
     assert_eq!(kept.len(), 5, "{kept:?}");
     assert!(kept.windows(2).all(|w| w[0] >= w[1]), "{kept:?}");
     assert!(kept[0] >= 20 && kept[4] >= 7, "{kept:?}");

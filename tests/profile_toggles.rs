@@ -33,25 +33,13 @@ fn set_enabled_and_reset() {
 
     perf_runtime::reset();
     assert_eq!(calls(), 0);
-    assert!(
-        Report::collect()
-            .function(&format!("{}::work", module_path!()))
-            .is_none()
-    );
+    assert!(Report::collect().function(&format!("{}::work", module_path!())).is_none());
     for i in 0..3 {
         work(i);
     }
     assert_eq!(calls(), 3);
-    let f = Report::collect()
-        .functions
-        .into_iter()
-        .find(|f| f.name.ends_with("::work"))
-        .unwrap();
-    assert_eq!(
-        f.decode_histogram().unwrap().len(),
-        3,
-        "the histogram is reset too"
-    );
+    let f = Report::collect().functions.into_iter().find(|f| f.name.ends_with("::work")).unwrap();
+    assert_eq!(f.decode_histogram().unwrap().len(), 3, "the histogram is reset too");
 
     // PERF_DISABLED is read once, at the first call: check it in a fresh process.
     let out = std::process::Command::new(std::env::current_exe().unwrap())
@@ -59,11 +47,7 @@ fn set_enabled_and_reset() {
         .env("PERF_DISABLED", "1")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

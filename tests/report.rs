@@ -21,10 +21,7 @@ fn record_some_calls() {
     for ms in [0, 1, 2] {
         let _ = step(ms);
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async_step());
 }
 
@@ -38,10 +35,8 @@ fn json_validates_against_the_schema() {
         .build(&schema)
         .expect("the schema is valid");
     let json = Report::collect().to_json();
-    let errors: Vec<String> = validator
-        .iter_errors(&json)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors: Vec<String> =
+        validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}\n{json:#}");
 
     let f = json["functions"]
@@ -55,10 +50,7 @@ fn json_validates_against_the_schema() {
 
     // The schema is not vacuous: a report missing a field or with a wrong type fails.
     let mut broken = json.clone();
-    broken["functions"][0]
-        .as_object_mut()
-        .unwrap()
-        .remove("p99_ns");
+    broken["functions"][0].as_object_mut().unwrap().remove("p99_ns");
     assert!(!validator.is_valid(&broken));
     let mut broken = json;
     broken["functions"][0]["calls"] = serde_json::json!("3");
@@ -69,9 +61,7 @@ fn json_validates_against_the_schema() {
 fn histogram_round_trips_and_matches_the_counts() {
     record_some_calls();
     let report = Report::collect();
-    let f = report
-        .function(&format!("{}::step", module_path!()))
-        .unwrap();
+    let f = report.function(&format!("{}::step", module_path!())).unwrap();
     let h = f.decode_histogram().expect("valid base64 V2 histogram");
     assert_eq!(h.len(), f.calls);
     assert_eq!(h.value_at_quantile(0.99), f.p99_ns);
@@ -100,16 +90,13 @@ fn table_lists_fns_by_total_time_with_units() {
     record_some_calls();
     let table = Report::collect().to_string();
     let header = table.lines().nth(1).unwrap();
-    for column in [
-        "function", "calls", "errors", "panics", "mean", "p50", "p90", "p99", "max", "total",
-    ] {
+    for column in
+        ["function", "calls", "errors", "panics", "mean", "p50", "p90", "p99", "max", "total"]
+    {
         assert!(header.contains(column), "{header}");
     }
     let step = table.lines().position(|l| l.contains("::step ")).unwrap();
-    let async_step = table
-        .lines()
-        .position(|l| l.contains("report.async_step"))
-        .unwrap();
+    let async_step = table.lines().position(|l| l.contains("report.async_step")).unwrap();
     assert!(step < async_step, "sorted by total time:\n{table}");
     assert!(table.contains("ms"), "{table}");
 }
@@ -130,23 +117,10 @@ fn report_env_var_writes_json() {
         .env("PERF_REPORT_JSON", &path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("perf report at") && stderr.contains("::step"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("perf report at") && stderr.contains("::step"), "{stderr}");
     let report: Report = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(
-        report
-            .function(&format!("{}::step", module_path!()))
-            .unwrap()
-            .calls,
-        3
-    );
+    assert_eq!(report.function(&format!("{}::step", module_path!())).unwrap().calls, 3);
     std::fs::remove_file(&path).unwrap();
 }
