@@ -34,9 +34,9 @@ impl UserRepo {
     #[profile(name = "db.fetch_user", slow = "5ms")]
     async fn fetch_user(&mut self, id: u64) -> Option<String> {
         self.hits += 1;
-        let latency = if id % 20 == 0 { 8 } else { 1 };
+        let latency = if id.is_multiple_of(20) { 8 } else { 1 };
         tokio::time::sleep(Duration::from_millis(latency)).await;
-        (id % 7 != 0).then(|| format!("user-{id}"))
+        (!id.is_multiple_of(7)).then(|| format!("user-{id}"))
     }
 }
 

@@ -47,7 +47,7 @@ fn allocations_during(f: impl FnOnce()) -> (u64, u64) {
 
 #[profile(slow = "1h")]
 fn sync_work(x: u64) -> Result<u64, u64> {
-    if x % 3 == 0 { Err(x) } else { Ok(x) }
+    if x.is_multiple_of(3) { Err(x) } else { Ok(x) }
 }
 
 #[profile]

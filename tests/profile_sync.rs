@@ -208,9 +208,9 @@ impl<T: Clone> Repo<T> {
 }
 
 #[profile]
-fn generic<T: std::fmt::Debug>(value: T) -> String
+fn generic<T>(value: T) -> String
 where
-    T: Clone,
+    T: std::fmt::Debug + Clone,
 {
     format!("{value:?}")
 }
