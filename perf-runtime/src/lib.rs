@@ -36,6 +36,8 @@ mod enabled;
 mod future;
 mod guard;
 mod histogram;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
 mod registry;
 mod report;
 mod shard;

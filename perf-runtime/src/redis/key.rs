@@ -1,0 +1,50 @@
+//! Redis keys: `{namespace}:{fn name}:{schema}:{digest}`.
+//!
+//! The digest is a 128-bit hash of the serialized key, so user data never appears in the key
+//! (it cannot reach into another key or a SCAN pattern) and the key's length is bounded. `schema`
+//! is a hash of the fn's key and return types, computed at compile time: after a deploy that
+//! changes the type, old entries are simply never read. The full serialized key is stored in the
+//! value too (see `codec.rs`), so even a digest collision cannot return another key's value.
+
+use xxhash_rust::xxh3::xxh3_128;
+
+pub(crate) fn redis_key(namespace: &str, fn_name: &str, schema: u64, key_json: &[u8]) -> String {
+    format!("{}{:032x}", prefix(namespace, fn_name, schema), xxh3_128(key_json))
+}
+
+/// Everything before the digest: the keys of one fn and schema.
+pub(crate) fn prefix(namespace: &str, fn_name: &str, schema: u64) -> String {
+    format!("{namespace}:{fn_name}:{schema:016x}:")
+}
+
+/// `SCAN MATCH` pattern for every schema of one fn, with glob characters in the names escaped.
+pub(crate) fn fn_pattern(namespace: &str, fn_name: &str) -> String {
+    let mut pattern = String::new();
+    for part in [namespace, ":", fn_name, ":"] {
+        for c in part.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+    }
+    pattern.push('*');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stable_bounded_and_escaped() {
+        let k = redis_key("app", "users::by_id", 7, br#"[42,"x"]"#);
+        assert_eq!(k, redis_key("app", "users::by_id", 7, br#"[42,"x"]"#));
+        assert!(k.starts_with("app:users::by_id:0000000000000007:"));
+        assert_eq!(k.len(), "app:users::by_id:0000000000000007:".len() + 32);
+        let long = vec![b'a'; 100_000];
+        assert_eq!(redis_key("app", "f", 1, &long).len(), "app:f:0000000000000001:".len() + 32);
+        assert_ne!(redis_key("app", "f", 1, b"1"), redis_key("app", "f", 2, b"1"));
+        assert_eq!(fn_pattern("a*b", "m::f[1]"), "a\\*b:m::f\\[1\\]:*");
+    }
+}

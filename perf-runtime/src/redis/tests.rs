@@ -1,0 +1,163 @@
+//! The Redis level against a real, private `redis-server`: no mocks.
+
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+
+use super::client::{Client, Outcome};
+use super::test_server::TestRedis;
+use super::*;
+
+fn options() -> RedisOptions {
+    RedisOptions {
+        timeout: Duration::from_millis(100),
+        namespace: Some("t".into()),
+        breaker_threshold: 3,
+        breaker_cooldown: Duration::from_millis(200),
+    }
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
+#[test]
+fn set_get_with_expiry_from_async_and_sync_callers() {
+    let Some(server) = TestRedis::start(&[]) else { return };
+    let client = Client::connect(&server.url(), &options()).unwrap();
+    let key = key::redis_key("t", "f", 1, b"[1]");
+    let value = codec::encode(b"[1]", &"hello").unwrap();
+    block_on(async {
+        assert_eq!(
+            client.query::<()>(set_cmd(&key, &value, Duration::from_secs(30))).await,
+            Outcome::Done(())
+        );
+        let got: Outcome<Option<Vec<u8>>> = client.query(get_cmd(&key)).await;
+        assert_eq!(got, Outcome::Done(Some(value.clone())));
+    });
+    // A sync caller, on a thread with no runtime.
+    let got: Outcome<Option<Vec<u8>>> = client.query_blocking(get_cmd(&key));
+    let Outcome::Done(Some(bytes)) = got else { panic!("{got:?}") };
+    assert_eq!(codec::decode::<String>(b"[1]", &bytes).unwrap(), "hello");
+    let missing: Outcome<Option<Vec<u8>>> = client.query_blocking(get_cmd("t:nope"));
+    assert_eq!(missing, Outcome::Done(None));
+
+    let pttl: i64 = server.connection(None).pttl(&key).unwrap();
+    assert!((29_000..=30_000).contains(&pttl), "PTTL {pttl}");
+}
+
+#[test]
+fn a_dead_redis_opens_the_breaker_and_a_restart_closes_it() {
+    let Some(mut server) = TestRedis::start(&[]) else { return };
+    let client = Client::connect(&server.url(), &options()).unwrap();
+    let get = || client.query_blocking::<Option<Vec<u8>>>(get_cmd("t:k"));
+    assert_eq!(get(), Outcome::Done(None));
+
+    server.kill();
+    let mut outcomes = Vec::new();
+    while !client.breaker.is_open() {
+        let started = Instant::now();
+        outcomes.push(get());
+        // Each failing call is bounded by the timeout (and the reconnect attempt inside it).
+        assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+        assert!(outcomes.len() <= 3, "{outcomes:?}");
+    }
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Outcome::Failed | Outcome::TimedOut)),
+        "{outcomes:?}"
+    );
+    assert_eq!(client.breaker.times_opened(), 1);
+    assert_eq!(get(), Outcome::Skipped);
+
+    server.restart();
+    std::thread::sleep(Duration::from_millis(250));
+    // The probe after the cool-down may still meet the old, broken connection: allow a few.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get() != Outcome::Done(None) {
+        assert!(Instant::now() < deadline, "Redis never came back");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!client.breaker.is_open());
+}
+
+#[test]
+fn load_lock_is_exclusive_until_it_expires() {
+    let Some(server) = TestRedis::start(&[]) else { return };
+    let client = Client::connect(&server.url(), &options()).unwrap();
+    let lock = |token| {
+        client.query_blocking::<Option<String>>(lock_cmd(
+            "t:lock",
+            token,
+            Duration::from_millis(100),
+        ))
+    };
+    assert_eq!(lock(1), Outcome::Done(Some("OK".into())));
+    assert_eq!(lock(2), Outcome::Done(None));
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(lock(3), Outcome::Done(Some("OK".into())));
+    assert_eq!(client.query_blocking::<u64>(del_cmd("t:lock")), Outcome::Done(1));
+}
+
+#[test]
+fn delete_matching_leaves_other_fns_and_namespaces_alone() {
+    let Some(server) = TestRedis::start(&[]) else { return };
+    let client = Client::connect(&server.url(), &options()).unwrap();
+    let mut con = server.connection(None);
+    for i in 0..1_200u32 {
+        let _: () = con.set(key::redis_key("t", "m::users", 1, &i.to_le_bytes()), 1).unwrap();
+    }
+    let _: () = con.set(key::redis_key("t", "m::users", 2, b"old schema"), 1).unwrap();
+    let others = [
+        key::redis_key("t", "m::users_by_name", 1, b"1"),
+        key::redis_key("u", "m::users", 1, b"1"),
+        "t:m::users".to_owned(),
+    ];
+    for k in &others {
+        let _: () = con.set(k, 1).unwrap();
+    }
+    let deleted = block_on(client.delete_matching(key::fn_pattern("t", "m::users")));
+    assert_eq!(deleted, Outcome::Done(1_201));
+    let mut left: Vec<String> = con.keys("*").unwrap();
+    left.sort();
+    let mut expected = others.to_vec();
+    expected.sort();
+    assert_eq!(left, expected);
+}
+
+#[test]
+fn auth_urls_connect_and_a_wrong_password_fails_softly() {
+    let Some(server) = TestRedis::start(&["--requirepass", "s3cret"]) else { return };
+    let url = format!("redis://:s3cret@127.0.0.1:{}/0", server.port);
+    let client = Client::connect(&url, &options()).unwrap();
+    assert_eq!(client.address, format!("redis://127.0.0.1:{}/0", server.port));
+    assert_eq!(client.query_blocking::<Option<Vec<u8>>>(get_cmd("t:x")), Outcome::Done(None));
+
+    let wrong =
+        Client::connect(&format!("redis://:nope@127.0.0.1:{}/0", server.port), &options()).unwrap();
+    let outcome = wrong.query_blocking::<Option<Vec<u8>>>(get_cmd("t:x"));
+    assert!(matches!(outcome, Outcome::Failed | Outcome::TimedOut), "{outcome:?}");
+}
+
+#[test]
+fn urls_are_checked_and_passwords_never_printed() {
+    assert_eq!(
+        redact("redis://app:hunter2@db.internal:6380/3"),
+        "redis://app:***@db.internal:6380/3"
+    );
+    assert_eq!(redact("rediss://:hunter2@db"), "rediss://:***@db");
+    assert_eq!(redact("redis://db:6379"), "redis://db:6379");
+    let err =
+        connect("rediss://app:hunter2@db.internal:6380/3", &options()).unwrap_err().to_string();
+    if cfg!(feature = "redis-tls") {
+        assert!(!err.contains("hunter2"), "{err}");
+    } else {
+        assert_eq!(
+            err,
+            "rediss://app:***@db.internal:6380/3: rediss:// needs perf-runtime's `redis-tls` feature"
+        );
+    }
+    let err = connect("http://db", &options()).unwrap_err().to_string();
+    assert!(err.starts_with("http://db: "), "{err}");
+    let client = Client::connect("redis://app:hunter2@db.internal:6380/3", &options()).unwrap();
+    assert_eq!(client.address, "redis://db.internal:6380/3");
+}
