@@ -14,3 +14,9 @@ use proc_macro::TokenStream;
 pub fn profile(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::profile).into()
 }
+
+/// Retries a fn that returns `Result`. See `perf_runtime::retry` for the documentation.
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::retry).into()
+}

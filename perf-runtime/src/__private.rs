@@ -37,3 +37,42 @@ impl NotAResult {
         false
     }
 }
+
+// #[retry]
+pub use crate::retry::{RetryLoop, RetryPolicy, RetrySite};
+pub use crate::retry::{Backoff, Jitter};
+
+/// `when` when the attribute gives none: every error is worth another attempt.
+#[inline(always)]
+pub fn always_retry<E>(_: &E) -> bool {
+    true
+}
+
+/// `on_retry` when the attribute gives none.
+#[inline(always)]
+pub fn no_hook<E>(_: &crate::retry::RetryEvent<'_, E>) {}
+
+/// A by-value argument, copied for one attempt so the next attempt gets it again.
+#[inline(always)]
+pub fn clone_arg<T: RetryArg>(value: &T) -> T {
+    value.clone()
+}
+
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` passes every by-value argument to each attempt, so `{Self}` must be `Clone`",
+    label = "this argument is cloned for every attempt",
+    note = "take it by reference (`&{Self}`), or implement `Clone` for it"
+)]
+pub trait RetryArg: Clone {}
+impl<T: Clone> RetryArg for T {}
+
+/// Checks that a `#[retry]` fn returns a `Result`, with the error on its return type.
+#[inline(always)]
+pub fn assert_result<R: ReturnsResult>() {}
+
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` needs a fn that returns `Result`, not `{Self}`",
+    label = "retries happen on `Err`, so this must be a `Result<T, E>`"
+)]
+pub trait ReturnsResult {}
+impl<T, E> ReturnsResult for Result<T, E> {}

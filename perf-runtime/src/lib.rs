@@ -40,6 +40,7 @@ mod histogram;
 pub(crate) mod redis;
 mod registry;
 mod report;
+pub mod retry;
 mod shard;
 mod slow;
 mod stats;
@@ -85,3 +86,70 @@ pub use slow::{SlowCall, on_slow_call};
 /// assert!(report.function(&format!("{}::Repo::find", module_path!())).is_some());
 /// ```
 pub use perf_macros::profile;
+
+/// Retries a fn that returns `Result`: with backoff, jitter, a retryable-error predicate, a
+/// deadline, a per-attempt timeout and a per-fn retry budget, and reports what the retries did.
+///
+/// Each attempt runs the fn's body again with the arguments again: by-value arguments are
+/// cloned for each attempt (so they must be `Clone`), references and `Copy` values pass as
+/// they are, and methods (`&self`, `&mut self`, `self` if `Self: Clone`) work. Inside the
+/// body, `?` and `return` end the attempt. The error returned after the last attempt is that
+/// attempt's error, unchanged. Sync fns sleep with `std::thread::sleep`; an `async fn` sleeps
+/// with `tokio::time::sleep` (cargo feature `tokio`, on by default), so `tokio::time::pause()`
+/// makes async tests instant and exact.
+///
+/// `#[retry]` alone means 3 attempts, exponential backoff from 100ms, factor 2, capped at 10s,
+/// with full jitter. Arguments, all optional:
+/// - `attempts = 5`: attempts in all, the first included (at least 1);
+/// - `backoff = exponential(base = "50ms", factor = 2.0, max = "2s")`, `fixed("200ms")`,
+///   `linear(base = "100ms", step = "100ms", max = "1s")`, `fibonacci(base = "10ms",
+///   max = "1s")` or `none`; a `max` left out is 10s;
+/// - `jitter = "none" | "full" | "equal" | "decorrelated"`, as defined in the AWS
+///   architecture blog's "Exponential Backoff And Jitter"; a jittered delay never exceeds
+///   `max`;
+/// - `when = path::to::is_transient`: a `fn(&E) -> bool`; `false` returns the error at once;
+/// - `max_elapsed = "30s"`: a deadline over work and sleeps together: no retry starts a sleep
+///   that would end past it;
+/// - `timeout = "2s"`: per attempt, `async fn` only; a timed-out attempt is dropped and counts
+///   as a retryable error built with `E: From<`[`retry::TimedOut`]`>`;
+/// - `on_retry = path::to::hook`: a `fn(&`[`retry::RetryEvent`]`<'_, E>)` called before each
+///   retry's sleep;
+/// - `budget = 0.2`: retries may add at most 20% on top of first attempts (plus a floor of 10
+///   a second, and at most 10 banked), so that callers fail fast when a dependency is down;
+/// - `timed = true`: also record latency percentiles of single attempts and of whole calls;
+/// - `name = "..."`, `crate = "path"`: as for [`profile`].
+///
+/// [`Report::retry`] gives each fn's calls, attempts, retries, give-ups, permanent errors,
+/// budget refusals, timeouts, time slept and how many calls took 1, 2, 3… attempts.
+///
+/// ```
+/// use perf_runtime::retry;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum FetchError { Unavailable, NotFound }
+///
+/// fn is_transient(e: &FetchError) -> bool {
+///     *e == FetchError::Unavailable
+/// }
+///
+/// static CALLS: AtomicU32 = AtomicU32::new(0);
+///
+/// #[retry(attempts = 4, backoff = fixed("1ms"), jitter = "none", when = is_transient)]
+/// fn fetch(key: &str) -> Result<String, FetchError> {
+///     match CALLS.fetch_add(1, Ordering::Relaxed) {
+///         0 | 1 => Err(FetchError::Unavailable),
+///         _ if key == "missing" => Err(FetchError::NotFound),
+///         _ => Ok(format!("value of {key}")),
+///     }
+/// }
+///
+/// assert_eq!(fetch("a").unwrap(), "value of a"); // third attempt
+/// assert_eq!(fetch("missing"), Err(FetchError::NotFound)); // permanent: one attempt
+/// let report = perf_runtime::Report::collect();
+/// let r = report.retry(&format!("{}::fetch", module_path!())).unwrap();
+/// assert_eq!((r.calls, r.attempts, r.permanent_errors), (2, 4, 1));
+/// ```
+///
+/// `#[profile]` written above `#[retry]` times whole calls, sleeps included.
+pub use perf_macros::retry;

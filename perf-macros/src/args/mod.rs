@@ -2,6 +2,7 @@
 //! in one place, then read into one plain struct per attribute.
 
 pub(crate) mod profile;
+pub(crate) mod retry;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;

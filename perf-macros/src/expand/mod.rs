@@ -3,12 +3,14 @@
 
 mod async_body;
 mod profile;
+mod retry;
 
 use proc_macro2::TokenStream;
 
 use crate::item::FnItem;
 
 pub(crate) use profile::profile;
+pub(crate) use retry::retry;
 
 type Expand = fn(TokenStream, &FnItem) -> syn::Result<TokenStream>;
 

@@ -4,6 +4,8 @@ mod format;
 mod function;
 mod table;
 
+pub(crate) use format::duration as format_duration;
+
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -42,8 +44,8 @@ pub struct Report {
     pub functions: Vec<FunctionReport>,
     /// `#[cached]` fns (filled by the cache layer).
     pub caches: Vec<serde_json::Value>,
-    /// `#[retry]` fns.
-    pub retries: Vec<serde_json::Value>,
+    /// `#[retry]` fns, by name.
+    pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
     pub benches: Vec<serde_json::Value>,
 }
@@ -59,7 +61,7 @@ impl Report {
             generated_at: format::rfc3339(SystemTime::now()),
             functions,
             caches: Vec::new(),
-            retries: Vec::new(),
+            retries: crate::retry::collect(),
             benches: Vec::new(),
         }
     }
@@ -67,6 +69,11 @@ impl Report {
     /// The entry of the profiled fn called `name`.
     pub fn function(&self, name: &str) -> Option<&FunctionReport> {
         self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// The entry of the `#[retry]` fn called `name`.
+    pub fn retry(&self, name: &str) -> Option<&crate::retry::RetryReport> {
+        self.retries.iter().find(|r| r.name == name)
     }
 
     /// The report as a JSON value, as [`write_json`](Self::write_json) writes it.
@@ -150,4 +157,5 @@ pub fn reset() {
     for stats in crate::registry::all() {
         stats.reset();
     }
+    crate::retry::reset();
 }

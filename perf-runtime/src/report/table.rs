@@ -7,7 +7,8 @@ impl Display for Report {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(f, "perf report at {}", self.generated_at)?;
         if self.functions.is_empty() {
-            return writeln!(f, "  no profiled calls recorded");
+            writeln!(f, "  no profiled calls recorded")?;
+            return crate::retry::write_table(f, &self.retries);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
         let width = width.max("function".len());
@@ -61,6 +62,7 @@ impl Display for Report {
                 writeln!(f, "{note}")?;
             }
         }
+        crate::retry::write_table(f, &self.retries)?;
         Ok(())
     }
 }

@@ -1,0 +1,274 @@
+//! The retry loop's state and decisions. Generated code drives the loop itself (the body must
+//! be re-run in place so that it can borrow the fn's arguments, which a closure returning a
+//! future cannot do) and hands every attempt's result to [`RetryLoop::next`].
+
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use super::RetryEvent;
+use super::site::{RetrySite, SelfName};
+use super::stats::with_shard;
+use crate::{clock, enabled};
+
+/// One call of a `#[retry]` fn, from its first attempt to its result.
+#[derive(Debug)]
+pub struct RetryLoop {
+    site: &'static RetrySite,
+    self_name: SelfName,
+    /// Attempts finished so far.
+    attempt: u32,
+    prev_delay_ns: u64,
+    /// The delay chosen by the last failed attempt, slept by `sleep`.
+    pending_ns: u64,
+    slept_ns: u64,
+    timeouts: u64,
+    /// Whether the last attempt's error came from `timeout`: always retryable.
+    timed_out: bool,
+    /// Clock ticks at the start of the call and of the current attempt; 0 when not timing.
+    call_start: u64,
+    attempt_start: u64,
+    /// Set only with `max_elapsed`, so a call without it reads no clock.
+    started: Option<Instant>,
+    tokio_clock: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Success,
+    Permanent,
+    Exhausted,
+    Deadline,
+    BudgetRefused,
+}
+
+impl RetryLoop {
+    /// Starts a call of a sync fn.
+    #[inline(always)]
+    pub fn start(site: &'static RetrySite, self_name: SelfName) -> Self {
+        let started = (site.policy.max_elapsed_ns != 0).then(Instant::now);
+        Self::new(site, self_name, started, false)
+    }
+
+    /// Starts a call of an `async fn`: its deadline follows tokio's clock, as its sleeps do,
+    /// so a paused test clock stays consistent.
+    #[cfg(feature = "tokio")]
+    #[inline(always)]
+    pub fn start_async(site: &'static RetrySite, self_name: SelfName) -> Self {
+        let started =
+            (site.policy.max_elapsed_ns != 0).then(|| tokio::time::Instant::now().into_std());
+        Self::new(site, self_name, started, true)
+    }
+
+    #[inline(always)]
+    fn new(
+        site: &'static RetrySite,
+        self_name: SelfName,
+        started: Option<Instant>,
+        tokio_clock: bool,
+    ) -> Self {
+        let call_start =
+            if site.policy.timed && enabled::is_enabled() { clock::ticks() } else { 0 };
+        Self {
+            site,
+            self_name,
+            attempt: 0,
+            prev_delay_ns: 0,
+            pending_ns: 0,
+            slept_ns: 0,
+            timeouts: 0,
+            timed_out: false,
+            call_start,
+            attempt_start: call_start,
+            started,
+            tokio_clock,
+        }
+    }
+
+    /// Takes one attempt's result: `Break` with the call's result, or `Continue` after which
+    /// the caller sleeps ([`sleep`](Self::sleep) / [`sleep_async`](Self::sleep_async)) and
+    /// runs the body again. `when` says whether an error is worth retrying; `on_retry` hears
+    /// about every retry before its sleep.
+    #[inline(always)]
+    pub fn next<T, E>(
+        &mut self,
+        result: Result<T, E>,
+        when: impl FnOnce(&E) -> bool,
+        on_retry: impl FnOnce(&RetryEvent<'_, E>),
+    ) -> ControlFlow<Result<T, E>> {
+        self.attempt += 1;
+        if self.attempt == 1 && result.is_ok() {
+            self.first_ok();
+            return ControlFlow::Break(result);
+        }
+        self.after_attempt(result, when, on_retry)
+    }
+
+    /// The fast path: one counter, plus one histogram record with `timed`.
+    #[inline(always)]
+    fn first_ok(&self) {
+        let site = self.site;
+        if site.policy.budget_milli != 0 {
+            site.budget.deposit(site.policy.budget_milli);
+        }
+        if !enabled::is_enabled() {
+            return;
+        }
+        let stats = site.stats(self.self_name);
+        if self.call_start != 0 {
+            let ns = clock::nanos_between(self.call_start, clock::ticks());
+            with_shard(stats, |s| {
+                s.first_ok.add(1);
+                s.first_ok_ns.record(ns);
+            });
+        } else {
+            with_shard(stats, |s| s.first_ok.add(1));
+        }
+    }
+
+    #[inline(never)]
+    fn after_attempt<T, E>(
+        &mut self,
+        result: Result<T, E>,
+        when: impl FnOnce(&E) -> bool,
+        on_retry: impl FnOnce(&RetryEvent<'_, E>),
+    ) -> ControlFlow<Result<T, E>> {
+        let site = self.site;
+        let policy = &site.policy;
+        let n = self.attempt;
+        if n == 1 && policy.budget_milli != 0 {
+            site.budget.deposit(policy.budget_milli);
+        }
+        let now = if self.call_start != 0 { clock::ticks() } else { 0 };
+        let timed_out = std::mem::take(&mut self.timed_out);
+        let error = match result {
+            Ok(value) => return self.finish(Outcome::Success, now, Ok(value)),
+            Err(error) => error,
+        };
+        if !timed_out && !when(&error) {
+            return self.finish(Outcome::Permanent, now, Err(error));
+        }
+        if n >= policy.attempts {
+            return self.finish(Outcome::Exhausted, now, Err(error));
+        }
+        let delay_ns = policy.jitter.delay_ns(&policy.backoff, n, &mut self.prev_delay_ns);
+        if self.past_deadline(delay_ns) {
+            return self.finish(Outcome::Deadline, now, Err(error));
+        }
+        if policy.budget_milli != 0 && !site.budget.withdraw() {
+            return self.finish(Outcome::BudgetRefused, now, Err(error));
+        }
+        if now != 0 && enabled::is_enabled() {
+            let ns = clock::nanos_between(self.attempt_start, now);
+            with_shard(site.stats(self.self_name), |s| s.attempt_ns.record(ns));
+        }
+        on_retry(&RetryEvent {
+            attempt: n,
+            error: &error,
+            next_delay: Duration::from_nanos(delay_ns),
+        });
+        self.pending_ns = delay_ns;
+        self.slept_ns += delay_ns;
+        ControlFlow::Continue(())
+    }
+
+    /// Whether a sleep of `delay_ns` would end past `max_elapsed`.
+    fn past_deadline(&self, delay_ns: u64) -> bool {
+        let Some(started) = self.started else {
+            return false;
+        };
+        let now = self.now();
+        let elapsed = now.saturating_duration_since(started).as_nanos() as u64;
+        elapsed.saturating_add(delay_ns) > self.site.policy.max_elapsed_ns
+    }
+
+    fn now(&self) -> Instant {
+        #[cfg(feature = "tokio")]
+        if self.tokio_clock {
+            return tokio::time::Instant::now().into_std();
+        }
+        Instant::now()
+    }
+
+    #[cold]
+    fn finish<T, E>(
+        &self,
+        outcome: Outcome,
+        now: u64,
+        result: Result<T, E>,
+    ) -> ControlFlow<Result<T, E>> {
+        if enabled::is_enabled() {
+            self.record(outcome, now);
+        }
+        ControlFlow::Break(result)
+    }
+
+    fn record(&self, outcome: Outcome, now: u64) {
+        let n = self.attempt;
+        with_shard(self.site.stats(self.self_name), |s| {
+            s.calls.add(1);
+            s.attempts.add(u64::from(n));
+            match outcome {
+                Outcome::Success => s.successes.add(1),
+                Outcome::Permanent => s.permanent_errors.add(1),
+                Outcome::Exhausted => s.giveups.add(1),
+                Outcome::Deadline => {
+                    s.giveups.add(1);
+                    s.deadline_stops.add(1);
+                }
+                Outcome::BudgetRefused => {
+                    s.giveups.add(1);
+                    s.budget_refused.add(1);
+                }
+            }
+            s.timeouts.add(self.timeouts);
+            s.sleep_total_ns.add(self.slept_ns);
+            let slot = (n as usize).min(s.by_attempts.len()) - 1;
+            s.by_attempts[slot].add(1);
+            if now != 0 {
+                s.attempt_ns.record(clock::nanos_between(self.attempt_start, now));
+                s.call_ns.record(clock::nanos_between(self.call_start, now));
+            }
+        });
+    }
+
+    /// Sleeps the delay the last failed attempt chose (sync fns).
+    pub fn sleep(&mut self) {
+        if self.pending_ns != 0 {
+            std::thread::sleep(Duration::from_nanos(self.pending_ns));
+        }
+        self.resume();
+    }
+
+    /// Sleeps the delay the last failed attempt chose, on tokio's timer (`async fn`).
+    #[cfg(feature = "tokio")]
+    pub async fn sleep_async(&mut self) {
+        if self.pending_ns != 0 {
+            tokio::time::sleep(Duration::from_nanos(self.pending_ns)).await;
+        }
+        self.resume();
+    }
+
+    fn resume(&mut self) {
+        if self.call_start != 0 {
+            self.attempt_start = clock::ticks();
+        }
+    }
+
+    /// Runs one attempt of an `async fn` under its `timeout`: an attempt that runs out of time
+    /// is dropped and becomes an `E::from(TimedOut)`, which is always retryable.
+    #[cfg(feature = "tokio")]
+    pub async fn with_timeout<T, E: super::FromTimedOut>(
+        &mut self,
+        attempt: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let after = Duration::from_nanos(self.site.policy.timeout_ns);
+        match tokio::time::timeout(after, attempt).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.timeouts += 1;
+                self.timed_out = true;
+                Err(E::from_timed_out(super::TimedOut { after }))
+            }
+        }
+    }
+}
