@@ -27,7 +27,11 @@ pub(crate) enum Outcome<T> {
     /// The breaker is open: Redis was not asked.
     Skipped,
     TimedOut,
+    /// No answer: refused or dropped connection, I/O error.
     Failed,
+    /// Redis answered with an error (a full server refusing a write, say): it is up, so the
+    /// breaker does not count it.
+    Rejected,
 }
 
 impl Client {
@@ -64,7 +68,8 @@ impl Client {
         let outcome = match runtime::run(op).await {
             Some(Ok(Ok(value))) => Outcome::Done(value),
             Some(Err(_elapsed)) => Outcome::TimedOut,
-            Some(Ok(Err(_))) | None => Outcome::Failed,
+            Some(Ok(Err(e))) => failure(&e),
+            None => Outcome::Failed,
         };
         self.record(&outcome);
         outcome
@@ -83,7 +88,7 @@ impl Client {
         let op = async move { cmd.query_async::<T>(&mut manager).await };
         let outcome = match runtime::run_blocking(op, timeout) {
             Some(Ok(value)) => Outcome::Done(value),
-            Some(Err(_)) => Outcome::Failed,
+            Some(Err(e)) => failure(&e),
             None => Outcome::TimedOut,
         };
         self.record(&outcome);
@@ -92,10 +97,21 @@ impl Client {
 
     fn record<T>(&self, outcome: &Outcome<T>) {
         match outcome {
-            Outcome::Done(_) => self.breaker.success(),
+            Outcome::Done(_) | Outcome::Rejected => self.breaker.success(),
             Outcome::TimedOut | Outcome::Failed => self.breaker.failure(),
             Outcome::Skipped => {}
         }
+    }
+}
+
+fn failure<T>(e: &RedisError) -> Outcome<T> {
+    use redis::ErrorKind;
+    match e.kind() {
+        ErrorKind::Server(_) | ErrorKind::Extension | ErrorKind::UnexpectedReturnType => {
+            Outcome::Rejected
+        }
+        _ if e.is_timeout() => Outcome::TimedOut,
+        _ => Outcome::Failed,
     }
 }
 

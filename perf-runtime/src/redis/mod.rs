@@ -11,6 +11,7 @@ mod breaker;
 pub(crate) mod client;
 pub(crate) mod codec;
 pub(crate) mod key;
+pub(crate) mod layer;
 mod runtime;
 #[cfg(test)]
 mod test_server;
@@ -180,6 +181,7 @@ impl Client {
                 Outcome::Skipped => return Outcome::Skipped,
                 Outcome::TimedOut => return Outcome::TimedOut,
                 Outcome::Failed => return Outcome::Failed,
+                Outcome::Rejected => return Outcome::Rejected,
             };
             if !keys.is_empty() {
                 match self.query::<u64>(redis::cmd("UNLINK").arg(&keys).clone()).await {

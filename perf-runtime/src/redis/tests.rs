@@ -161,3 +161,117 @@ fn urls_are_checked_and_passwords_never_printed() {
     let client = Client::connect("redis://app:hunter2@db.internal:6380/3", &options()).unwrap();
     assert_eq!(client.address, "redis://db.internal:6380/3");
 }
+
+mod layer {
+    use super::*;
+    use crate::redis::layer::L2Site;
+
+    fn site(schema: u64, lock_ttl: Option<Duration>) -> L2Site {
+        L2Site::new("m::users", "app", schema, Duration::from_secs(60), lock_ttl)
+    }
+
+    #[test]
+    fn another_process_reads_what_one_wrote_unless_the_schema_changed() {
+        let Some(server) = TestRedis::start(&[]) else { return };
+        let (a, b) = (
+            Client::connect(&server.url(), &options()).unwrap(),
+            Client::connect(&server.url(), &options()).unwrap(),
+        );
+        let writer = site(1, None);
+        writer.put_blocking(&a, b"[7]", &vec![1u32, 2, 3]);
+        let reader = site(1, None);
+        assert_eq!(reader.get_blocking::<Vec<u32>>(&b, b"[7]"), Some(vec![1, 2, 3]));
+        assert_eq!(reader.get_blocking::<Vec<u32>>(&b, b"[8]"), None);
+        let new_schema = site(2, None);
+        assert_eq!(new_schema.get_blocking::<String>(&b, b"[7]"), None);
+        let s = reader.snapshot();
+        assert_eq!((s.hits, s.misses, s.errors), (1, 1, 0));
+        assert!(s.get_p50_ns > 0 && s.get_p50_ns <= s.get_p99_ns);
+        let pttl: i64 =
+            server.connection(None).pttl(key::redis_key("t", "m::users", 1, b"[7]")).unwrap();
+        assert!((59_000..=60_000).contains(&pttl), "PTTL {pttl}");
+    }
+
+    #[test]
+    fn garbage_entries_are_counted_and_overwritten() {
+        let Some(server) = TestRedis::start(&[]) else { return };
+        let client = Client::connect(&server.url(), &options()).unwrap();
+        let site = site(1, None);
+        let redis_key = key::redis_key("t", "m::users", 1, b"[1]");
+        let _: () = server.connection(None).set(&redis_key, "not an entry").unwrap();
+        assert_eq!(block_on(site.get::<u32>(&client, b"[1]")), None);
+        assert_eq!(site.snapshot().decode_errors, 1);
+        block_on(site.put(&client, b"[1]", &5u32));
+        assert_eq!(block_on(site.get::<u32>(&client, b"[1]")), Some(5));
+    }
+
+    #[test]
+    fn a_full_redis_refuses_writes_without_failing_the_call() {
+        let Some(server) =
+            TestRedis::start(&["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
+        else {
+            return;
+        };
+        let client = Client::connect(&server.url(), &options()).unwrap();
+        let site = site(1, None);
+        let big = "x".repeat(64 * 1024);
+        for i in 0..64u32 {
+            site.put_blocking(&client, &i.to_le_bytes(), &big);
+        }
+        let s = site.snapshot();
+        assert!(s.errors > 0, "some writes hit OOM: {s:?}");
+        // Redis answered every time, so the breaker stays closed and the first entries read back.
+        assert!(!client.breaker.is_open());
+        let first = site.get_blocking::<String>(&client, &0u32.to_le_bytes());
+        assert!(first.is_some_and(|v| v == big), "the first entry fits");
+    }
+
+    #[test]
+    fn the_load_lock_makes_other_processes_wait_for_the_value() {
+        let Some(server) = TestRedis::start(&[]) else { return };
+        let (a, b) = (
+            Client::connect(&server.url(), &options()).unwrap(),
+            Client::connect(&server.url(), &options()).unwrap(),
+        );
+        let (loader, waiter) =
+            (site(1, Some(Duration::from_secs(2))), site(1, Some(Duration::from_secs(2))));
+        let lock =
+            loader.lock_or_wait_blocking::<u32>(&a, b"[1]").unwrap().expect("first takes the lock");
+        std::thread::scope(|s| {
+            let waiting = s.spawn(|| waiter.lock_or_wait_blocking::<u32>(&b, b"[1]"));
+            std::thread::sleep(Duration::from_millis(50));
+            loader.put_blocking(&a, b"[1]", &42u32);
+            loader.unlock_blocking(&a, lock);
+            assert_eq!(waiting.join().unwrap().unwrap_err(), 42);
+        });
+        assert_eq!(waiter.snapshot().lock_waits, 1);
+
+        // A loader that never stores: the waiter gives up after the lock's TTL and loads itself.
+        let short = site(1, Some(Duration::from_millis(100)));
+        let _held = short.lock_or_wait_blocking::<u32>(&a, b"[2]").unwrap().unwrap();
+        let started = Instant::now();
+        assert!(matches!(short.lock_or_wait_blocking::<u32>(&b, b"[2]"), Ok(None)));
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        assert_eq!(short.snapshot().lock_timeouts, 1);
+    }
+
+    #[test]
+    fn invalidation_by_key_and_by_fn() {
+        let Some(server) = TestRedis::start(&[]) else { return };
+        let client = Client::connect(&server.url(), &options()).unwrap();
+        let (users, other) =
+            (site(1, None), L2Site::new("m::orders", "app", 1, Duration::from_secs(60), None));
+        block_on(async {
+            for i in 0..3u32 {
+                users.put(&client, &i.to_le_bytes(), &i).await;
+                other.put(&client, &i.to_le_bytes(), &i).await;
+            }
+            users.invalidate(&client, &0u32.to_le_bytes()).await;
+            assert_eq!(users.get::<u32>(&client, &0u32.to_le_bytes()).await, None);
+            assert_eq!(users.get::<u32>(&client, &1u32.to_le_bytes()).await, Some(1));
+            assert_eq!(users.invalidate_all(&client).await, 2);
+            assert_eq!(users.get::<u32>(&client, &1u32.to_le_bytes()).await, None);
+            assert_eq!(other.get::<u32>(&client, &1u32.to_le_bytes()).await, Some(1));
+        });
+    }
+}

@@ -1,0 +1,297 @@
+//! One cached fn's view of the Redis level: typed reads and writes, the cross-process load lock,
+//! invalidation, and the L2 counters of the fn's report entry.
+//!
+//! Every method takes the client explicitly; the cache passes [`super::client()`], which is
+//! `None` when the level is off, and tests pass a client of their own private server.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::client::{Client, Outcome};
+use super::{codec, del_cmd, get_cmd, key, lock_cmd, set_cmd};
+use crate::stats::lock;
+
+/// How often a process that lost the load lock looks for the winner's value.
+const LOCK_POLL: Duration = Duration::from_millis(5);
+
+#[derive(Debug)]
+pub(crate) struct L2Site {
+    fn_name: &'static str,
+    /// The cached fn's crate, the namespace when none is configured.
+    crate_name: &'static str,
+    /// Hash of the fn's key and value types: entries of another schema are never read.
+    schema: u64,
+    ttl: Duration,
+    /// Longest a load may hold the cross-process lock; waiters give up after it.
+    lock_ttl: Option<Duration>,
+    stats: L2Stats,
+}
+
+#[derive(Debug, Default)]
+struct L2Stats {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    errors: AtomicU64,
+    decode_errors: AtomicU64,
+    timeouts: AtomicU64,
+    lock_waits: AtomicU64,
+    lock_timeouts: AtomicU64,
+    get_ns: Mutex<Option<Histogram<u64>>>,
+}
+
+/// The L2 part of a cache's report entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct L2Snapshot {
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+    pub(crate) errors: u64,
+    pub(crate) decode_errors: u64,
+    pub(crate) timeouts: u64,
+    pub(crate) lock_waits: u64,
+    pub(crate) lock_timeouts: u64,
+    pub(crate) get_p50_ns: u64,
+    pub(crate) get_p99_ns: u64,
+}
+
+/// Held by the process that loads a key under `lock = true`.
+#[derive(Debug)]
+pub(crate) struct LoadLock {
+    key: String,
+}
+
+impl L2Site {
+    pub(crate) const fn new(
+        fn_name: &'static str,
+        crate_name: &'static str,
+        schema: u64,
+        ttl: Duration,
+        lock_ttl: Option<Duration>,
+    ) -> Self {
+        let stats = L2Stats {
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            decode_errors: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            lock_waits: AtomicU64::new(0),
+            lock_timeouts: AtomicU64::new(0),
+            get_ns: Mutex::new(None),
+        };
+        Self { fn_name, crate_name, schema, ttl, lock_ttl, stats }
+    }
+
+    fn redis_key(&self, client: &Client, key_json: &[u8]) -> String {
+        let namespace = client.namespace.as_deref().unwrap_or(self.crate_name);
+        key::redis_key(namespace, self.fn_name, self.schema, key_json)
+    }
+
+    /// The value stored for `key_json`, or `None` on a miss, an undecodable entry, or any fault.
+    pub(crate) async fn get<V: DeserializeOwned>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+    ) -> Option<V> {
+        let started = Instant::now();
+        let outcome =
+            client.query::<Option<Vec<u8>>>(get_cmd(&self.redis_key(client, key_json))).await;
+        self.read(outcome, started, key_json)
+    }
+
+    /// [`get`](Self::get) for sync fns.
+    pub(crate) fn get_blocking<V: DeserializeOwned>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+    ) -> Option<V> {
+        let started = Instant::now();
+        let outcome =
+            client.query_blocking::<Option<Vec<u8>>>(get_cmd(&self.redis_key(client, key_json)));
+        self.read(outcome, started, key_json)
+    }
+
+    fn read<V: DeserializeOwned>(
+        &self,
+        outcome: Outcome<Option<Vec<u8>>>,
+        started: Instant,
+        key_json: &[u8],
+    ) -> Option<V> {
+        let s = &self.stats;
+        match outcome {
+            Outcome::Done(found) => {
+                let ns = started.elapsed().as_nanos() as u64;
+                let mut hist = lock(&s.get_ns);
+                let hist = hist.get_or_insert_with(crate::histogram::empty);
+                hist.saturating_record(ns);
+                match found.map(|bytes| codec::decode(key_json, &bytes)) {
+                    Some(Ok(value)) => {
+                        s.hits.fetch_add(1, Relaxed);
+                        return Some(value);
+                    }
+                    // Counted, then treated as a miss: the load that follows overwrites it.
+                    Some(Err(_)) => s.decode_errors.fetch_add(1, Relaxed),
+                    None => s.misses.fetch_add(1, Relaxed),
+                };
+            }
+            Outcome::TimedOut => {
+                s.timeouts.fetch_add(1, Relaxed);
+                s.errors.fetch_add(1, Relaxed);
+            }
+            Outcome::Failed | Outcome::Rejected => {
+                s.errors.fetch_add(1, Relaxed);
+            }
+            Outcome::Skipped => {}
+        }
+        None
+    }
+
+    fn write_cmd<V: Serialize>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+        value: &V,
+    ) -> Option<redis::Cmd> {
+        match codec::encode(key_json, value) {
+            Ok(bytes) => Some(set_cmd(&self.redis_key(client, key_json), &bytes, self.ttl)),
+            Err(_) => {
+                self.stats.errors.fetch_add(1, Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Stores `value` with the fn's TTL (`SET .. PX`); faults are counted, never returned.
+    pub(crate) async fn put<V: Serialize>(&self, client: &Client, key_json: &[u8], value: &V) {
+        if let Some(cmd) = self.write_cmd(client, key_json, value) {
+            self.count_write(client.query::<()>(cmd).await);
+        }
+    }
+
+    /// [`put`](Self::put) for sync fns.
+    pub(crate) fn put_blocking<V: Serialize>(&self, client: &Client, key_json: &[u8], value: &V) {
+        if let Some(cmd) = self.write_cmd(client, key_json, value) {
+            self.count_write(client.query_blocking::<()>(cmd));
+        }
+    }
+
+    fn count_write(&self, outcome: Outcome<()>) {
+        match outcome {
+            Outcome::Done(()) | Outcome::Skipped => {}
+            Outcome::TimedOut => {
+                self.stats.timeouts.fetch_add(1, Relaxed);
+                self.stats.errors.fetch_add(1, Relaxed);
+            }
+            // `Rejected` includes a full Redis refusing the write (OOM).
+            Outcome::Failed | Outcome::Rejected => {
+                self.stats.errors.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// With `lock = true`, after an L2 miss: `Ok(Some(lock))` when this process won the lock and
+    /// loads; `Err(value)` when another process held it and stored the value while we waited;
+    /// `Ok(None)` when the caller should load without the lock (no `lock`, Redis failed, or the
+    /// wait ran out).
+    pub(crate) async fn lock_or_wait<V: DeserializeOwned>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+    ) -> Result<Option<LoadLock>, V> {
+        let Some(lock_ttl) = self.lock_ttl else { return Ok(None) };
+        let lock_key = format!("{}:lock", self.redis_key(client, key_json));
+        let token = std::process::id();
+        match client.query::<Option<String>>(lock_cmd(&lock_key, u64::from(token), lock_ttl)).await
+        {
+            Outcome::Done(Some(_)) => return Ok(Some(LoadLock { key: lock_key })),
+            Outcome::Done(None) => {}
+            _ => return Ok(None),
+        }
+        self.stats.lock_waits.fetch_add(1, Relaxed);
+        let deadline = Instant::now() + lock_ttl;
+        while Instant::now() < deadline {
+            tokio::time::sleep(LOCK_POLL).await;
+            if let Some(value) = self.get(client, key_json).await {
+                return Err(value);
+            }
+        }
+        self.stats.lock_timeouts.fetch_add(1, Relaxed);
+        Ok(None)
+    }
+
+    /// [`lock_or_wait`](Self::lock_or_wait) for sync fns.
+    pub(crate) fn lock_or_wait_blocking<V: DeserializeOwned>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+    ) -> Result<Option<LoadLock>, V> {
+        let Some(lock_ttl) = self.lock_ttl else { return Ok(None) };
+        let lock_key = format!("{}:lock", self.redis_key(client, key_json));
+        let token = std::process::id();
+        match client.query_blocking::<Option<String>>(lock_cmd(
+            &lock_key,
+            u64::from(token),
+            lock_ttl,
+        )) {
+            Outcome::Done(Some(_)) => return Ok(Some(LoadLock { key: lock_key })),
+            Outcome::Done(None) => {}
+            _ => return Ok(None),
+        }
+        self.stats.lock_waits.fetch_add(1, Relaxed);
+        let deadline = Instant::now() + lock_ttl;
+        while Instant::now() < deadline {
+            std::thread::sleep(LOCK_POLL);
+            if let Some(value) = self.get_blocking(client, key_json) {
+                return Err(value);
+            }
+        }
+        self.stats.lock_timeouts.fetch_add(1, Relaxed);
+        Ok(None)
+    }
+
+    pub(crate) async fn unlock(&self, client: &Client, lock: LoadLock) {
+        let _ = client.query::<u64>(del_cmd(&lock.key)).await;
+    }
+
+    pub(crate) fn unlock_blocking(&self, client: &Client, lock: LoadLock) {
+        let _ = client.query_blocking::<u64>(del_cmd(&lock.key));
+    }
+
+    /// Deletes `key_json`'s entry.
+    pub(crate) async fn invalidate(&self, client: &Client, key_json: &[u8]) {
+        let _ = client.query::<u64>(del_cmd(&self.redis_key(client, key_json))).await;
+    }
+
+    pub(crate) fn invalidate_blocking(&self, client: &Client, key_json: &[u8]) {
+        let _ = client.query_blocking::<u64>(del_cmd(&self.redis_key(client, key_json)));
+    }
+
+    /// Deletes this fn's entries of every schema, in this namespace only.
+    pub(crate) async fn invalidate_all(&self, client: &Client) -> u64 {
+        let namespace = client.namespace.as_deref().unwrap_or(self.crate_name);
+        match client.delete_matching(key::fn_pattern(namespace, self.fn_name)).await {
+            Outcome::Done(n) => n,
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> L2Snapshot {
+        let s = &self.stats;
+        let hist = lock(&s.get_ns);
+        let q = |q: f64| hist.as_ref().map_or(0, |h| h.value_at_quantile(q));
+        L2Snapshot {
+            hits: s.hits.load(Relaxed),
+            misses: s.misses.load(Relaxed),
+            errors: s.errors.load(Relaxed),
+            decode_errors: s.decode_errors.load(Relaxed),
+            timeouts: s.timeouts.load(Relaxed),
+            lock_waits: s.lock_waits.load(Relaxed),
+            lock_timeouts: s.lock_timeouts.load(Relaxed),
+            get_p50_ns: q(0.5),
+            get_p99_ns: q(0.99),
+        }
+    }
+}
