@@ -2,6 +2,7 @@
 //! to the `compile_error!`s, so the rest of the crate still type-checks and IDEs keep working.
 
 mod async_body;
+mod compose;
 mod profile;
 mod retry;
 
@@ -18,7 +19,8 @@ pub(crate) fn run(args: TokenStream, item: TokenStream, expand: Expand) -> Token
     if cfg!(feature = "off") {
         return item;
     }
-    let result = syn::parse2::<FnItem>(item.clone()).and_then(|f| expand(args, &f));
+    let result = syn::parse2::<FnItem>(item.clone())
+        .and_then(|f| expand(args, &compose::expand_inner(f)));
     match result {
         Ok(tokens) => tokens,
         Err(e) => {
