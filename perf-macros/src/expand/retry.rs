@@ -70,7 +70,9 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
             "`timeout` works on `async fn` only: a sync attempt cannot be interrupted; use `max_elapsed` for a deadline",
         ));
     }
-    let result_check = errors.take(check_result(f));
+    // An `#[async_trait]` method returns `Pin<Box<dyn Future>>`; its output is checked where
+    // the attempt's result reaches `next`.
+    let result_check = if boxed.is_some() { None } else { errors.take(check_result(f)) };
     errors.finish()?;
     let rt = runtime_path(args.krate.as_ref());
     let rt = quote!(#rt::__private);
