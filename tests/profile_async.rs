@@ -37,9 +37,9 @@ async fn busy_time_tells_work_from_waiting() {
     assert!(f.is_async);
     assert_eq!(f.calls, 3);
     let ms = |ns: u64| ns as f64 / 1e6;
-    assert!((25.0..60.0).contains(&ms(f.p50_ns)), "wall p50 {}", ms(f.p50_ns));
+    assert!((25.0..80.0).contains(&ms(f.p50_ns)), "wall p50 {}", ms(f.p50_ns));
     let busy = f.busy_p50_ns.unwrap();
-    assert!((5.0..15.0).contains(&ms(busy)), "busy p50 {}", ms(busy));
+    assert!((5.0..20.0).contains(&ms(busy)), "busy p50 {}", ms(busy));
     let busy_total = f.busy_total_ns.unwrap();
     assert!(busy_total < f.total_ns / 2, "busy {busy_total} of {}", f.total_ns);
 }

@@ -148,12 +148,12 @@ fn percentiles_of_known_sleeps() {
     let f = entry(&path("sleeps"));
     assert_eq!(f.calls, 10);
     let ms = |ns: u64| ns as f64 / 1e6;
-    // Sleeps overshoot by scheduler latency, never undershoot.
-    assert!((2.0..6.0).contains(&ms(f.p50_ns)), "p50 {}", ms(f.p50_ns));
-    assert!((30.0..45.0).contains(&ms(f.max_ns)), "max {}", ms(f.max_ns));
-    assert!((30.0..45.0).contains(&ms(f.p99_ns)), "p99 {}", ms(f.p99_ns));
+    // Sleeps overshoot by scheduler latency (other tests share the 2 cores), never undershoot.
+    assert!((2.0..12.0).contains(&ms(f.p50_ns)), "p50 {}", ms(f.p50_ns));
+    assert!((30.0..60.0).contains(&ms(f.max_ns)), "max {}", ms(f.max_ns));
+    assert!((30.0..60.0).contains(&ms(f.p99_ns)), "p99 {}", ms(f.p99_ns));
     let total = 9.0 * 2.0 + 30.0;
-    assert!((total..total + 30.0).contains(&ms(f.total_ns)), "total {}", ms(f.total_ns));
+    assert!((total..total + 80.0).contains(&ms(f.total_ns)), "total {}", ms(f.total_ns));
     assert!((f.mean_ns - f.total_ns as f64 / 10.0).abs() < 1.0);
 }
 
