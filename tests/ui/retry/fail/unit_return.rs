@@ -1,0 +1,4 @@
+use perf_runtime::retry;
+#[retry]
+fn f() {}
+fn main() {}
