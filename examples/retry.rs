@@ -43,7 +43,7 @@ struct Service {
 impl Service {
     fn handle(&self, id: u32) -> Result<String, ServiceError> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
-        if self.down || n % 3 == 0 {
+        if self.down || n.is_multiple_of(3) {
             Err(ServiceError::Unavailable)
         } else if id > 100 {
             Err(ServiceError::NotFound)

@@ -33,7 +33,7 @@ pub(crate) fn expand_inner(mut f: FnItem) -> FnItem {
         _ => TokenStream::new(),
     };
     let inner = expand_inner(f);
-    let expanded = expand(args, &inner).and_then(|tokens| syn::parse2::<FnItem>(tokens));
+    let expanded = expand(args, &inner).and_then(syn::parse2::<FnItem>);
     match expanded {
         Ok(item) => item,
         Err(e) => {
