@@ -2,7 +2,6 @@
 
 use std::sync::OnceLock;
 
-use crate::shard::with_shard;
 use crate::slow;
 use crate::stats::{FnStats, Meta};
 
@@ -76,7 +75,7 @@ impl CallSite {
     pub(crate) fn record(&'static self, self_name: SelfName, call: Call) {
         let stats = self.stats(self_name, call.busy_ns.is_some());
         let slow = self.slow_ns != 0 && call.wall_ns >= self.slow_ns;
-        with_shard(stats, |s| {
+        stats.shards.with(|s| {
             s.calls.add(1);
             s.total_ns.add(call.wall_ns);
             s.wall.record(call.wall_ns);
@@ -100,14 +99,14 @@ impl CallSite {
     }
 
     pub(crate) fn record_cancelled(&'static self, self_name: SelfName) {
-        with_shard(self.stats(self_name, true), |s| s.cancelled.add(1));
+        self.stats(self_name, true).shards.with(|s| s.cancelled.add(1));
     }
 
     /// Counts an error for a site that has recorded its call already.
     /// Counts an error for a site that has recorded its call already.
     pub(crate) fn record_error(&'static self) {
         if let Some(stats) = self.stats.get() {
-            with_shard(stats, |s| s.errors.add(1));
+            stats.shards.with(|s| s.errors.add(1));
         }
     }
 }

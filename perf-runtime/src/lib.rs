@@ -42,6 +42,7 @@ mod registry;
 mod report;
 pub mod retry;
 mod shard;
+mod sharded;
 mod slow;
 mod stats;
 

@@ -1,14 +1,12 @@
 //! The global table of profiled names.
 
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dashmap::DashMap;
 
 use crate::stats::{FnStats, Meta};
 
 static REGISTRY: LazyLock<DashMap<Box<str>, &'static FnStats>> = LazyLock::new(DashMap::new);
-static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 
 /// The stats for `name`, created on first use. Call sites with the same name share them.
 ///
@@ -18,10 +16,9 @@ pub(crate) fn stats_for(name: &str, meta: Meta) -> &'static FnStats {
     if let Some(stats) = REGISTRY.get(name) {
         return *stats;
     }
-    *REGISTRY.entry(name.into()).or_insert_with(|| {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        Box::leak(Box::new(FnStats::new(id, name.into(), meta)))
-    })
+    *REGISTRY
+        .entry(name.into())
+        .or_insert_with(|| Box::leak(Box::new(FnStats::new(name.into(), meta))))
 }
 
 /// Every registered fn, in no particular order.

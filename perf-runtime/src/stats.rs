@@ -6,6 +6,7 @@ use hdrhistogram::Histogram;
 
 use crate::histogram;
 use crate::shard::Shard;
+use crate::sharded::Sharded;
 use crate::slow::Slowest;
 
 /// Where a profiled fn is defined; kept as report metadata.
@@ -17,16 +18,9 @@ pub(crate) struct Meta {
 }
 
 pub(crate) struct FnStats {
-    /// Index into every thread's local shard table.
-    pub(crate) id: usize,
     pub(crate) name: Box<str>,
     pub(crate) meta: Meta,
-    /// Every shard ever handed out, for the report to sum.
-    shards: Mutex<Vec<&'static Shard>>,
-    /// Shards of threads that have exited, ready for new threads.
-    free: Mutex<Vec<&'static Shard>>,
-    /// Recording target for threads whose thread-locals are already destroyed.
-    shared: Mutex<Option<&'static Shard>>,
+    pub(crate) shards: Sharded<Shard>,
     /// What [`crate::reset`] saw; reports subtract it, so a reset never writes into a shard
     /// that another thread is recording into.
     baseline: Mutex<Option<Totals>>,
@@ -49,46 +43,24 @@ pub(crate) struct Totals {
 
 impl std::fmt::Debug for FnStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FnStats").field("id", &self.id).field("name", &self.name).finish()
+        f.debug_struct("FnStats").field("name", &self.name).finish()
     }
 }
 
 impl FnStats {
-    pub(crate) fn new(id: usize, name: Box<str>, meta: Meta) -> Self {
+    pub(crate) fn new(name: Box<str>, meta: Meta) -> Self {
         Self {
-            id,
             name,
             meta,
-            shards: Mutex::default(),
-            free: Mutex::default(),
-            shared: Mutex::default(),
+            shards: Sharded::new(Shard::new),
             baseline: Mutex::default(),
             slowest: Slowest::default(),
         }
     }
 
-    pub(crate) fn acquire_shard(&self) -> &'static Shard {
-        if let Some(shard) = lock(&self.free).pop() {
-            return shard;
-        }
-        let shard: &'static Shard = Box::leak(Box::new(Shard::new()));
-        lock(&self.shards).push(shard);
-        shard
-    }
-
-    pub(crate) fn release_shard(&self, shard: &'static Shard) {
-        lock(&self.free).push(shard);
-    }
-
-    pub(crate) fn with_shared_shard(&self, record: impl FnOnce(&Shard)) {
-        let mut shared = lock(&self.shared);
-        let shard = *shared.get_or_insert_with(|| self.acquire_shard());
-        record(shard);
-    }
-
     fn current(&self) -> Totals {
         let mut t = Totals::empty();
-        for shard in lock(&self.shards).iter() {
+        self.shards.for_each(|shard| {
             t.calls += shard.calls.get();
             t.errors += shard.errors.get();
             t.panics += shard.panics.get();
@@ -98,7 +70,7 @@ impl FnStats {
             t.busy_total_ns += shard.busy_total_ns.get();
             shard.wall.add_to(&mut t.wall);
             shard.busy.add_to(&mut t.busy);
-        }
+        });
         t
     }
 

@@ -7,6 +7,9 @@
 //! counted, the call falls back to its own computation, and a circuit breaker skips Redis for a
 //! cool-down after repeated failures.
 
+// Until `#[cached(l2 = "redis")]` calls into it (the L2 issue), parts of this module are unused.
+#![allow(dead_code)]
+
 mod breaker;
 pub(crate) mod client;
 pub(crate) mod codec;
