@@ -10,18 +10,22 @@
 //!
 //! ```text
 //! fn f(&self, key: String, buf: &mut Vec<u8>) -> Result<T, E> {
-//!     static __PERF_RETRY: rt::RetrySite = rt::RetrySite::new(module_path!(), "f", .., rt::RetryPolicy { .. });
-//!     let mut __perf_retry = rt::RetryLoop::start(&__PERF_RETRY, Some(type_name::<Self>));
+//!     const __PERF_POLICY: rt::RetryPolicy = rt::RetryPolicy { attempts: 3, .. };
+//!     static __PERF_RETRY: rt::RetrySite = rt::RetrySite::new(module_path!(), "f", .., &__PERF_POLICY);
+//!     let mut __perf_retry = rt::RetryLoop::start(&__PERF_RETRY, &__PERF_POLICY, Some(type_name::<Self>));
 //!     loop {
 //!         let key = rt::clone_arg(&key);
 //!         let __perf_result = rt::call_once(|| { <fake return edge> body });
-//!         match __perf_retry.next(__perf_result, when, on_retry) {
+//!         match __perf_retry.next(&__PERF_POLICY, __perf_result, when, on_retry) {
 //!             Break(__perf_ret) => break __perf_ret,
 //!             Continue(()) => __perf_retry.sleep(),
 //!         }
 //!     }
 //! }
 //! ```
+//!
+//! The policy is a `const` as well as part of the `static`: read through the `const`, the fast
+//! path's checks (budget? timed? deadline?) fold away at compile time.
 //!
 //! The body runs once per attempt as the whole of a closure, so `return` and `?` end the
 //! attempt with the value they would have ended the fn with, and `next` decides what that
@@ -116,11 +120,11 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
         quote! {
             #site
             #result_check
-            let mut __perf_retry = #rt::RetryLoop::start_async(&__PERF_RETRY, #self_name);
+            let mut __perf_retry = #rt::RetryLoop::start_async(&__PERF_RETRY, &__PERF_POLICY, #self_name);
             loop {
                 #(#rebinds)*
                 let __perf_result = #attempt;
-                match __perf_retry.next(__perf_result, #when, #on_retry) {
+                match __perf_retry.next(&__PERF_POLICY, __perf_result, #when, #on_retry) {
                     ::core::ops::ControlFlow::Break(__perf_ret) => break __perf_ret,
                     ::core::ops::ControlFlow::Continue(()) => __perf_retry.sleep_async().await,
                 }
@@ -140,11 +144,11 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
         quote! {
             #site
             #result_check
-            let mut __perf_retry = #rt::RetryLoop::start(&__PERF_RETRY, #self_name);
+            let mut __perf_retry = #rt::RetryLoop::start(&__PERF_RETRY, &__PERF_POLICY, #self_name);
             loop {
                 #(#rebinds)*
                 let __perf_result = #rt::call_once(|| { #edge #body });
-                match __perf_retry.next(__perf_result, #when, #on_retry) {
+                match __perf_retry.next(&__PERF_POLICY, __perf_result, #when, #on_retry) {
                     ::core::ops::ControlFlow::Break(__perf_ret) => break __perf_ret,
                     ::core::ops::ControlFlow::Continue(()) => __perf_retry.sleep(),
                 }
@@ -305,18 +309,19 @@ fn site(args: &RetryArgs, f: &FnItem, is_async: bool, rt: &TokenStream) -> Token
     let budget_milli = args.budget_milli;
     let timed = args.timed;
     quote! {
+        const __PERF_POLICY: #rt::RetryPolicy = #rt::RetryPolicy {
+            attempts: #attempts,
+            backoff: #backoff,
+            jitter: #rt::Jitter::#jitter,
+            max_elapsed_ns: #max_elapsed_ns,
+            timeout_ns: #timeout_ns,
+            budget_milli: #budget_milli,
+            timed: #timed,
+            is_async: #is_async,
+        };
         static __PERF_RETRY: #rt::RetrySite = #rt::RetrySite::new(
             ::core::module_path!(), #func, #custom_name, ::core::file!(), ::core::line!(),
-            #rt::RetryPolicy {
-                attempts: #attempts,
-                backoff: #backoff,
-                jitter: #rt::Jitter::#jitter,
-                max_elapsed_ns: #max_elapsed_ns,
-                timeout_ns: #timeout_ns,
-                budget_milli: #budget_milli,
-                timed: #timed,
-                is_async: #is_async,
-            },
+            &__PERF_POLICY,
         );
     }
 }

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::RetryEvent;
-use super::site::{RetrySite, SelfName};
+use super::site::{RetryPolicy, RetrySite, SelfName};
 use super::stats::with_shard;
 use crate::{clock, enabled};
 
@@ -17,6 +17,18 @@ pub struct RetryLoop {
     self_name: SelfName,
     /// Attempts finished so far.
     attempt: u32,
+    tokio_clock: bool,
+    /// Clock ticks at the start of the call; 0 when not timing.
+    call_start: u64,
+    /// Set only with `max_elapsed`, so a call without it reads no clock.
+    started: Option<Instant>,
+    /// What only a call that fails needs, allocated at its first failure: every `.await` on
+    /// an `async fn` moves its future, so state kept inline costs every call.
+    failing: Option<Box<Failing>>,
+}
+
+#[derive(Debug, Default)]
+struct Failing {
     prev_delay_ns: u64,
     /// The delay chosen by the last failed attempt, slept by `sleep`.
     pending_ns: u64,
@@ -24,12 +36,8 @@ pub struct RetryLoop {
     timeouts: u64,
     /// Whether the last attempt's error came from `timeout`: always retryable.
     timed_out: bool,
-    /// Clock ticks at the start of the call and of the current attempt; 0 when not timing.
-    call_start: u64,
+    /// Clock ticks at the start of the current attempt, when timing and past the first.
     attempt_start: u64,
-    /// Set only with `max_elapsed`, so a call without it reads no clock.
-    started: Option<Instant>,
-    tokio_clock: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -44,60 +52,58 @@ enum Outcome {
 impl RetryLoop {
     /// Starts a call of a sync fn.
     #[inline(always)]
-    pub fn start(site: &'static RetrySite, self_name: SelfName) -> Self {
-        let started = (site.policy.max_elapsed_ns != 0).then(Instant::now);
-        Self::new(site, self_name, started, false)
+    pub fn start(
+        site: &'static RetrySite,
+        policy: &'static RetryPolicy,
+        self_name: SelfName,
+    ) -> Self {
+        let started = (policy.max_elapsed_ns != 0).then(Instant::now);
+        Self::new(site, policy, self_name, started, false)
     }
 
     /// Starts a call of an `async fn`: its deadline follows tokio's clock, as its sleeps do,
     /// so a paused test clock stays consistent.
     #[cfg(feature = "tokio")]
     #[inline(always)]
-    pub fn start_async(site: &'static RetrySite, self_name: SelfName) -> Self {
-        let started =
-            (site.policy.max_elapsed_ns != 0).then(|| tokio::time::Instant::now().into_std());
-        Self::new(site, self_name, started, true)
+    pub fn start_async(
+        site: &'static RetrySite,
+        policy: &'static RetryPolicy,
+        self_name: SelfName,
+    ) -> Self {
+        let started = (policy.max_elapsed_ns != 0).then(|| tokio::time::Instant::now().into_std());
+        Self::new(site, policy, self_name, started, true)
     }
 
     #[inline(always)]
     fn new(
         site: &'static RetrySite,
+        policy: &'static RetryPolicy,
         self_name: SelfName,
         started: Option<Instant>,
         tokio_clock: bool,
     ) -> Self {
-        let call_start =
-            if site.policy.timed && enabled::is_enabled() { clock::ticks() } else { 0 };
-        Self {
-            site,
-            self_name,
-            attempt: 0,
-            prev_delay_ns: 0,
-            pending_ns: 0,
-            slept_ns: 0,
-            timeouts: 0,
-            timed_out: false,
-            call_start,
-            attempt_start: call_start,
-            started,
-            tokio_clock,
-        }
+        let call_start = if policy.timed && enabled::is_enabled() { clock::ticks() } else { 0 };
+        Self { site, self_name, attempt: 0, tokio_clock, call_start, started, failing: None }
     }
 
     /// Takes one attempt's result: `Break` with the call's result, or `Continue` after which
     /// the caller sleeps ([`sleep`](Self::sleep) / [`sleep_async`](Self::sleep_async)) and
     /// runs the body again. `when` says whether an error is worth retrying; `on_retry` hears
     /// about every retry before its sleep.
+    ///
+    /// `policy` is the site's policy again, but reached through a `const` rather than through
+    /// the `static` (which has interior mutability), so the fast path's checks fold away.
     #[inline(always)]
     pub fn next<T, E>(
         &mut self,
+        policy: &'static RetryPolicy,
         result: Result<T, E>,
         when: impl FnOnce(&E) -> bool,
         on_retry: impl FnOnce(&RetryEvent<'_, E>),
     ) -> ControlFlow<Result<T, E>> {
         self.attempt += 1;
         if self.attempt == 1 && result.is_ok() {
-            self.first_ok();
+            self.first_ok(policy);
             return ControlFlow::Break(result);
         }
         self.after_attempt(result, when, on_retry)
@@ -105,16 +111,16 @@ impl RetryLoop {
 
     /// The fast path: one counter, plus one histogram record with `timed`.
     #[inline(always)]
-    fn first_ok(&self) {
+    fn first_ok(&self, policy: &'static RetryPolicy) {
         let site = self.site;
-        if site.policy.budget_milli != 0 {
-            site.budget.deposit(site.policy.budget_milli);
+        if policy.budget_milli != 0 {
+            site.budget.deposit(policy.budget_milli);
         }
         if !enabled::is_enabled() {
             return;
         }
         let stats = site.stats(self.self_name);
-        if self.call_start != 0 {
+        if policy.timed && self.call_start != 0 {
             let ns = clock::nanos_between(self.call_start, clock::ticks());
             with_shard(stats, |s| {
                 s.first_ok.add(1);
@@ -133,13 +139,14 @@ impl RetryLoop {
         on_retry: impl FnOnce(&RetryEvent<'_, E>),
     ) -> ControlFlow<Result<T, E>> {
         let site = self.site;
-        let policy = &site.policy;
+        let policy = site.policy;
         let n = self.attempt;
         if n == 1 && policy.budget_milli != 0 {
             site.budget.deposit(policy.budget_milli);
         }
         let now = if self.call_start != 0 { clock::ticks() } else { 0 };
-        let timed_out = std::mem::take(&mut self.timed_out);
+        let attempt_start = self.attempt_start();
+        let timed_out = self.failing.as_mut().is_some_and(|f| std::mem::take(&mut f.timed_out));
         let error = match result {
             Ok(value) => return self.finish(Outcome::Success, now, Ok(value)),
             Err(error) => error,
@@ -150,7 +157,8 @@ impl RetryLoop {
         if n >= policy.attempts {
             return self.finish(Outcome::Exhausted, now, Err(error));
         }
-        let delay_ns = policy.jitter.delay_ns(&policy.backoff, n, &mut self.prev_delay_ns);
+        let failing = self.failing.get_or_insert_with(Box::default);
+        let delay_ns = policy.jitter.delay_ns(&policy.backoff, n, &mut failing.prev_delay_ns);
         if self.past_deadline(delay_ns) {
             return self.finish(Outcome::Deadline, now, Err(error));
         }
@@ -158,7 +166,7 @@ impl RetryLoop {
             return self.finish(Outcome::BudgetRefused, now, Err(error));
         }
         if now != 0 && enabled::is_enabled() {
-            let ns = clock::nanos_between(self.attempt_start, now);
+            let ns = clock::nanos_between(attempt_start, now);
             with_shard(site.stats(self.self_name), |s| s.attempt_ns.record(ns));
         }
         on_retry(&RetryEvent {
@@ -166,8 +174,9 @@ impl RetryLoop {
             error: &error,
             next_delay: Duration::from_nanos(delay_ns),
         });
-        self.pending_ns = delay_ns;
-        self.slept_ns += delay_ns;
+        let failing = self.failing.get_or_insert_with(Box::default);
+        failing.pending_ns = delay_ns;
+        failing.slept_ns += delay_ns;
         ControlFlow::Continue(())
     }
 
@@ -202,8 +211,18 @@ impl RetryLoop {
         ControlFlow::Break(result)
     }
 
+    fn attempt_start(&self) -> u64 {
+        self.failing
+            .as_ref()
+            .filter(|f| f.attempt_start != 0)
+            .map_or(self.call_start, |f| f.attempt_start)
+    }
+
     fn record(&self, outcome: Outcome, now: u64) {
         let n = self.attempt;
+        let (timeouts, slept_ns) =
+            self.failing.as_ref().map_or((0, 0), |f| (f.timeouts, f.slept_ns));
+        let attempt_start = self.attempt_start();
         with_shard(self.site.stats(self.self_name), |s| {
             s.calls.add(1);
             s.attempts.add(u64::from(n));
@@ -220,12 +239,12 @@ impl RetryLoop {
                     s.budget_refused.add(1);
                 }
             }
-            s.timeouts.add(self.timeouts);
-            s.sleep_total_ns.add(self.slept_ns);
+            s.timeouts.add(timeouts);
+            s.sleep_total_ns.add(slept_ns);
             let slot = (n as usize).min(s.by_attempts.len()) - 1;
             s.by_attempts[slot].add(1);
             if now != 0 {
-                s.attempt_ns.record(clock::nanos_between(self.attempt_start, now));
+                s.attempt_ns.record(clock::nanos_between(attempt_start, now));
                 s.call_ns.record(clock::nanos_between(self.call_start, now));
             }
         });
@@ -233,8 +252,9 @@ impl RetryLoop {
 
     /// Sleeps the delay the last failed attempt chose (sync fns).
     pub fn sleep(&mut self) {
-        if self.pending_ns != 0 {
-            std::thread::sleep(Duration::from_nanos(self.pending_ns));
+        let pending_ns = self.failing.as_ref().map_or(0, |f| f.pending_ns);
+        if pending_ns != 0 {
+            std::thread::sleep(Duration::from_nanos(pending_ns));
         }
         self.resume();
     }
@@ -242,15 +262,19 @@ impl RetryLoop {
     /// Sleeps the delay the last failed attempt chose, on tokio's timer (`async fn`).
     #[cfg(feature = "tokio")]
     pub async fn sleep_async(&mut self) {
-        if self.pending_ns != 0 {
-            tokio::time::sleep(Duration::from_nanos(self.pending_ns)).await;
+        let pending_ns = self.failing.as_ref().map_or(0, |f| f.pending_ns);
+        if pending_ns != 0 {
+            // Boxed: tokio's `Sleep` is large, and inline it would grow every call's future
+            // (moved at each `.await`) for a state only failures reach.
+            Box::pin(tokio::time::sleep(Duration::from_nanos(pending_ns))).await;
         }
         self.resume();
     }
 
     fn resume(&mut self) {
         if self.call_start != 0 {
-            self.attempt_start = clock::ticks();
+            let failing = self.failing.get_or_insert_with(Box::default);
+            failing.attempt_start = clock::ticks();
         }
     }
 
@@ -265,8 +289,9 @@ impl RetryLoop {
         match tokio::time::timeout(after, attempt).await {
             Ok(result) => result,
             Err(_) => {
-                self.timeouts += 1;
-                self.timed_out = true;
+                let failing = self.failing.get_or_insert_with(Box::default);
+                failing.timeouts += 1;
+                failing.timed_out = true;
                 Err(E::from_timed_out(super::TimedOut { after }))
             }
         }

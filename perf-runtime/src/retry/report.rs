@@ -126,8 +126,7 @@ impl RetryReport {
 
 /// Every retry name with calls, by name.
 pub(crate) fn collect() -> Vec<RetryReport> {
-    let mut out: Vec<_> =
-        stats::all().into_iter().filter_map(RetryReport::from_stats).collect();
+    let mut out: Vec<_> = stats::all().into_iter().filter_map(RetryReport::from_stats).collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }

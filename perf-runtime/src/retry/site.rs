@@ -39,7 +39,7 @@ pub struct RetrySite {
     custom_name: Option<&'static str>,
     file: &'static str,
     line: u32,
-    pub(crate) policy: RetryPolicy,
+    pub(crate) policy: &'static RetryPolicy,
     pub(crate) budget: Budget,
     stats: OnceLock<&'static RetryStats>,
 }
@@ -52,7 +52,7 @@ impl RetrySite {
         custom_name: Option<&'static str>,
         file: &'static str,
         line: u32,
-        policy: RetryPolicy,
+        policy: &'static RetryPolicy,
     ) -> Self {
         Self {
             module,
