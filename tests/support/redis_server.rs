@@ -1,20 +1,22 @@
-//! A private `redis-server` on a free port for tests, killed and restarted at will.
+//! A private `redis-server` on a free port for tests, killed and restarted at will. Shared by
+//! perf-runtime's unit tests (through `#[path]`) and the integration tests.
 //!
 //! With no `redis-server` binary the tests skip with a printed reason, except under `CI=true`,
-//! where a missing Redis fails them.
+//! where a missing Redis fails them. Each test starts its own server, so tests never share keys,
+//! and nothing touches the machine's shared Redis.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(crate) struct TestRedis {
-    pub(crate) port: u16,
+pub struct TestRedis {
+    pub port: u16,
     extra: Vec<String>,
     child: Option<Child>,
 }
 
 impl TestRedis {
-    pub(crate) fn start(extra: &[&str]) -> Option<Self> {
+    pub fn start(extra: &[&str]) -> Option<Self> {
         let found = Command::new("redis-server").arg("--version").stdout(Stdio::null()).status();
         if found.is_err() {
             assert!(
@@ -31,11 +33,11 @@ impl TestRedis {
         Some(server)
     }
 
-    pub(crate) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
-    pub(crate) fn kill(&mut self) {
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -43,7 +45,7 @@ impl TestRedis {
     }
 
     /// Starts (again) on the same port, and waits until it answers.
-    pub(crate) fn restart(&mut self) {
+    pub fn restart(&mut self) {
         self.kill();
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
@@ -61,7 +63,7 @@ impl TestRedis {
     }
 
     /// A plain connection for the test's own commands (with `auth`, as `redis://:{auth}@`).
-    pub(crate) fn connection(&self, auth: Option<&str>) -> redis::Connection {
+    pub fn connection(&self, auth: Option<&str>) -> redis::Connection {
         let url = match auth {
             Some(password) => format!("redis://:{password}@127.0.0.1:{}/0", self.port),
             None => self.url(),

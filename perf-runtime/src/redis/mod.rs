@@ -17,6 +17,7 @@ pub(crate) mod key;
 pub(crate) mod layer;
 mod runtime;
 #[cfg(test)]
+#[path = "../../../tests/support/redis_server.rs"]
 mod test_server;
 #[cfg(test)]
 mod tests;
