@@ -12,11 +12,11 @@
 //! fn f(&self, key: String, buf: &mut Vec<u8>) -> Result<T, E> {
 //!     const __PERF_POLICY: rt::RetryPolicy = rt::RetryPolicy { attempts: 3, .. };
 //!     static __PERF_RETRY: rt::RetrySite = rt::RetrySite::new(module_path!(), "f", .., &__PERF_POLICY);
-//!     let mut __perf_retry = rt::RetryLoop::start(&__PERF_RETRY, &__PERF_POLICY, Some(type_name::<Self>));
+//!     let mut __perf_retry = rt::RetryLoop::start(&__PERF_POLICY);
 //!     loop {
 //!         let key = rt::clone_arg(&key);
 //!         let __perf_result = rt::call_once(|| { <fake return edge> body });
-//!         match __perf_retry.next(&__PERF_POLICY, __perf_result, when, on_retry) {
+//!         match __perf_retry.next(&__PERF_RETRY, &__PERF_POLICY, Some(type_name::<Self>), __perf_result, when, on_retry) {
 //!             Break(__perf_ret) => break __perf_ret,
 //!             Continue(()) => __perf_retry.sleep(),
 //!         }
@@ -25,7 +25,9 @@
 //! ```
 //!
 //! The policy is a `const` as well as part of the `static`: read through the `const`, the fast
-//! path's checks (budget? timed? deadline?) fold away at compile time.
+//! path's checks (budget? timed? deadline?) fold away at compile time. The site, policy and
+//! `Self` name are passed to every `next` rather than kept in `__perf_retry`, which an
+//! `async fn`'s future carries across each `.await`.
 //!
 //! The body runs once per attempt as the whole of a closure, so `return` and `?` end the
 //! attempt with the value they would have ended the fn with, and `next` decides what that
@@ -113,18 +115,18 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
             // Spanned on `timeout = ..`, where the `From<TimedOut>` requirement comes from.
             Some((_, span)) => {
                 let with_timeout = Ident::new("with_timeout", *span);
-                quote!(__perf_retry.#with_timeout(async #block).await)
+                quote!(__perf_retry.#with_timeout(&__PERF_POLICY, async #block).await)
             }
             None => quote!(async #block.await),
         };
         quote! {
             #site
             #result_check
-            let mut __perf_retry = #rt::RetryLoop::start_async(&__PERF_RETRY, &__PERF_POLICY, #self_name);
+            let mut __perf_retry = #rt::RetryLoop::start_async(&__PERF_POLICY);
             loop {
                 #(#rebinds)*
                 let __perf_result = #attempt;
-                match __perf_retry.next(&__PERF_POLICY, __perf_result, #when, #on_retry) {
+                match __perf_retry.next(&__PERF_RETRY, &__PERF_POLICY, #self_name, __perf_result, #when, #on_retry) {
                     ::core::ops::ControlFlow::Break(__perf_ret) => break __perf_ret,
                     ::core::ops::ControlFlow::Continue(()) => __perf_retry.sleep_async().await,
                 }
@@ -144,11 +146,11 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
         quote! {
             #site
             #result_check
-            let mut __perf_retry = #rt::RetryLoop::start(&__PERF_RETRY, &__PERF_POLICY, #self_name);
+            let mut __perf_retry = #rt::RetryLoop::start(&__PERF_POLICY);
             loop {
                 #(#rebinds)*
                 let __perf_result = #rt::call_once(|| { #edge #body });
-                match __perf_retry.next(&__PERF_POLICY, __perf_result, #when, #on_retry) {
+                match __perf_retry.next(&__PERF_RETRY, &__PERF_POLICY, #self_name, __perf_result, #when, #on_retry) {
                     ::core::ops::ControlFlow::Break(__perf_ret) => break __perf_ret,
                     ::core::ops::ControlFlow::Continue(()) => __perf_retry.sleep(),
                 }

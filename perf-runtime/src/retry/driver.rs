@@ -12,9 +12,11 @@ use crate::{clock, enabled};
 
 /// One call of a `#[retry]` fn, from its first attempt to its result.
 #[derive(Debug)]
+///
+/// It holds only what changes during the call: the site, policy and `Self` name are constants
+/// that generated code passes to each method, so that an `async fn`'s future (moved at every
+/// `.await`) stays small enough to be copied inline.
 pub struct RetryLoop {
-    site: &'static RetrySite,
-    self_name: SelfName,
     /// Attempts finished so far.
     attempt: u32,
     tokio_clock: bool,
@@ -52,38 +54,24 @@ enum Outcome {
 impl RetryLoop {
     /// Starts a call of a sync fn.
     #[inline(always)]
-    pub fn start(
-        site: &'static RetrySite,
-        policy: &'static RetryPolicy,
-        self_name: SelfName,
-    ) -> Self {
+    pub fn start(policy: &'static RetryPolicy) -> Self {
         let started = (policy.max_elapsed_ns != 0).then(Instant::now);
-        Self::new(site, policy, self_name, started, false)
+        Self::new(policy, started, false)
     }
 
     /// Starts a call of an `async fn`: its deadline follows tokio's clock, as its sleeps do,
     /// so a paused test clock stays consistent.
     #[cfg(feature = "tokio")]
     #[inline(always)]
-    pub fn start_async(
-        site: &'static RetrySite,
-        policy: &'static RetryPolicy,
-        self_name: SelfName,
-    ) -> Self {
+    pub fn start_async(policy: &'static RetryPolicy) -> Self {
         let started = (policy.max_elapsed_ns != 0).then(|| tokio::time::Instant::now().into_std());
-        Self::new(site, policy, self_name, started, true)
+        Self::new(policy, started, true)
     }
 
     #[inline(always)]
-    fn new(
-        site: &'static RetrySite,
-        policy: &'static RetryPolicy,
-        self_name: SelfName,
-        started: Option<Instant>,
-        tokio_clock: bool,
-    ) -> Self {
+    fn new(policy: &'static RetryPolicy, started: Option<Instant>, tokio_clock: bool) -> Self {
         let call_start = if policy.timed && enabled::is_enabled() { clock::ticks() } else { 0 };
-        Self { site, self_name, attempt: 0, tokio_clock, call_start, started, failing: None }
+        Self { attempt: 0, tokio_clock, call_start, started, failing: None }
     }
 
     /// Takes one attempt's result: `Break` with the call's result, or `Continue` after which
@@ -96,30 +84,36 @@ impl RetryLoop {
     #[inline(always)]
     pub fn next<T, E>(
         &mut self,
+        site: &'static RetrySite,
         policy: &'static RetryPolicy,
+        self_name: SelfName,
         result: Result<T, E>,
         when: impl FnOnce(&E) -> bool,
         on_retry: impl FnOnce(&RetryEvent<'_, E>),
     ) -> ControlFlow<Result<T, E>> {
         self.attempt += 1;
         if self.attempt == 1 && result.is_ok() {
-            self.first_ok(policy);
+            self.first_ok(site, policy, self_name);
             return ControlFlow::Break(result);
         }
-        self.after_attempt(result, when, on_retry)
+        self.after_attempt(site, self_name, result, when, on_retry)
     }
 
     /// The fast path: one counter, plus one histogram record with `timed`.
     #[inline(always)]
-    fn first_ok(&self, policy: &'static RetryPolicy) {
-        let site = self.site;
+    fn first_ok(
+        &self,
+        site: &'static RetrySite,
+        policy: &'static RetryPolicy,
+        self_name: SelfName,
+    ) {
         if policy.budget_milli != 0 {
             site.budget.deposit(policy.budget_milli);
         }
         if !enabled::is_enabled() {
             return;
         }
-        let stats = site.stats(self.self_name);
+        let stats = site.stats(self_name);
         if policy.timed && self.call_start != 0 {
             let ns = clock::nanos_between(self.call_start, clock::ticks());
             with_shard(stats, |s| {
@@ -134,11 +128,12 @@ impl RetryLoop {
     #[inline(never)]
     fn after_attempt<T, E>(
         &mut self,
+        site: &'static RetrySite,
+        self_name: SelfName,
         result: Result<T, E>,
         when: impl FnOnce(&E) -> bool,
         on_retry: impl FnOnce(&RetryEvent<'_, E>),
     ) -> ControlFlow<Result<T, E>> {
-        let site = self.site;
         let policy = site.policy;
         let n = self.attempt;
         if n == 1 && policy.budget_milli != 0 {
@@ -148,26 +143,26 @@ impl RetryLoop {
         let attempt_start = self.attempt_start();
         let timed_out = self.failing.as_mut().is_some_and(|f| std::mem::take(&mut f.timed_out));
         let error = match result {
-            Ok(value) => return self.finish(Outcome::Success, now, Ok(value)),
+            Ok(value) => return self.finish(site, self_name, Outcome::Success, now, Ok(value)),
             Err(error) => error,
         };
         if !timed_out && !when(&error) {
-            return self.finish(Outcome::Permanent, now, Err(error));
+            return self.finish(site, self_name, Outcome::Permanent, now, Err(error));
         }
         if n >= policy.attempts {
-            return self.finish(Outcome::Exhausted, now, Err(error));
+            return self.finish(site, self_name, Outcome::Exhausted, now, Err(error));
         }
         let failing = self.failing.get_or_insert_with(Box::default);
         let delay_ns = policy.jitter.delay_ns(&policy.backoff, n, &mut failing.prev_delay_ns);
-        if self.past_deadline(delay_ns) {
-            return self.finish(Outcome::Deadline, now, Err(error));
+        if self.past_deadline(policy, delay_ns) {
+            return self.finish(site, self_name, Outcome::Deadline, now, Err(error));
         }
         if policy.budget_milli != 0 && !site.budget.withdraw() {
-            return self.finish(Outcome::BudgetRefused, now, Err(error));
+            return self.finish(site, self_name, Outcome::BudgetRefused, now, Err(error));
         }
         if now != 0 && enabled::is_enabled() {
             let ns = clock::nanos_between(attempt_start, now);
-            with_shard(site.stats(self.self_name), |s| s.attempt_ns.record(ns));
+            with_shard(site.stats(self_name), |s| s.attempt_ns.record(ns));
         }
         on_retry(&RetryEvent {
             attempt: n,
@@ -181,13 +176,13 @@ impl RetryLoop {
     }
 
     /// Whether a sleep of `delay_ns` would end past `max_elapsed`.
-    fn past_deadline(&self, delay_ns: u64) -> bool {
+    fn past_deadline(&self, policy: &RetryPolicy, delay_ns: u64) -> bool {
         let Some(started) = self.started else {
             return false;
         };
         let now = self.now();
         let elapsed = now.saturating_duration_since(started).as_nanos() as u64;
-        elapsed.saturating_add(delay_ns) > self.site.policy.max_elapsed_ns
+        elapsed.saturating_add(delay_ns) > policy.max_elapsed_ns
     }
 
     fn now(&self) -> Instant {
@@ -201,12 +196,14 @@ impl RetryLoop {
     #[cold]
     fn finish<T, E>(
         &self,
+        site: &'static RetrySite,
+        self_name: SelfName,
         outcome: Outcome,
         now: u64,
         result: Result<T, E>,
     ) -> ControlFlow<Result<T, E>> {
         if enabled::is_enabled() {
-            self.record(outcome, now);
+            self.record(site, self_name, outcome, now);
         }
         ControlFlow::Break(result)
     }
@@ -218,12 +215,12 @@ impl RetryLoop {
             .map_or(self.call_start, |f| f.attempt_start)
     }
 
-    fn record(&self, outcome: Outcome, now: u64) {
+    fn record(&self, site: &'static RetrySite, self_name: SelfName, outcome: Outcome, now: u64) {
         let n = self.attempt;
         let (timeouts, slept_ns) =
             self.failing.as_ref().map_or((0, 0), |f| (f.timeouts, f.slept_ns));
         let attempt_start = self.attempt_start();
-        with_shard(self.site.stats(self.self_name), |s| {
+        with_shard(site.stats(self_name), |s| {
             s.calls.add(1);
             s.attempts.add(u64::from(n));
             match outcome {
@@ -283,9 +280,10 @@ impl RetryLoop {
     #[cfg(feature = "tokio")]
     pub async fn with_timeout<T, E: super::FromTimedOut>(
         &mut self,
+        policy: &'static RetryPolicy,
         attempt: impl Future<Output = Result<T, E>>,
     ) -> Result<T, E> {
-        let after = Duration::from_nanos(self.site.policy.timeout_ns);
+        let after = Duration::from_nanos(policy.timeout_ns);
         match tokio::time::timeout(after, attempt).await {
             Ok(result) => result,
             Err(_) => {
