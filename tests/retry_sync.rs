@@ -376,3 +376,30 @@ fn json_entries_carry_every_key() {
     assert_eq!(entry["attempts_histogram"], serde_json::json!([0, 0, 1]));
     assert!(Report::collect().to_string().contains("gives_up_after_three"));
 }
+
+#[retry(attempts = 3, backoff = none)]
+fn fails_first(n: u32, tries: &Cell<u32>) -> Result<u32, Error> {
+    tries.set(tries.get() + 1);
+    if tries.get() <= n {
+        return Err(Error::Transient(tries.get()));
+    }
+    Ok(tries.get())
+}
+
+#[test]
+fn counts_are_exact_across_threads() {
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for i in 0..600 {
+                    let tries = Cell::new(0);
+                    assert_eq!(fails_first(i % 3, &tries), Ok(i % 3 + 1));
+                }
+            });
+        }
+    });
+    let r = entry("fails_first");
+    assert_eq!((r.calls, r.attempts, r.successes), (2400, 4800, 2400));
+    assert_eq!(r.successes_after_retry, 1600);
+    assert_eq!(r.attempts_histogram, [800, 800, 800]);
+}

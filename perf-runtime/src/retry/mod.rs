@@ -1,4 +1,4 @@
-//! Retries for [`#[retry]`](crate::retry) fns: schedules, jitter, the per-fn budget, the
+//! Retries for [`#[retry]`](macro@crate::retry) fns: schedules, jitter, the per-fn budget, the
 //! events a hook receives, and the report.
 //!
 //! The attribute is the way in; the types here are what its hooks, errors and reports see.

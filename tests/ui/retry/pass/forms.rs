@@ -142,10 +142,7 @@ fn main() {
     assert_eq!(s.by_ref().unwrap(), 1);
     assert_eq!(s.clone().by_value().unwrap(), 2);
     assert_eq!(s.find(1).unwrap(), 2);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     assert_eq!(rt.block_on(s.fetch("k")).unwrap(), "k1");
     let n = AtomicU32::new(0);
     assert_eq!(rt.block_on(async_fn(vec![1, 2], &n)).unwrap(), 2);
