@@ -19,6 +19,8 @@ use crate::{clock, enabled};
 pub struct RetryLoop {
     /// Attempts finished so far.
     attempt: u32,
+    /// Whether `max_elapsed` follows tokio's clock (an `async fn`) rather than std's.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     tokio_clock: bool,
     /// Clock ticks at the start of the call; 0 when not timing.
     call_start: u64,
