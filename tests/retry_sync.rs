@@ -104,7 +104,7 @@ fn assert_gaps(times: &Mutex<Vec<Instant>>, expected_ms: &[u64]) {
     for (gap, ms) in gaps.iter().zip(expected_ms) {
         let ms = Duration::from_millis(*ms);
         // thread::sleep never wakes early; a loaded 2-core CI box may wake it late.
-        assert!(*gap >= ms && *gap < ms + Duration::from_millis(15), "{gaps:?} vs {expected_ms:?}");
+        assert!(*gap >= ms && *gap < ms + Duration::from_millis(25), "{gaps:?} vs {expected_ms:?}");
     }
 }
 
@@ -140,7 +140,8 @@ fn max_elapsed_allows_no_sleep_that_ends_past_it() {
     // Attempts at 0, 20, 40 and 60ms; the next sleep would end at 80ms. A late wake-up can
     // push the fourth attempt out, never add a fifth.
     assert!((3..=4).contains(&attempts), "{attempts} attempts");
-    assert!(elapsed < Duration::from_millis(70), "{elapsed:?}");
+    // The last sleep was chosen to end by 70ms; only a late wake-up can take it past.
+    assert!(elapsed < Duration::from_millis(70 + 25), "{elapsed:?}");
     let r = entry("until_deadline");
     assert_eq!((r.giveups, r.deadline_stops), (1, 1));
 }
@@ -319,11 +320,14 @@ fn timed_reports_attempt_and_call_percentiles() {
     }
     let r = entry("timed_fn");
     let ms = |ns: Option<u64>| ns.unwrap() as f64 / 1e6;
-    // 9 attempts of ~2ms; half the calls take two attempts and a 6ms sleep.
-    assert!((2.0..5.0).contains(&ms(r.attempt_p50_ns)), "{r:?}");
-    assert!((2.0..5.0).contains(&ms(r.attempt_p99_ns)), "{r:?}");
-    assert!((2.0..5.0).contains(&ms(r.call_p50_ns)), "{r:?}");
-    assert!((10.0..25.0).contains(&ms(r.call_p99_ns)), "{r:?}");
+    // 9 attempts of 2ms or a little more; half the calls take two attempts and a 6ms sleep, so
+    // the slowest call is at least 10ms while a typical attempt stays near 2ms. Upper bounds
+    // are loose: the spin shares 2 cores with the rest of the suite.
+    assert!((2.0..8.0).contains(&ms(r.attempt_p50_ns)), "{r:?}");
+    assert!(ms(r.attempt_p99_ns) >= 2.0, "{r:?}");
+    assert!((2.0..8.0).contains(&ms(r.call_p50_ns)), "{r:?}");
+    assert!((10.0..40.0).contains(&ms(r.call_p99_ns)), "{r:?}");
+    assert!(r.call_p99_ns > r.attempt_p50_ns, "{r:?}");
     let json = Report::collect().to_json();
     let entry = json["retries"]
         .as_array()
