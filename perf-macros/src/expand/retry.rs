@@ -70,6 +70,12 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
     }
     let boxed = if f.sig.asyncness.is_none() { boxed_async(&f.body) } else { None };
     let is_async = f.sig.asyncness.is_some() || boxed.is_some();
+    if let (Some(asyncness), false) = (&f.sig.asyncness, cfg!(feature = "tokio")) {
+        errors.at(
+            asyncness,
+            "#[retry] on an `async fn` sleeps on tokio's timer: enable perf-runtime's `tokio` feature (on by default)",
+        );
+    }
     if let (Some((_, span)), false) = (&args.timeout, is_async) {
         errors.push(syn::Error::new(
             *span,
