@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use super::RetryEvent;
 use super::site::{RetryPolicy, RetrySite, SelfName};
-use super::stats::with_shard;
 use crate::{clock, enabled};
 
 /// One call of a `#[retry]` fn, from its first attempt to its result.
@@ -118,12 +117,12 @@ impl RetryLoop {
         let stats = site.stats(self_name);
         if policy.timed && self.call_start != 0 {
             let ns = clock::nanos_between(self.call_start, clock::ticks());
-            with_shard(stats, |s| {
+            stats.shards.with(|s| {
                 s.first_ok.add(1);
                 s.first_ok_ns.record(ns);
             });
         } else {
-            with_shard(stats, |s| s.first_ok.add(1));
+            stats.shards.with(|s| s.first_ok.add(1));
         }
     }
 
@@ -164,7 +163,7 @@ impl RetryLoop {
         }
         if now != 0 && enabled::is_enabled() {
             let ns = clock::nanos_between(attempt_start, now);
-            with_shard(site.stats(self_name), |s| s.attempt_ns.record(ns));
+            site.stats(self_name).shards.with(|s| s.attempt_ns.record(ns));
         }
         on_retry(&RetryEvent {
             attempt: n,
@@ -222,7 +221,7 @@ impl RetryLoop {
         let (timeouts, slept_ns) =
             self.failing.as_ref().map_or((0, 0), |f| (f.timeouts, f.slept_ns));
         let attempt_start = self.attempt_start();
-        with_shard(site.stats(self_name), |s| {
+        site.stats(self_name).shards.with(|s| {
             s.calls.add(1);
             s.attempts.add(u64::from(n));
             match outcome {

@@ -1,13 +1,13 @@
-//! What `#[retry]` records per name: per-thread shards of single-writer counters, summed at
-//! report time, as `shard.rs` does for `#[profile]` (no lock and no shared line per call).
+//! What `#[retry]` records per name: per-thread shards of single-writer counters (see
+//! `sharded.rs`: no lock and no shared cache line per call), summed at report time.
 
-use std::cell::UnsafeCell;
 use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
 
 use crate::counter::Counter;
 use crate::histogram::{self, AtomicHistogram};
+use crate::sharded::Sharded;
 use crate::stats::lock;
 
 /// Calls that took more attempts than this land in the last slot of `attempts_histogram`.
@@ -68,12 +68,11 @@ pub(crate) struct Meta {
 }
 
 pub(crate) struct RetryStats {
-    id: usize,
     pub(crate) name: Box<str>,
     pub(crate) meta: Meta,
-    shards: Mutex<Vec<&'static RetryShard>>,
-    free: Mutex<Vec<&'static RetryShard>>,
-    shared: Mutex<Option<&'static RetryShard>>,
+    pub(crate) shards: Sharded<RetryShard>,
+    /// What [`crate::reset`] saw; reports subtract it, so a reset never writes into a shard
+    /// that another thread is recording into.
     baseline: Mutex<Option<Totals>>,
 }
 
@@ -92,13 +91,11 @@ pub(crate) fn stats_for(name: &str, meta: Meta) -> &'static RetryStats {
     if let Some(stats) = all.iter().find(|s| &*s.name == name) {
         return stats;
     }
+    let slots = meta.max_attempts.clamp(1, MAX_HISTOGRAM_ATTEMPTS) as usize;
     let stats: &'static RetryStats = Box::leak(Box::new(RetryStats {
-        id: all.len(),
         name: name.into(),
         meta,
-        shards: Mutex::default(),
-        free: Mutex::default(),
-        shared: Mutex::default(),
+        shards: Sharded::new(move || RetryShard::new(slots)),
         baseline: Mutex::default(),
     }));
     all.push(stats);
@@ -110,19 +107,9 @@ pub(crate) fn all() -> Vec<&'static RetryStats> {
 }
 
 impl RetryStats {
-    fn acquire_shard(&self) -> &'static RetryShard {
-        if let Some(shard) = lock(&self.free).pop() {
-            return shard;
-        }
-        let slots = self.meta.max_attempts.clamp(1, MAX_HISTOGRAM_ATTEMPTS) as usize;
-        let shard: &'static RetryShard = Box::leak(Box::new(RetryShard::new(slots)));
-        lock(&self.shards).push(shard);
-        shard
-    }
-
     fn current(&self) -> Totals {
         let mut t = Totals::empty(self.meta.max_attempts);
-        for s in lock(&self.shards).iter() {
+        self.shards.for_each(|s| {
             t.first_ok += s.first_ok.get();
             t.calls += s.calls.get();
             t.attempts += s.attempts.get();
@@ -139,7 +126,7 @@ impl RetryStats {
             s.first_ok_ns.add_to(&mut t.first_ok_ns);
             s.attempt_ns.add_to(&mut t.attempt_ns);
             s.call_ns.add_to(&mut t.call_ns);
-        }
+        });
         t
     }
 
@@ -220,51 +207,4 @@ impl Totals {
             h.subtract(b).expect("baseline is a subset");
         }
     }
-}
-
-#[derive(Default)]
-struct LocalShards(Vec<Option<(&'static RetryStats, &'static RetryShard)>>);
-
-impl Drop for LocalShards {
-    fn drop(&mut self) {
-        for (stats, shard) in self.0.drain(..).flatten() {
-            lock(&stats.free).push(shard);
-        }
-    }
-}
-
-thread_local! {
-    static LOCAL: UnsafeCell<LocalShards> = const { UnsafeCell::new(LocalShards(Vec::new())) };
-}
-
-/// Runs `record` on this thread's shard of `stats`.
-#[inline(always)]
-pub(crate) fn with_shard(stats: &'static RetryStats, record: impl FnOnce(&RetryShard)) {
-    let shard = LOCAL.try_with(|local| {
-        // SAFETY: the borrow ends before this closure returns and nothing in it can re-enter.
-        let local = unsafe { &mut *local.get() };
-        match local.0.get(stats.id) {
-            Some(Some((_, shard))) => *shard,
-            _ => attach(local, stats),
-        }
-    });
-    match shard {
-        Ok(shard) => record(shard),
-        // Called from another thread-local's destructor: this thread's table is gone.
-        Err(_) => {
-            let mut shared = lock(&stats.shared);
-            record(shared.get_or_insert_with(|| stats.acquire_shard()));
-        }
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn attach(local: &mut LocalShards, stats: &'static RetryStats) -> &'static RetryShard {
-    if local.0.len() <= stats.id {
-        local.0.resize(stats.id + 1, None);
-    }
-    let shard = stats.acquire_shard();
-    local.0[stats.id] = Some((stats, shard));
-    shard
 }
