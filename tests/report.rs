@@ -17,9 +17,18 @@ async fn async_step() -> u8 {
     1
 }
 
+#[perf_runtime::retry(attempts = 3, backoff = none, timed = true, name = "report.flaky")]
+fn flaky(fail_first: bool, seen: &std::cell::Cell<u32>) -> Result<u32, String> {
+    seen.set(seen.get() + 1);
+    if fail_first && seen.get() == 1 { Err("once".into()) } else { Ok(seen.get()) }
+}
+
 fn record_some_calls() {
     for ms in [0, 1, 2] {
         let _ = step(ms);
+    }
+    for fail_first in [true, false] {
+        flaky(fail_first, &std::cell::Cell::new(0)).unwrap();
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async_step());
