@@ -39,8 +39,8 @@ impl NotAResult {
 }
 
 // #[retry]
-pub use crate::retry::{RetryLoop, RetryPolicy, RetrySite};
 pub use crate::retry::{Backoff, Jitter};
+pub use crate::retry::{RetryLoop, RetryPolicy, RetrySite};
 
 /// `when` when the attribute gives none: every error is worth another attempt.
 #[inline(always)]

@@ -19,8 +19,8 @@ pub(crate) fn run(args: TokenStream, item: TokenStream, expand: Expand) -> Token
     if cfg!(feature = "off") {
         return item;
     }
-    let result = syn::parse2::<FnItem>(item.clone())
-        .and_then(|f| expand(args, &compose::expand_inner(f)));
+    let result =
+        syn::parse2::<FnItem>(item.clone()).and_then(|f| expand(args, &compose::expand_inner(f)));
     match result {
         Ok(tokens) => tokens,
         Err(e) => {
