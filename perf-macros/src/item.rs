@@ -8,12 +8,16 @@ use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, ReturnType, Signature, Visibility};
 
+#[derive(Clone)]
 pub(crate) struct FnItem {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
     /// The `{ ... }` group, inner attributes included.
     pub(crate) body: Group,
+    /// Items an attribute expanded below this one put next to the fn (`#[cached]`'s handle),
+    /// re-emitted after it.
+    pub(crate) siblings: TokenStream,
 }
 
 impl Parse for FnItem {
@@ -31,10 +35,8 @@ impl Parse for FnItem {
             TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => g,
             other => return Err(syn::Error::new_spanned(other, "expected the fn body")),
         };
-        if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the fn body"));
-        }
-        Ok(Self { attrs, vis, sig, body })
+        let siblings = input.parse()?;
+        Ok(Self { attrs, vis, sig, body, siblings })
     }
 }
 
@@ -56,8 +58,8 @@ impl FnItem {
 
     /// The fn re-emitted with a new body.
     pub(crate) fn with_body(&self, body: TokenStream) -> TokenStream {
-        let Self { attrs, vis, sig, .. } = self;
-        quote::quote!(#(#attrs)* #vis #sig { #body })
+        let Self { attrs, vis, sig, siblings, .. } = self;
+        quote::quote!(#(#attrs)* #vis #sig { #body } #siblings)
     }
 }
 

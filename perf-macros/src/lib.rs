@@ -15,6 +15,12 @@ pub fn profile(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::profile).into()
 }
 
+/// Memoizes a fn in memory. See `perf_runtime::cached` for the documentation.
+#[proc_macro_attribute]
+pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::cached).into()
+}
+
 /// Retries a fn that returns `Result`. See `perf_runtime::retry` for the documentation.
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {

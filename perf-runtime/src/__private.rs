@@ -76,3 +76,39 @@ pub fn assert_result<R: ReturnsResult>() {}
 )]
 pub trait ReturnsResult {}
 impl<T, E> ReturnsResult for Result<T, E> {}
+
+// #[cached]
+pub use crate::cache::{
+    AsyncCache, CacheConfig, OptionKind, Policy, ResultKind, SyncCache, ValueKind,
+};
+
+/// The owned form of a borrowed argument, for the cache key: `&str` → `String`, `&[T]` →
+/// `Vec<T>`, `&T` → `T`.
+#[inline(always)]
+pub fn owned<T: ToOwned + ?Sized>(borrowed: &T) -> T::Owned {
+    borrowed.to_owned()
+}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of a cache key",
+    label = "this argument is part of the cache key",
+    note = "a cache key needs Clone + Hash + Eq + Send + Sync + 'static; choose another with `key = ...`"
+)]
+pub trait CacheKey {}
+
+impl<T: Clone + std::hash::Hash + Eq + Send + Sync + 'static> CacheKey for T {}
+
+/// Names the argument when its type cannot be a key (spanned on that argument's type).
+pub fn assert_key<T: CacheKey>() {}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be cached",
+    label = "this type is cached",
+    note = "a cached value needs Clone + Send + Sync + 'static (for `Result<T, E>`, only `T`)"
+)]
+pub trait CacheValue {}
+
+impl<T: Clone + Send + Sync + 'static> CacheValue for T {}
+
+/// Names the return type when its value cannot be cached (spanned on it).
+pub fn assert_value<T: CacheValue>() {}

@@ -112,7 +112,7 @@ impl CallSite {
 }
 
 /// `my_crate::db::Repo<T>` → `Repo`: generic instantiations share one entry.
-fn short_type_name(full: &str) -> &str {
+pub(crate) fn short_type_name(full: &str) -> &str {
     let base = full.split('<').next().unwrap_or(full);
     base.rsplit("::").next().unwrap_or(base)
 }

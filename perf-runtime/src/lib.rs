@@ -29,6 +29,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod cache;
 mod callsite;
 mod clock;
 mod counter;
@@ -46,6 +47,7 @@ mod sharded;
 mod slow;
 mod stats;
 
+pub use cache::CacheReport;
 pub use enabled::{is_enabled, set_enabled};
 pub use report::{
     Config, FunctionReport, Report, SCHEMA_VERSION, SlowCallReport, configure, report, reset,
@@ -87,6 +89,43 @@ pub use slow::{SlowCall, on_slow_call};
 /// assert!(report.function(&format!("{}::Repo::find", module_path!())).is_some());
 /// ```
 pub use perf_macros::profile;
+
+/// Memoizes a fn: calls with a key seen within `ttl` return the cached value without running
+/// the fn. Sync fns use `moka::sync::Cache`, `async fn` uses `moka::future::Cache`.
+///
+/// Arguments: `ttl = "60s"` (required); `capacity = 10_000` (entries, the default);
+/// `tti = "1m"` (time to idle); `key = expr` over the arguments (default: all of them, borrowed
+/// ones by their owned form, so `fn f(name: &str)` is keyed by `String`), with `key_type = T`
+/// when the key is not made of arguments; `name = "users.by_id"`; `policy = "lru"` (default) or
+/// `"tinylfu"`; `result = true` / `option = true` for aliases of `Result` / `Option` the macro
+/// cannot see through; `cache_none = true`; `handle = false`; `crate = "path"`.
+///
+/// Only `Ok` of a `Result` is cached (`E` needs no `Clone`), and only `Some` of an `Option`
+/// unless `cache_none = true`. When many callers miss the same key at once, the fn runs once and
+/// the others wait for its value; if it returns `Err`, `None` or panics, each waiter runs its
+/// own call. The macro also generates `<fn>_cache()` (same visibility; `Self::<fn>_cache()` in an
+/// inherent impl) returning the cache, with `invalidate(&key)`, `invalidate_all()`,
+/// `entry_count()` and `insert(key, value)` (`async` where they touch an `async fn`'s cache).
+/// In a trait impl, where no extra fn may appear, use `handle = false` and
+/// [`cache::invalidate_all`] by name.
+///
+/// ```
+/// use perf_runtime::cached;
+///
+/// #[cached(ttl = "10m", capacity = 1_000)]
+/// fn lookup(name: &str) -> Result<u32, String> {
+///     name.parse().map_err(|_| format!("not a number: {name}"))
+/// }
+///
+/// assert_eq!(lookup("42"), Ok(42)); // runs the fn
+/// assert_eq!(lookup("42"), Ok(42)); // a hit
+/// assert!(lookup("x").is_err()); // errors are not cached
+/// lookup_cache().invalidate(&"42".to_owned());
+/// let report = perf_runtime::Report::collect();
+/// let cache = report.cache(&format!("{}::lookup", module_path!())).unwrap();
+/// assert_eq!((cache.hits, cache.misses), (1, 2));
+/// ```
+pub use perf_macros::cached;
 
 /// Retries a fn that returns `Result`: with backoff, jitter, a retryable-error predicate, a
 /// deadline, a per-attempt timeout and a per-fn retry budget, and reports what the retries did.

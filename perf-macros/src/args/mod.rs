@@ -1,6 +1,7 @@
 //! Attribute arguments: `key = value` pairs parsed once, checked for unknown and repeated keys
 //! in one place, then read into one plain struct per attribute.
 
+pub(crate) mod cached;
 pub(crate) mod profile;
 pub(crate) mod retry;
 
@@ -44,6 +45,17 @@ impl Arg {
     pub(crate) fn nanos(&self) -> syn::Result<u64> {
         let s = self.string("\"250ms\"")?;
         duration::parse_nanos(&s.value()).map_err(|msg| syn::Error::new(s.span(), msg))
+    }
+
+    /// `key = true` or `key = false`.
+    pub(crate) fn boolean(&self) -> syn::Result<bool> {
+        match self.value("true")? {
+            Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => Ok(b.value),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("expected `true` or `false`: `{} = true`", self.key),
+            )),
+        }
     }
 
     /// A duration that must be above zero.

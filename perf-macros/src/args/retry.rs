@@ -106,7 +106,7 @@ impl RetryArgs {
                     out.timeout = errors.take(arg.positive_nanos()).map(|ns| (ns, arg.meta.span()));
                 }
                 "budget" => out.budget_milli = errors.take(budget(&arg)).unwrap_or(0),
-                "timed" => out.timed = errors.take(boolean(&arg)).unwrap_or(false),
+                "timed" => out.timed = errors.take(arg.boolean()).unwrap_or(false),
                 "name" => out.name = errors.take(super::name(&arg)),
                 "crate" => out.krate = errors.take(arg.path()),
                 _ => {} // args::parse lets only the known keys through
@@ -155,16 +155,6 @@ fn budget(arg: &Arg) -> syn::Result<u64> {
         return Err(syn::Error::new_spanned(value, expected));
     }
     Ok(milli as u64)
-}
-
-fn boolean(arg: &Arg) -> syn::Result<bool> {
-    match arg.value("true")? {
-        Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => Ok(b.value),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!("expected `true` or `false`: `{} = true`", arg.key),
-        )),
-    }
 }
 
 fn fn_path(arg: &Arg, hint: &str) -> syn::Result<Path> {

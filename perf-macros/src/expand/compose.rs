@@ -14,7 +14,8 @@ use super::Expand;
 use crate::item::FnItem;
 
 /// The perf attributes an outer one expands before itself, by last path segment.
-const INNER: &[(&str, Expand)] = &[("profile", super::profile), ("retry", super::retry)];
+const INNER: &[(&str, Expand)] =
+    &[("profile", super::profile), ("retry", super::retry), ("cached", super::cached)];
 
 /// `f` with the first perf attribute still on it (and, recursively, those below that one)
 /// expanded. An error in an inner attribute becomes a `compile_error!` in the body, so it is
@@ -32,6 +33,13 @@ pub(crate) fn expand_inner(mut f: FnItem) -> FnItem {
         Meta::List(list) => list.tokens.clone(),
         _ => TokenStream::new(),
     };
+    // The compiler never resolves the attribute now: name it in the body so that the user's
+    // `use perf_runtime::retry;` does not read as unused.
+    let path = attr.path();
+    f.body = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        prepend_after_inner_attrs(&f.body, quote::quote!(#[allow(unused_imports)] use #path as _;)),
+    );
     let inner = expand_inner(f);
     let expanded = expand(args, &inner).and_then(syn::parse2::<FnItem>);
     match expanded {
@@ -47,4 +55,21 @@ pub(crate) fn expand_inner(mut f: FnItem) -> FnItem {
             out
         }
     }
+}
+
+/// `body`'s tokens with `stmt` placed after its inner attributes (`#![...]` must stay first).
+fn prepend_after_inner_attrs(body: &proc_macro2::Group, stmt: TokenStream) -> TokenStream {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    let mut split = 0;
+    while let [TokenTree::Punct(hash), TokenTree::Punct(bang), TokenTree::Group(_), ..] =
+        &tokens[split..]
+    {
+        if hash.as_char() != '#' || bang.as_char() != '!' {
+            break;
+        }
+        split += 3;
+    }
+    let (attrs, rest) = tokens.split_at(split);
+    attrs.iter().cloned().chain(stmt).chain(rest.iter().cloned()).collect()
 }

@@ -2,6 +2,7 @@
 //! to the `compile_error!`s, so the rest of the crate still type-checks and IDEs keep working.
 
 mod async_body;
+mod cached;
 mod compose;
 mod profile;
 mod retry;
@@ -10,6 +11,7 @@ use proc_macro2::TokenStream;
 
 use crate::item::FnItem;
 
+pub(crate) use cached::cached;
 pub(crate) use profile::profile;
 pub(crate) use retry::retry;
 

@@ -163,7 +163,7 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
             }
         }
     };
-    let f = FnItem { attrs: f.attrs.clone(), vis: f.vis.clone(), sig, body: f.body.clone() };
+    let f = FnItem { sig, ..f.clone() };
     Ok(f.with_body(new_body))
 }
 

@@ -43,7 +43,7 @@ pub struct Report {
     /// Profiled fns, by total time, largest first.
     pub functions: Vec<FunctionReport>,
     /// `#[cached]` fns (filled by the cache layer).
-    pub caches: Vec<serde_json::Value>,
+    pub caches: Vec<crate::cache::CacheReport>,
     /// `#[retry]` fns, by name.
     pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
@@ -60,7 +60,7 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             generated_at: format::rfc3339(SystemTime::now()),
             functions,
-            caches: Vec::new(),
+            caches: crate::cache::collect(),
             retries: crate::retry::collect(),
             benches: Vec::new(),
         }
@@ -69,6 +69,11 @@ impl Report {
     /// The entry of the profiled fn called `name`.
     pub fn function(&self, name: &str) -> Option<&FunctionReport> {
         self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// The entry of the `#[cached]` fn called `name`.
+    pub fn cache(&self, name: &str) -> Option<&crate::cache::CacheReport> {
+        self.caches.iter().find(|c| c.name == name)
     }
 
     /// The entry of the `#[retry]` fn called `name`.
@@ -158,4 +163,5 @@ pub fn reset() {
         stats.reset();
     }
     crate::retry::reset();
+    crate::cache::reset();
 }

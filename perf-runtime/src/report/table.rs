@@ -8,6 +8,7 @@ impl Display for Report {
         writeln!(f, "perf report at {}", self.generated_at)?;
         if self.functions.is_empty() {
             writeln!(f, "  no profiled calls recorded")?;
+            crate::cache::write_table(f, &self.caches)?;
             return crate::retry::write_table(f, &self.retries);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
@@ -62,6 +63,7 @@ impl Display for Report {
                 writeln!(f, "{note}")?;
             }
         }
+        crate::cache::write_table(f, &self.caches)?;
         crate::retry::write_table(f, &self.retries)?;
         Ok(())
     }

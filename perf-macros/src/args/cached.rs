@@ -1,0 +1,123 @@
+use proc_macro2::{Span, TokenStream};
+use syn::{Expr, ExprLit, Lit, LitStr, Path, Type};
+
+use super::Arg;
+use crate::errors::Errors;
+
+/// `#[cached(ttl = "60s", capacity = 10_000, tti = "1m", key = expr, key_type = T, name = "...",
+/// policy = "lru", result = true, option = true, cache_none = true, handle = false, crate = "...")]`
+pub(crate) struct CachedArgs {
+    pub(crate) ttl_ns: u64,
+    pub(crate) tti_ns: u64,
+    pub(crate) capacity: u64,
+    pub(crate) key: Option<Expr>,
+    pub(crate) key_type: Option<Type>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) tiny_lfu: bool,
+    pub(crate) result: bool,
+    pub(crate) option: bool,
+    pub(crate) cache_none: bool,
+    pub(crate) handle: bool,
+    pub(crate) krate: Option<Path>,
+}
+
+const KEYS: &[&str] = &[
+    "ttl",
+    "tti",
+    "capacity",
+    "key",
+    "key_type",
+    "name",
+    "policy",
+    "result",
+    "option",
+    "cache_none",
+    "handle",
+    "crate",
+];
+
+impl CachedArgs {
+    pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> syn::Result<Self> {
+        let mut out = Self {
+            ttl_ns: 0,
+            tti_ns: 0,
+            capacity: 10_000,
+            key: None,
+            key_type: None,
+            name: None,
+            tiny_lfu: false,
+            result: false,
+            option: false,
+            cache_none: false,
+            handle: true,
+            krate: None,
+        };
+        let mut has_ttl = false;
+        for arg in super::parse(args, KEYS, errors)? {
+            match arg.key.as_str() {
+                "ttl" => {
+                    has_ttl = true;
+                    out.ttl_ns = errors.take(arg.positive_nanos()).unwrap_or(1);
+                }
+                "tti" => out.tti_ns = errors.take(arg.positive_nanos()).unwrap_or(0),
+                "capacity" => out.capacity = errors.take(capacity(&arg)).unwrap_or(10_000),
+                "key" => out.key = errors.take(arg.value("(user.id, page)").cloned()),
+                "key_type" => out.key_type = errors.take(key_type(&arg)),
+                "name" => out.name = errors.take(super::name(&arg)),
+                "policy" => out.tiny_lfu = errors.take(policy(&arg)).unwrap_or(false),
+                "result" => out.result = errors.take(arg.boolean()).unwrap_or(false),
+                "option" => out.option = errors.take(arg.boolean()).unwrap_or(false),
+                "cache_none" => out.cache_none = errors.take(arg.boolean()).unwrap_or(false),
+                "handle" => out.handle = errors.take(arg.boolean()).unwrap_or(true),
+                "crate" => out.krate = errors.take(arg.path()),
+                _ => {} // args::parse lets only the known keys through
+            }
+        }
+        if !has_ttl {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "`ttl` is required: how long an entry lives, like `#[cached(ttl = \"60s\")]`",
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn capacity(arg: &Arg) -> syn::Result<u64> {
+    let expected = "expected a whole number of entries above zero: `capacity = 10_000`";
+    match arg.value("10_000")? {
+        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse::<u64>() {
+            Ok(0) => Err(syn::Error::new(i.span(), "`capacity` must be above zero")),
+            Ok(n) => Ok(n),
+            Err(_) => Err(syn::Error::new(i.span(), expected)),
+        },
+        other => Err(syn::Error::new_spanned(other, expected)),
+    }
+}
+
+/// `key_type = (u64, u32)`, or a string for types that do not parse as expressions
+/// (`key_type = "Vec<u8>"`).
+fn key_type(arg: &Arg) -> syn::Result<Type> {
+    let expected = "expected a type: `key_type = (u64, u32)` or `key_type = \"Vec<u8>\"`";
+    match arg.value("(u64, u32)")? {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => {
+            s.parse().map_err(|_| syn::Error::new(s.span(), expected))
+        }
+        value => {
+            syn::parse2(quote::quote!(#value)).map_err(|_| syn::Error::new_spanned(value, expected))
+        }
+    }
+}
+
+/// `true` for TinyLFU.
+fn policy(arg: &Arg) -> syn::Result<bool> {
+    let s = arg.string("\"lru\"")?;
+    match s.value().as_str() {
+        "lru" => Ok(false),
+        "tinylfu" => Ok(true),
+        other => Err(syn::Error::new(
+            s.span(),
+            format!("unknown policy {other:?}; expected one of: \"lru\", \"tinylfu\""),
+        )),
+    }
+}

@@ -1,0 +1,197 @@
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::OnceLock;
+
+use super::config::CacheConfig;
+use super::flight::{Flights, Role};
+use super::kind::Kind;
+use super::registry::{self, Registered};
+use super::stats::CacheStats;
+use super::{Hasher, record};
+use crate::callsite::SelfName;
+
+/// The cache of an `async` `#[cached]` fn: [`AsyncCache`](super::AsyncCache)'s twin on
+/// `moka::future::Cache`, whose methods that touch the cache are `async`.
+///
+/// ```
+/// use perf_runtime::cached;
+///
+/// #[cached(ttl = "60s")]
+/// async fn square(x: u64) -> u64 {
+///     x * x
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// square(4).await;
+/// square_cache().invalidate(&4).await;
+/// square_cache().insert(5, 25).await; // warm
+/// assert_eq!(square(5).await, 25);
+/// # });
+/// ```
+pub struct AsyncCache<K, V> {
+    config: CacheConfig,
+    inner: OnceLock<Inner<K, V>>,
+}
+
+struct Inner<K, V> {
+    l1: moka::future::Cache<K, V, Hasher>,
+    flights: Flights<K, V, Hasher>,
+    stats: &'static CacheStats,
+}
+
+impl<K, V> std::fmt::Debug for AsyncCache<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncCache").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl<K, V> AsyncCache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    #[doc(hidden)]
+    pub const fn new(config: CacheConfig) -> Self {
+        Self { config, inner: OnceLock::new() }
+    }
+
+    /// Builds the cache on first use; `self_name` names the type for methods.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn bind(&'static self, self_name: SelfName) -> &'static Self {
+        self.inner(self_name);
+        self
+    }
+
+    #[inline(always)]
+    fn inner(&'static self, self_name: SelfName) -> &'static Inner<K, V> {
+        match self.inner.get() {
+            Some(inner) => inner,
+            None => self.init(self_name),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn init(&'static self, self_name: SelfName) -> &'static Inner<K, V> {
+        let stats: &'static CacheStats = Box::leak(Box::new(CacheStats::new()));
+        let mut builder = moka::future::Cache::builder()
+            .max_capacity(self.config.capacity)
+            .time_to_live(self.config.ttl())
+            .eviction_policy(self.config.moka_policy())
+            .eviction_listener(move |_, _, cause| {
+                if cause == moka::notification::RemovalCause::Size {
+                    stats.evictions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        if let Some(tti) = self.config.tti() {
+            builder = builder.time_to_idle(tti);
+        }
+        let inner = self.inner.get_or_init(|| Inner {
+            l1: builder.build_with_hasher(Hasher::default()),
+            flights: Flights::new(Hasher::default()),
+            stats,
+        });
+        registry::register(self.config.name(self_name), self);
+        inner
+    }
+
+    /// The generated body: a hit, or one load per key at a time (see `flight.rs`).
+    #[doc(hidden)]
+    pub async fn load<Kd: Kind<R, V>, R, F: Future<Output = R>>(
+        &'static self,
+        key: K,
+        load: F,
+    ) -> R {
+        let inner = self.inner(None);
+        if let Some(v) = inner.l1.get(&key).await {
+            record::hit(inner.stats);
+            return Kd::from_cached(v);
+        }
+        record::miss(inner.stats);
+        let leader = match inner.flights.join(&key) {
+            Role::Leader(leader) => leader,
+            Role::Waiter(flight) => {
+                record::coalesced(inner.stats);
+                if let Some(v) = flight.wait_async().await {
+                    return Kd::from_cached(v);
+                }
+                // The leader had nothing to share: this caller's own call decides its outcome.
+                return Self::run::<Kd, R, F>(inner, key, load).await.0;
+            }
+        };
+        // A leader that finished between our miss and our join has filled the cache already.
+        if let Some(v) = inner.l1.get(&key).await {
+            leader.finish(Some(v.clone()));
+            return Kd::from_cached(v);
+        }
+        // Dropped here (the caller's future cancelled, or the load panicked), the leader wakes
+        // the waiters with nothing.
+        let (r, shared) = Self::run::<Kd, R, F>(inner, key, load).await;
+        leader.finish(shared);
+        r
+    }
+
+    async fn run<Kd: Kind<R, V>, R, F: Future<Output = R>>(
+        inner: &'static Inner<K, V>,
+        key: K,
+        load: F,
+    ) -> (R, Option<V>) {
+        let started = record::load_started();
+        let r = load.await;
+        record::load_done(inner.stats, started, Kd::is_error(&r));
+        let value = Kd::cacheable(&r).cloned();
+        if let Some(v) = &value {
+            inner.l1.insert(key, v.clone()).await;
+        }
+        (r, value)
+    }
+
+    /// Removes `key`'s entry, so the next call runs the fn.
+    pub async fn invalidate(&'static self, key: &K) {
+        self.inner(None).l1.invalidate(key).await;
+    }
+
+    /// Removes every entry.
+    pub fn invalidate_all(&'static self) {
+        self.inner(None).l1.invalidate_all();
+    }
+
+    /// Entries in the cache, after moka's pending maintenance has run.
+    pub async fn entry_count(&'static self) -> u64 {
+        let l1 = &self.inner(None).l1;
+        l1.run_pending_tasks().await;
+        l1.entry_count()
+    }
+
+    /// Stores `value` for `key` as if a call had returned it (to warm the cache).
+    pub async fn insert(&'static self, key: K, value: V) {
+        self.inner(None).l1.insert(key, value).await;
+    }
+
+    /// Runs moka's pending maintenance now (evictions, expirations, the entry count), as it
+    /// otherwise does in small steps during later calls.
+    pub async fn run_pending_tasks(&'static self) {
+        self.inner(None).l1.run_pending_tasks().await;
+    }
+}
+
+impl<K, V> Registered for AsyncCache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn stats(&self) -> Option<&'static CacheStats> {
+        self.inner.get().map(|i| i.stats)
+    }
+
+    fn entries(&self) -> u64 {
+        self.inner.get().map_or(0, |i| i.l1.entry_count())
+    }
+
+    fn clear(&self) {
+        if let Some(i) = self.inner.get() {
+            i.l1.invalidate_all();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+use std::time::Duration;
+
+/// How one `#[cached]` fn's cache is built; written by the macro as a `const`.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheConfig {
+    /// `module_path!()` of the fn.
+    pub module: &'static str,
+    /// The fn's name.
+    pub func: &'static str,
+    /// `name = "..."`, replacing `module::fn`.
+    pub name: Option<&'static str>,
+    /// Time to live of an entry, in ns.
+    pub ttl_ns: u64,
+    /// Time to idle, in ns; 0 for none.
+    pub tti_ns: u64,
+    /// Maximum number of entries.
+    pub capacity: u64,
+    /// Eviction policy.
+    pub policy: Policy,
+}
+
+/// `policy = "lru"` (the default) or `policy = "tinylfu"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Least recently used: the cheapest reads, right when the working set fits.
+    Lru,
+    /// moka's TinyLFU admission: a better hit rate when scans or one-off keys would otherwise
+    /// push hot entries out, at a higher cost per read.
+    TinyLfu,
+}
+
+impl CacheConfig {
+    pub(crate) fn name(&self, self_name: Option<fn() -> &'static str>) -> String {
+        match (self.name, self_name) {
+            (Some(name), _) => name.to_owned(),
+            (None, Some(ty)) => {
+                format!(
+                    "{}::{}::{}",
+                    self.module,
+                    crate::callsite::short_type_name(ty()),
+                    self.func
+                )
+            }
+            (None, None) => format!("{}::{}", self.module, self.func),
+        }
+    }
+
+    pub(crate) fn moka_policy(&self) -> moka::policy::EvictionPolicy {
+        match self.policy {
+            Policy::Lru => moka::policy::EvictionPolicy::lru(),
+            Policy::TinyLfu => moka::policy::EvictionPolicy::tiny_lfu(),
+        }
+    }
+
+    pub(crate) fn ttl(&self) -> Duration {
+        Duration::from_nanos(self.ttl_ns)
+    }
+
+    pub(crate) fn tti(&self) -> Option<Duration> {
+        (self.tti_ns != 0).then(|| Duration::from_nanos(self.tti_ns))
+    }
+}

@@ -1,0 +1,97 @@
+//! What `#[cached]` records per cache: per-thread shards on the hit path (no lock, no shared
+//! cache line), plus the rare events moka reports from its own threads.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use hdrhistogram::Histogram;
+
+use crate::counter::Counter;
+use crate::histogram::{self, AtomicHistogram};
+use crate::sharded::Sharded;
+use crate::stats::lock;
+
+pub(crate) struct CacheShard {
+    pub(crate) hits: Counter,
+    pub(crate) misses: Counter,
+    pub(crate) loads: Counter,
+    pub(crate) load_errors: Counter,
+    pub(crate) coalesced: Counter,
+    pub(crate) load_ns: AtomicHistogram,
+}
+
+pub(crate) struct CacheStats {
+    pub(crate) shards: Sharded<CacheShard>,
+    /// Entries moka evicted for size (not expiry, not invalidation).
+    pub(crate) evictions: AtomicU64,
+    baseline: Mutex<Option<Totals>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Totals {
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+    pub(crate) loads: u64,
+    pub(crate) load_errors: u64,
+    pub(crate) coalesced: u64,
+    pub(crate) evictions: u64,
+    pub(crate) load_ns: Histogram<u64>,
+}
+
+impl CacheStats {
+    pub(crate) fn new() -> Self {
+        Self {
+            shards: Sharded::new(|| CacheShard {
+                hits: Counter::default(),
+                misses: Counter::default(),
+                loads: Counter::default(),
+                load_errors: Counter::default(),
+                coalesced: Counter::default(),
+                load_ns: AtomicHistogram::new(),
+            }),
+            evictions: AtomicU64::new(0),
+            baseline: Mutex::new(None),
+        }
+    }
+
+    fn current(&self) -> Totals {
+        let mut t = Totals {
+            hits: 0,
+            misses: 0,
+            loads: 0,
+            load_errors: 0,
+            coalesced: 0,
+            evictions: self.evictions.load(Relaxed),
+            load_ns: histogram::empty(),
+        };
+        self.shards.for_each(|s| {
+            t.hits += s.hits.get();
+            t.misses += s.misses.get();
+            t.loads += s.loads.get();
+            t.load_errors += s.load_errors.get();
+            t.coalesced += s.coalesced.get();
+            s.load_ns.add_to(&mut t.load_ns);
+        });
+        t
+    }
+
+    /// What was recorded since the last reset.
+    pub(crate) fn totals(&self) -> Totals {
+        let mut t = self.current();
+        if let Some(b) = lock(&self.baseline).as_ref() {
+            t.hits -= b.hits;
+            t.misses -= b.misses;
+            t.loads -= b.loads;
+            t.load_errors -= b.load_errors;
+            t.coalesced -= b.coalesced;
+            t.evictions -= b.evictions;
+            t.load_ns.subtract(&b.load_ns).expect("baseline is a subset");
+        }
+        t
+    }
+
+    pub(crate) fn reset(&self) {
+        let now = self.current();
+        *lock(&self.baseline) = Some(now);
+    }
+}
