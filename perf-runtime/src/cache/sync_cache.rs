@@ -43,16 +43,20 @@ impl<K, V> std::fmt::Debug for SyncCache<K, V> {
     }
 }
 
+impl<K, V> SyncCache<K, V> {
+    /// Built by the macro in a `static`; no bounds here, so a bad key or value type is reported
+    /// once, where the macro checks it.
+    #[doc(hidden)]
+    pub const fn new(config: CacheConfig) -> Self {
+        Self { config, inner: OnceLock::new() }
+    }
+}
+
 impl<K, V> SyncCache<K, V>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    #[doc(hidden)]
-    pub const fn new(config: CacheConfig) -> Self {
-        Self { config, inner: OnceLock::new() }
-    }
-
     /// Builds the cache on first use; `self_name` names the type for methods.
     #[doc(hidden)]
     #[inline(always)]
