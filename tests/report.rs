@@ -23,7 +23,15 @@ fn flaky(fail_first: bool, seen: &std::cell::Cell<u32>) -> Result<u32, String> {
     if fail_first && seen.get() == 1 { Err("once".into()) } else { Ok(seen.get()) }
 }
 
+#[perf_runtime::cached(ttl = "1m", name = "report.squares")]
+fn square(x: u64) -> u64 {
+    x * x
+}
+
 fn record_some_calls() {
+    for x in [1, 2, 1] {
+        square(x);
+    }
     for ms in [0, 1, 2] {
         let _ = step(ms);
     }
