@@ -88,7 +88,7 @@ static FINDS: AtomicUsize = AtomicUsize::new(0);
 #[cached(ttl = "60s")]
 fn find(id: u32) -> Option<u32> {
     FINDS.fetch_add(1, SeqCst);
-    (id % 2 == 0).then_some(id)
+    id.is_multiple_of(2).then_some(id)
 }
 
 static NONES: AtomicUsize = AtomicUsize::new(0);
@@ -96,7 +96,7 @@ static NONES: AtomicUsize = AtomicUsize::new(0);
 #[cached(ttl = "60s", cache_none = true)]
 fn find_or_none(id: u32) -> Option<u32> {
     NONES.fetch_add(1, SeqCst);
-    (id % 2 == 0).then_some(id)
+    id.is_multiple_of(2).then_some(id)
 }
 
 #[test]
@@ -274,7 +274,7 @@ static FLAKY: AtomicUsize = AtomicUsize::new(0);
 #[retry(attempts = 3, backoff = none)]
 fn flaky(x: u32) -> Result<u32, String> {
     let n = FLAKY.fetch_add(1, SeqCst);
-    if n % 2 == 0 { Err(format!("attempt {n}")) } else { Ok(x) }
+    if n.is_multiple_of(2) { Err(format!("attempt {n}")) } else { Ok(x) }
 }
 
 #[test]
