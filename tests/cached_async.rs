@@ -77,6 +77,6 @@ async fn the_async_handle_and_argument_names_the_macro_might_have_taken() {
     assert_eq!(HANDLED.load(SeqCst), 2);
     handled_cache().insert((0, 0, 0, 0), 99).await;
     assert_eq!(handled(0, 0, 0, 0).await, 99);
-    handled_cache().invalidate_all();
+    handled_cache().invalidate_all().await;
     assert_eq!(handled(0, 0, 0, 0).await, 0);
 }

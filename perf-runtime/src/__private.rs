@@ -112,3 +112,49 @@ impl<T: Clone + Send + Sync + 'static> CacheValue for T {}
 
 /// Names the return type when its value cannot be cached (spanned on it).
 pub fn assert_value<T: CacheValue>() {}
+
+/// `l2 = "redis"` expands to a call of this: nothing with the `redis` feature, a compile error
+/// that names the feature without it.
+pub use crate::__perf_require_redis as require_redis;
+
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_require_redis {
+    () => {};
+}
+
+#[cfg(not(feature = "redis"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_require_redis {
+    () => {
+        ::core::compile_error!(
+            "`l2 = \"redis\"` needs perf-runtime's `redis` feature: perf-runtime = { version = \"..\", features = [\"redis\"] }"
+        );
+    };
+}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in Redis",
+    label = "with `l2 = \"redis\"`, the key and the value go to Redis",
+    note = "keys need serde::Serialize, values serde::Serialize + serde::de::DeserializeOwned"
+)]
+pub trait RedisKey {}
+
+impl<T: serde::Serialize> RedisKey for T {}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in Redis",
+    label = "with `l2 = \"redis\"`, the key and the value go to Redis",
+    note = "keys need serde::Serialize, values serde::Serialize + serde::de::DeserializeOwned"
+)]
+pub trait RedisValue {}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> RedisValue for T {}
+
+/// Names the key type when it cannot go to Redis.
+pub fn assert_redis_key<T: RedisKey>() {}
+
+/// Names the value type when it cannot go to Redis.
+pub fn assert_redis_value<T: RedisValue>() {}

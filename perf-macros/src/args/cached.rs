@@ -19,6 +19,10 @@ pub(crate) struct CachedArgs {
     pub(crate) cache_none: bool,
     pub(crate) handle: bool,
     pub(crate) krate: Option<Path>,
+    /// `l2 = "redis"`, with the span to point errors at.
+    pub(crate) l2: Option<Span>,
+    pub(crate) l1_ttl_ns: u64,
+    pub(crate) lock: bool,
 }
 
 const KEYS: &[&str] = &[
@@ -34,6 +38,9 @@ const KEYS: &[&str] = &[
     "cache_none",
     "handle",
     "crate",
+    "l2",
+    "l1_ttl",
+    "lock",
 ];
 
 impl CachedArgs {
@@ -51,7 +58,11 @@ impl CachedArgs {
             cache_none: false,
             handle: true,
             krate: None,
+            l2: None,
+            l1_ttl_ns: 0,
+            lock: false,
         };
+        let mut l2_only = Vec::new();
         let mut has_ttl = false;
         for arg in super::parse(args, KEYS, errors)? {
             match arg.key.as_str() {
@@ -70,8 +81,28 @@ impl CachedArgs {
                 "cache_none" => out.cache_none = errors.take(arg.boolean()).unwrap_or(false),
                 "handle" => out.handle = errors.take(arg.boolean()).unwrap_or(true),
                 "crate" => out.krate = errors.take(arg.path()),
+                "l2" => out.l2 = errors.take(l2(&arg)),
+                "l1_ttl" => {
+                    out.l1_ttl_ns = errors.take(arg.positive_nanos()).unwrap_or(0);
+                    l2_only.push(arg);
+                }
+                "lock" => {
+                    out.lock = errors.take(arg.boolean()).unwrap_or(false);
+                    l2_only.push(arg);
+                }
                 _ => {} // args::parse lets only the known keys through
             }
+        }
+        if out.l2.is_none() {
+            for arg in l2_only {
+                errors.at(&arg.meta, format!("`{}` works with `l2 = \"redis\"` only", arg.key));
+            }
+        }
+        if has_ttl && out.l1_ttl_ns > out.ttl_ns {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "`l1_ttl` must not be longer than `ttl`: memory would outlive Redis",
+            ));
         }
         if !has_ttl {
             errors.push(syn::Error::new(
@@ -118,6 +149,17 @@ fn policy(arg: &Arg) -> syn::Result<bool> {
         other => Err(syn::Error::new(
             s.span(),
             format!("unknown policy {other:?}; expected one of: \"lru\", \"tinylfu\""),
+        )),
+    }
+}
+
+fn l2(arg: &Arg) -> syn::Result<Span> {
+    let s = arg.string("\"redis\"")?;
+    match s.value().as_str() {
+        "redis" => Ok(s.span()),
+        other => Err(syn::Error::new(
+            s.span(),
+            format!("unknown second level {other:?}; expected \"redis\""),
         )),
     }
 }

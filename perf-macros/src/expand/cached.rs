@@ -74,13 +74,33 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let policy = if args.tiny_lfu { quote!(TinyLfu) } else { quote!(Lru) };
     let value_check = value_check(&rt, &value_ty);
     let checks = key.checks.iter().chain([&value_check]);
+    // With Redis behind the cache: the feature guard, serde checks pointing at `l2 = "redis"`,
+    // and a schema that changes with the key and value types.
+    let (l2, l2_checks, bind, load_fn) = match args.l2 {
+        Some(span) => (
+            true,
+            quote_spanned! {span=>
+                #rt::require_redis!();
+                #rt::assert_redis_key::<#key_ty>();
+                #rt::assert_redis_value::<#value_ty>();
+            },
+            quote!(bind_l2),
+            quote!(load_l2),
+        ),
+        None => (false, TokenStream::new(), quote!(bind), quote!(load)),
+    };
+    let schema =
+        if l2 { schema_hash(&key_ty.to_string(), &quote!(#value_ty).to_string()) } else { 0 };
+    let (l1_ttl, lock) = (args.l1_ttl_ns, args.lock);
     let make_cache = quote! {
         #(#checks)*
+        #l2_checks
         static __PERF_CACHE: #cache_ty<#key_ty, #value_ty> = #cache_ty::new(#rt::CacheConfig {
             module: ::core::module_path!(), func: #func, name: #name,
             ttl_ns: #ttl, tti_ns: #tti, capacity: #capacity, policy: #rt::Policy::#policy,
+            l2: #l2, l1_ttl_ns: #l1_ttl, lock: #lock, schema: #schema,
         });
-        __PERF_CACHE.bind(#self_name)
+        __PERF_CACHE.#bind(#self_name)
     };
 
     let handle_name = format_ident!("{}_cache", f.sig.ident.unraw());
@@ -108,9 +128,9 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let body = &f.body;
     let load = if is_async {
         let edge = fake_return_edge(f.output());
-        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, async move { #edge #body }).await)
+        quote!(__perf_cache.#load_fn::<#rt::#kind, #ret, _>(__perf_key, async move { #edge #body }).await)
     } else {
-        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, move || #body))
+        quote!(__perf_cache.#load_fn::<#rt::#kind, #ret, _>(__perf_key, move || #body))
     };
     let item = f.with_body(quote! {
         let __perf_cache = #cache_expr;
@@ -118,6 +138,16 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
         #load
     });
     Ok(quote!(#item #handle))
+}
+
+/// FNV-1a of the key and value types as written: entries stored under another type are never
+/// read back.
+fn schema_hash(key: &str, value: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes().chain(*b" => ").chain(value.bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 fn check_fn(f: &FnItem, args: &CachedArgs, errors: &mut Errors) {

@@ -17,6 +17,14 @@ pub struct CacheConfig {
     pub capacity: u64,
     /// Eviction policy.
     pub policy: Policy,
+    /// `l2 = "redis"`: Redis behind the in-memory cache.
+    pub l2: bool,
+    /// `l1_ttl`: a shorter time to live in memory than in Redis, in ns; 0 for `ttl`.
+    pub l1_ttl_ns: u64,
+    /// `lock = true`: one process loads a key that Redis misses, the others wait for it.
+    pub lock: bool,
+    /// Hash of the key and value types: Redis entries of another schema are never read.
+    pub schema: u64,
 }
 
 /// `policy = "lru"` (the default) or `policy = "tinylfu"`.
@@ -52,6 +60,13 @@ impl CacheConfig {
         }
     }
 
+    /// Time to live in memory.
+    pub(crate) fn l1_ttl(&self) -> Duration {
+        Duration::from_nanos(if self.l1_ttl_ns != 0 { self.l1_ttl_ns } else { self.ttl_ns })
+    }
+
+    /// Time to live in Redis.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn ttl(&self) -> Duration {
         Duration::from_nanos(self.ttl_ns)
     }

@@ -7,6 +7,8 @@ mod async_cache;
 mod config;
 mod flight;
 mod kind;
+#[cfg(feature = "redis")]
+mod l2;
 mod record;
 mod registry;
 mod report;
@@ -21,6 +23,12 @@ pub use report::CacheReport;
 pub use sync_cache::SyncCache;
 
 pub(crate) use registry::{collect, reset};
+
+/// Redis as the second cache level of `#[cached(l2 = "redis")]` fns (cargo feature `redis`).
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use crate::redis::{ConfigError, RedisOptions, address, configure, disable};
+}
 pub(crate) use report::write_table;
 
 /// foldhash: the cheapest hasher moka accepts that still resists collision floods

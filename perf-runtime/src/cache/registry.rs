@@ -4,12 +4,14 @@ use std::sync::LazyLock;
 
 use dashmap::DashMap;
 
-use super::report::CacheReport;
+use super::report::{CacheReport, L2Counts};
 use super::stats::CacheStats;
 
 pub(crate) trait Registered: Sync {
     fn stats(&self) -> Option<&'static CacheStats>;
     fn entries(&self) -> u64;
+    #[cfg(feature = "redis")]
+    fn l2(&self) -> Option<&'static crate::redis::layer::L2Site>;
     fn clear(&self);
 }
 
@@ -47,11 +49,42 @@ pub(crate) fn collect() -> Vec<CacheReport> {
         .iter()
         .filter_map(|e| {
             let stats = e.value().stats()?;
-            Some(CacheReport::new(e.key().to_string(), &stats.totals(), e.value().entries()))
+            Some(CacheReport::new(
+                e.key().to_string(),
+                &stats.totals(),
+                e.value().entries(),
+                l2_counts(*e.value()),
+            ))
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+#[cfg(feature = "redis")]
+fn l2_counts(cache: &dyn Registered) -> L2Counts {
+    let Some(site) = cache.l2() else { return L2Counts::default() };
+    let client = crate::redis::client();
+    let s = site.snapshot();
+    L2Counts {
+        status: Some(
+            client.as_ref().map_or_else(|| "not configured".to_owned(), |c| c.address.clone()),
+        ),
+        hits: s.hits,
+        misses: s.misses,
+        errors: s.errors,
+        decode_errors: s.decode_errors,
+        timeouts: s.timeouts,
+        breaker_opened: client.map_or(0, |c| c.breaker.times_opened()),
+        get_p50_ns: s.get_p50_ns,
+        get_p99_ns: s.get_p99_ns,
+        lock_waits: s.lock_waits,
+    }
+}
+
+#[cfg(not(feature = "redis"))]
+fn l2_counts(_: &dyn Registered) -> L2Counts {
+    L2Counts::default()
 }
 
 pub(crate) fn reset() {

@@ -30,22 +30,54 @@ pub struct CacheReport {
     pub load_p50_ns: u64,
     /// 99th percentile time of a load.
     pub load_p99_ns: u64,
-    /// Hits in memory (all of `hits` until the Redis level is on).
+    /// Hits in memory.
     pub l1_hits: u64,
-    /// Hits in Redis.
+    /// `"off"`, or where the Redis level points (`redis://host:port/db`).
+    pub l2: String,
+    /// Memory misses that Redis answered.
     pub l2_hits: u64,
-    /// Redis faults, each answered by loading instead.
+    /// Memory misses that Redis missed too.
+    pub l2_misses: u64,
+    /// Redis faults (timeouts included), each answered by loading instead.
     pub l2_errors: u64,
+    /// Entries in Redis that did not decode: counted, treated as misses, overwritten.
+    pub l2_decode_errors: u64,
+    /// Redis operations that ran out of time.
+    pub l2_timeouts: u64,
+    /// Times the circuit breaker opened (for the process's Redis connection).
+    pub breaker_opened: u64,
+    /// Median time of a Redis read.
+    pub l2_get_p50_ns: u64,
+    /// 99th percentile time of a Redis read.
+    pub l2_get_p99_ns: u64,
+    /// With `lock = true`: times this process waited for another's load.
+    pub lock_waits: u64,
+}
+
+/// The Redis part of a cache's entry, zero when the level is off.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct L2Counts {
+    pub(crate) status: Option<String>,
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+    pub(crate) errors: u64,
+    pub(crate) decode_errors: u64,
+    pub(crate) timeouts: u64,
+    pub(crate) breaker_opened: u64,
+    pub(crate) get_p50_ns: u64,
+    pub(crate) get_p99_ns: u64,
+    pub(crate) lock_waits: u64,
 }
 
 impl CacheReport {
-    pub(crate) fn new(name: String, t: &Totals, entries: u64) -> Self {
+    pub(crate) fn new(name: String, t: &Totals, entries: u64, l2: L2Counts) -> Self {
         let calls = t.hits + t.misses;
+        let hits = t.hits + l2.hits;
         Self {
             name,
-            hits: t.hits,
-            misses: t.misses,
-            hit_rate: if calls == 0 { 0.0 } else { t.hits as f64 / calls as f64 },
+            hits,
+            misses: calls - hits,
+            hit_rate: if calls == 0 { 0.0 } else { hits as f64 / calls as f64 },
             loads: t.loads,
             load_errors: t.load_errors,
             entries,
@@ -54,8 +86,16 @@ impl CacheReport {
             load_p50_ns: t.load_ns.value_at_quantile(0.5),
             load_p99_ns: t.load_ns.value_at_quantile(0.99),
             l1_hits: t.hits,
-            l2_hits: 0,
-            l2_errors: 0,
+            l2: l2.status.unwrap_or_else(|| "off".to_owned()),
+            l2_hits: l2.hits,
+            l2_misses: l2.misses,
+            l2_errors: l2.errors,
+            l2_decode_errors: l2.decode_errors,
+            l2_timeouts: l2.timeouts,
+            breaker_opened: l2.breaker_opened,
+            l2_get_p50_ns: l2.get_p50_ns,
+            l2_get_p99_ns: l2.get_p99_ns,
+            lock_waits: l2.lock_waits,
         }
     }
 }
@@ -82,19 +122,23 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, caches: &[CacheReport]) ->
         "load p99",
     )?;
     for c in caches {
+        let calls = (c.hits + c.misses).max(1) as f64;
         writeln!(
             f,
-            "{:<width$} {:>9} {:>9} {:>6.1}% {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}",
+            "{:<width$} {:>9} {:>9} {:>6.1}% {:>6.1}% {:>6.1}% {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}  {}",
             c.name,
             c.hits,
             c.misses,
             c.hit_rate * 100.0,
+            c.l1_hits as f64 * 100.0 / calls,
+            c.l2_hits as f64 * 100.0 / calls,
             c.loads,
             c.load_errors,
             c.coalesced,
             c.entries,
             c.evictions,
             format_duration(c.load_p99_ns),
+            c.l2,
         )?;
     }
     Ok(())

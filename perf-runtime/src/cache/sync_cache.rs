@@ -28,13 +28,18 @@ use crate::callsite::SelfName;
 /// ```
 pub struct SyncCache<K, V> {
     config: CacheConfig,
-    inner: OnceLock<Inner<K, V>>,
+    pub(super) inner: OnceLock<Inner<K, V>>,
 }
 
-struct Inner<K, V> {
-    l1: moka::sync::Cache<K, V, Hasher>,
-    flights: Flights<K, V, Hasher>,
-    stats: &'static CacheStats,
+pub(super) struct Inner<K, V> {
+    pub(super) l1: moka::sync::Cache<K, V, Hasher>,
+    pub(super) flights: Flights<K, V, Hasher>,
+    pub(super) stats: &'static CacheStats,
+    /// Serializes a key for Redis; set when the cache was built with `l2`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(super) key_json: Option<fn(&K) -> Option<Vec<u8>>>,
+    #[cfg(feature = "redis")]
+    pub(super) l2: Option<&'static crate::redis::layer::L2Site>,
 }
 
 impl<K, V> std::fmt::Debug for SyncCache<K, V> {
@@ -66,20 +71,24 @@ where
     }
 
     #[inline(always)]
-    fn inner(&'static self, self_name: SelfName) -> &'static Inner<K, V> {
+    pub(super) fn inner(&'static self, self_name: SelfName) -> &'static Inner<K, V> {
         match self.inner.get() {
             Some(inner) => inner,
-            None => self.init(self_name),
+            None => self.init(self_name, None),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn init(&'static self, self_name: SelfName) -> &'static Inner<K, V> {
+    pub(super) fn init(
+        &'static self,
+        self_name: SelfName,
+        key_json: Option<fn(&K) -> Option<Vec<u8>>>,
+    ) -> &'static Inner<K, V> {
         let stats: &'static CacheStats = Box::leak(Box::new(CacheStats::new()));
         let mut builder = moka::sync::Cache::builder()
             .max_capacity(self.config.capacity)
-            .time_to_live(self.config.ttl())
+            .time_to_live(self.config.l1_ttl())
             .eviction_policy(self.config.moka_policy())
             .eviction_listener(move |_, _, cause| {
                 if cause == moka::notification::RemovalCause::Size {
@@ -89,12 +98,16 @@ where
         if let Some(tti) = self.config.tti() {
             builder = builder.time_to_idle(tti);
         }
+        let name = self.config.name(self_name);
         let inner = self.inner.get_or_init(|| Inner {
+            #[cfg(feature = "redis")]
+            l2: super::l2::site(&self.config, &name),
+            key_json,
             l1: builder.build_with_hasher(Hasher::default()),
             flights: Flights::new(Hasher::default()),
             stats,
         });
-        registry::register(self.config.name(self_name), self);
+        registry::register(name, self);
         inner
     }
 
@@ -138,7 +151,7 @@ where
         r
     }
 
-    fn run<Kd: Kind<R, V>, R, F: FnOnce() -> R>(
+    pub(super) fn run<Kd: Kind<R, V>, R, F: FnOnce() -> R>(
         inner: &'static Inner<K, V>,
         key: K,
         load: F,
@@ -153,14 +166,25 @@ where
         (r, value)
     }
 
-    /// Removes `key`'s entry, so the next call runs the fn.
+    /// Removes `key`'s entry (from Redis too, with `l2`), so the next call runs the fn.
     pub fn invalidate(&'static self, key: &K) {
+        let inner = self.inner(None);
+        inner.l1.invalidate(key);
+        #[cfg(feature = "redis")]
+        super::l2::invalidate_blocking(inner, key);
+    }
+
+    /// Removes `key`'s entry from this process's memory only.
+    pub fn invalidate_l1(&'static self, key: &K) {
         self.inner(None).l1.invalidate(key);
     }
 
-    /// Removes every entry.
+    /// Removes every entry (with `l2`, this fn's keys in Redis too, by `SCAN` + `UNLINK`).
     pub fn invalidate_all(&'static self) {
-        self.inner(None).l1.invalidate_all();
+        let inner = self.inner(None);
+        inner.l1.invalidate_all();
+        #[cfg(feature = "redis")]
+        super::l2::invalidate_all_blocking(inner.l2);
     }
 
     /// Entries in the cache, after moka's pending maintenance has run.
@@ -198,9 +222,16 @@ where
         })
     }
 
+    #[cfg(feature = "redis")]
+    fn l2(&self) -> Option<&'static crate::redis::layer::L2Site> {
+        self.inner.get().and_then(|i| i.l2)
+    }
+
     fn clear(&self) {
         if let Some(i) = self.inner.get() {
             i.l1.invalidate_all();
+            #[cfg(feature = "redis")]
+            super::l2::invalidate_all_blocking(i.l2);
         }
     }
 }

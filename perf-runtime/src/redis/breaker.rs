@@ -67,6 +67,7 @@ impl Breaker {
         }
     }
 
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn is_open(&self) -> bool {
         self.open_until.load(Relaxed) != 0
     }

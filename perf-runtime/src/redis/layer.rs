@@ -269,6 +269,12 @@ impl L2Site {
         let _ = client.query_blocking::<u64>(del_cmd(&self.redis_key(client, key_json)));
     }
 
+    /// [`invalidate_all`](Self::invalidate_all) for sync callers: waits up to 5s for the scan.
+    pub(crate) fn invalidate_all_blocking(&'static self, client: std::sync::Arc<Client>) -> u64 {
+        let scan = async move { self.invalidate_all(&client).await };
+        super::runtime::run_blocking(scan, Duration::from_secs(5)).unwrap_or(0)
+    }
+
     /// Deletes this fn's entries of every schema, in this namespace only.
     pub(crate) async fn invalidate_all(&self, client: &Client) -> u64 {
         let namespace = client.namespace.as_deref().unwrap_or(self.crate_name);

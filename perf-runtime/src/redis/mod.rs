@@ -7,9 +7,6 @@
 //! counted, the call falls back to its own computation, and a circuit breaker skips Redis for a
 //! cool-down after repeated failures.
 
-// Until `#[cached(l2 = "redis")]` calls into it (the L2 issue), parts of this module are unused.
-#![allow(dead_code)]
-
 mod breaker;
 pub(crate) mod client;
 pub(crate) mod codec;
@@ -77,13 +74,12 @@ static STATE: RwLock<State> = RwLock::new(State::Unset);
 /// Points the Redis level at `url`, replacing any earlier configuration. Nothing connects
 /// until the first cache miss, so a Redis that is down at start-up is not an error here.
 ///
-/// ```text
+/// ```
 /// use perf_runtime::cache::redis::{RedisOptions, configure};
 ///
 /// configure("redis://127.0.0.1:6379/0", RedisOptions::default()).unwrap();
 /// assert!(configure("http://nope", RedisOptions::default()).is_err());
 /// ```
-// The example becomes a doc test once `#[cached]` exposes this module as `cache::redis`.
 pub fn configure(url: &str, options: RedisOptions) -> Result<(), ConfigError> {
     let client = connect(url, &options)?;
     *STATE.write().unwrap_or_else(|e| e.into_inner()) = State::On(Arc::new(client));

@@ -1,0 +1,187 @@
+//! `#[cached(l2 = "redis")]` against a real, private `redis-server` (see `support/`): two
+//! processes sharing entries, expiry set in Redis, undecodable entries, type changes,
+//! invalidation, and Redis dying and coming back in the middle of calls.
+//!
+//! One server and one configuration serve the whole binary, so the scenarios run in order in
+//! one test; child processes are this binary again, running `child_*` tests.
+
+#[allow(dead_code)]
+#[path = "support/redis_server.rs"]
+mod support;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+use perf_runtime::cache::redis::{RedisOptions, configure};
+use perf_runtime::{CacheReport, Report, cached};
+use redis::Commands;
+use support::TestRedis;
+
+static SHARED: AtomicUsize = AtomicUsize::new(0);
+
+#[cached(ttl = "60s", l2 = "redis", name = "it.shared")]
+fn shared(id: u32) -> String {
+    SHARED.fetch_add(1, SeqCst);
+    format!("value {id}")
+}
+
+fn cache(name: &str) -> CacheReport {
+    Report::collect().cache(name).cloned().unwrap_or_else(|| panic!("no cache {name}"))
+}
+
+/// Runs `child_shared` in a new process against `url`, and returns its report of `it.shared`.
+fn run_child(url: &str, namespace: &str) -> CacheReport {
+    let json = std::env::temp_dir().join(format!(
+        "perf-l2-child-{}-{}.json",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "child_shared", "--nocapture"])
+        .env("PERF_REDIS_URL", url)
+        .env("PERF_CACHE_NAMESPACE", namespace)
+        .env("PERF_REPORT_JSON", &json)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Report = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    std::fs::remove_file(&json).unwrap();
+    report.cache("it.shared").cloned().unwrap()
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+#[test]
+#[ignore = "run as a child process"]
+fn child_shared() {
+    assert_eq!(shared(7), "value 7");
+    perf_runtime::report();
+}
+
+static V1: AtomicUsize = AtomicUsize::new(0);
+static V2: AtomicUsize = AtomicUsize::new(0);
+
+#[cached(ttl = "60s", l2 = "redis", name = "it.versioned", handle = false)]
+fn version_one(id: u32) -> u32 {
+    V1.fetch_add(1, SeqCst);
+    id
+}
+
+// The same name after a deploy that changed the return type.
+#[cached(ttl = "60s", l2 = "redis", name = "it.versioned", handle = false)]
+fn version_two(id: u32) -> String {
+    V2.fetch_add(1, SeqCst);
+    id.to_string()
+}
+
+#[cached(ttl = "60s", l2 = "redis", name = "it.other")]
+fn other(id: u32) -> u32 {
+    id
+}
+
+static FLAKY: AtomicUsize = AtomicUsize::new(0);
+
+#[cached(ttl = "60s", l1_ttl = "1ms", l2 = "redis", name = "it.through")]
+async fn through(id: u32) -> u64 {
+    FLAKY.fetch_add(1, SeqCst);
+    u64::from(id) * 3
+}
+
+#[test]
+fn l2_against_a_real_redis() {
+    let Some(mut server) = TestRedis::start(&[]) else { return };
+    let namespace = format!("it{}", std::process::id());
+    let url = server.url();
+    let mut con = server.connection(None);
+
+    // Two processes share entries: the first loads, the second hits Redis.
+    let first = run_child(&url, &namespace);
+    assert_eq!((first.loads, first.l2_hits, first.l2_misses), (1, 0, 1), "{first:?}");
+    let second = run_child(&url, &namespace);
+    assert_eq!((second.loads, second.l2_hits), (0, 1), "{second:?}");
+    assert_eq!(second.l2, url);
+
+    // The entry expires in Redis with the fn's ttl.
+    let keys: Vec<String> = con.keys(format!("{namespace}:it.shared:*")).unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let pttl: i64 = con.pttl(&keys[0]).unwrap();
+    assert!((59_000..=60_000).contains(&pttl), "PTTL {pttl}");
+
+    // This process: an entry overwritten with garbage is counted, recomputed and rewritten.
+    let options = RedisOptions { namespace: Some(namespace.clone()), ..RedisOptions::default() };
+    configure(&url, options).unwrap();
+    let _: () = con.set(&keys[0], "garbage").unwrap();
+    assert_eq!(shared(7), "value 7");
+    let c = cache("it.shared");
+    assert_eq!((c.l2_decode_errors, c.loads), (1, 1), "{c:?}");
+    assert_eq!(SHARED.load(SeqCst), 1);
+    assert_eq!(run_child(&url, &namespace).l2_hits, 1, "the rewritten entry decodes");
+
+    // A changed return type reads nothing old.
+    assert_eq!(version_one(1), 1);
+    assert_eq!(version_two(1), "1");
+    assert_eq!((V1.load(SeqCst), V2.load(SeqCst)), (1, 1));
+
+    // invalidate_all removes this fn's keys only.
+    other(1);
+    let _: () = con.set(format!("elsewhere:it.shared:x"), 1).unwrap();
+    shared_cache().invalidate_all();
+    let mut left: Vec<String> = con.keys("*").unwrap();
+    left.sort();
+    assert!(left.iter().all(|k| !k.starts_with(&format!("{namespace}:it.shared:"))), "{left:?}");
+    assert!(left.iter().any(|k| k.starts_with(&format!("{namespace}:it.other:"))), "{left:?}");
+    assert!(left.contains(&"elsewhere:it.shared:x".to_owned()), "{left:?}");
+
+    // Redis dies in the middle of 10k calls from 4 tasks, then comes back.
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let slowest = rt.block_on(async {
+        let mut slowest = Duration::ZERO;
+        for phase in 0..3 {
+            if phase == 1 {
+                server.kill();
+            }
+            if phase == 2 {
+                server.restart();
+                // Past the breaker's cool-down, one call probes and closes it.
+                tokio::time::sleep(Duration::from_millis(1_100)).await;
+            }
+            let tasks: Vec<_> = (0..4u32)
+                .map(|t| {
+                    tokio::spawn(async move {
+                        let mut slowest = Duration::ZERO;
+                        for i in 0..834u32 {
+                            let id = (t * 834 + i) % 20;
+                            let started = Instant::now();
+                            assert_eq!(through(id).await, u64::from(id) * 3);
+                            slowest = slowest.max(started.elapsed());
+                            tokio::time::sleep(Duration::from_micros(50)).await;
+                        }
+                        slowest
+                    })
+                })
+                .collect();
+            for t in tasks {
+                slowest = slowest.max(t.await.unwrap());
+            }
+        }
+        slowest
+    });
+    let c = cache("it.through");
+    assert_eq!(c.hits + c.misses, 3 * 4 * 834, "every call returned, with the right value");
+    assert!(c.breaker_opened >= 1, "{c:?}");
+    assert!(c.l2_errors >= 1, "{c:?}");
+    assert!(slowest < Duration::from_millis(500), "slowest call {slowest:?}");
+    let hits_before_restart = c.l2_hits;
+    assert!(hits_before_restart > 0, "{c:?}");
+    rt.block_on(async {
+        for id in 0..20 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            through(id).await;
+        }
+    });
+    assert!(cache("it.through").l2_hits > hits_before_restart, "L2 resumed after the restart");
+}
