@@ -127,7 +127,7 @@ fn l2_against_a_real_redis() {
 
     // invalidate_all removes this fn's keys only.
     other(1);
-    let _: () = con.set(format!("elsewhere:it.shared:x"), 1).unwrap();
+    let _: () = con.set("elsewhere:it.shared:x", 1).unwrap();
     shared_cache().invalidate_all();
     let mut left: Vec<String> = con.keys("*").unwrap();
     left.sort();

@@ -7,7 +7,7 @@ use super::flight::{Flights, Role};
 use super::kind::Kind;
 use super::registry::{self, Registered};
 use super::stats::CacheStats;
-use super::{Hasher, record};
+use super::{Hasher, KeyJson, record};
 use crate::callsite::SelfName;
 
 /// The cache of an `async` `#[cached]` fn: [`AsyncCache`](super::AsyncCache)'s twin on
@@ -39,7 +39,7 @@ pub(super) struct Inner<K, V> {
     pub(super) stats: &'static CacheStats,
     /// Serializes a key for Redis; set when the cache was built with `l2`.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(super) key_json: Option<fn(&K) -> Option<Vec<u8>>>,
+    pub(super) key_json: KeyJson<K>,
     #[cfg(feature = "redis")]
     pub(super) l2: Option<&'static crate::redis::layer::L2Site>,
 }
@@ -85,7 +85,7 @@ where
     pub(super) fn init(
         &'static self,
         self_name: SelfName,
-        key_json: Option<fn(&K) -> Option<Vec<u8>>>,
+        key_json: KeyJson<K>,
     ) -> &'static Inner<K, V> {
         let stats: &'static CacheStats = Box::leak(Box::new(CacheStats::new()));
         let mut builder = moka::future::Cache::builder()

@@ -15,8 +15,8 @@ use super::async_cache::{self, AsyncCache};
 use super::config::CacheConfig;
 use super::flight::Role;
 use super::kind::Kind;
-use super::record;
 use super::sync_cache::{self, SyncCache};
+use super::{KeyJson, record};
 use crate::callsite::SelfName;
 use crate::redis::layer::L2Site;
 use crate::redis::{self, client::Client};
@@ -44,7 +44,7 @@ fn encode<K: Serialize>(key: &K) -> Option<Vec<u8>> {
 /// The site, the client and the key in Redis' terms, when all three are there.
 fn level<K>(
     site: Option<&'static L2Site>,
-    encode: Option<fn(&K) -> Option<Vec<u8>>>,
+    encode: KeyJson<K>,
     key: &K,
 ) -> Option<(&'static L2Site, std::sync::Arc<Client>, Vec<u8>)> {
     let site = site?;
