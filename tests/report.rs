@@ -116,6 +116,11 @@ fn table_lists_fns_by_total_time_with_units() {
     let async_step = table.lines().position(|l| l.contains("report.async_step")).unwrap();
     assert!(step < async_step, "sorted by total time:\n{table}");
     assert!(table.contains("ms"), "{table}");
+    let caches = table.lines().skip_while(|l| *l != "caches:").nth(1).expect("a cache section");
+    for column in ["cache", "hits", "misses", "hit%", "L1%", "L2%", "loads", "coalesced", "l2"] {
+        assert!(caches.contains(column), "{caches}");
+    }
+    assert!(table.contains("report.squares") && table.contains("retries:"), "{table}");
 }
 
 /// Run by `report_env_var_writes_json` in a child process.

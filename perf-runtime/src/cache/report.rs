@@ -109,17 +109,20 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, caches: &[CacheReport]) ->
     writeln!(f, "\ncaches:")?;
     writeln!(
         f,
-        "{:<width$} {:>9} {:>9} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "{:<width$} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}  {}",
         "cache",
         "hits",
         "misses",
         "hit%",
+        "L1%",
+        "L2%",
         "loads",
         "errors",
         "coalesced",
         "entries",
         "evicted",
         "load p99",
+        "l2",
     )?;
     for c in caches {
         let calls = (c.hits + c.misses).max(1) as f64;
