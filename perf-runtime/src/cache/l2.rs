@@ -48,7 +48,7 @@ fn level<K>(
     key: &K,
 ) -> Option<(&'static L2Site, std::sync::Arc<Client>, Vec<u8>)> {
     let site = site?;
-    let client = redis::client()?;
+    let client = redis::client().filter(|c| !c.breaker.skipping())?;
     Some((site, client, encode?(key)?))
 }
 

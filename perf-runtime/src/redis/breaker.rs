@@ -48,6 +48,13 @@ impl Breaker {
                 .is_ok()
     }
 
+    /// Whether calls skip Redis right now (open, cool-down not over). Unlike [`allow`](Self::allow), it
+    /// never takes the probe, so callers can bail out before any work.
+    pub(crate) fn skipping(&self) -> bool {
+        let until = self.open_until.load(Relaxed);
+        until != 0 && now_ns() < until
+    }
+
     pub(crate) fn success(&self) {
         if self.failures.load(Relaxed) != 0 {
             self.failures.store(0, Relaxed);
