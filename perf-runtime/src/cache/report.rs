@@ -109,7 +109,7 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, caches: &[CacheReport]) ->
     writeln!(f, "\ncaches:")?;
     writeln!(
         f,
-        "{:<width$} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}  {}",
+        "{:<width$} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}  l2",
         "cache",
         "hits",
         "misses",
@@ -122,7 +122,6 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, caches: &[CacheReport]) ->
         "entries",
         "evicted",
         "load p99",
-        "l2",
     )?;
     for c in caches {
         let calls = (c.hits + c.misses).max(1) as f64;
