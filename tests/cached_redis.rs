@@ -32,22 +32,56 @@ fn cache(name: &str) -> CacheReport {
 
 /// Runs `child_shared` in a new process against `url`, and returns its report of `it.shared`.
 fn run_child(url: &str, namespace: &str) -> CacheReport {
+    wait_child(spawn_child("child_shared", url, namespace), "it.shared")
+}
+
+/// This binary again, running the ignored test `test` against `url`; its report goes to a file.
+fn spawn_child(
+    test: &str,
+    url: &str,
+    namespace: &str,
+) -> (std::process::Child, std::path::PathBuf) {
     let json = std::env::temp_dir().join(format!(
         "perf-l2-child-{}-{}.json",
         std::process::id(),
         rand_suffix()
     ));
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "child_shared", "--nocapture"])
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", test, "--nocapture"])
         .env("PERF_REDIS_URL", url)
         .env("PERF_CACHE_NAMESPACE", namespace)
         .env("PERF_REPORT_JSON", &json)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    (child, json)
+}
+
+/// Waits for a child and returns its report of the cache `cache`.
+fn wait_child(
+    (child, json): (std::process::Child, std::path::PathBuf),
+    cache: &str,
+) -> CacheReport {
+    let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Report = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     std::fs::remove_file(&json).unwrap();
-    report.cache("it.shared").cloned().unwrap()
+    report.cache(cache).cloned().unwrap()
+}
+
+#[cached(ttl = "60s", l2 = "redis", lock = true, name = "it.locked")]
+fn locked(id: u32) -> u32 {
+    // Long enough that the second process, started right after, misses while this one loads.
+    std::thread::sleep(Duration::from_millis(800));
+    id
+}
+
+#[test]
+#[ignore = "run as a child process"]
+fn child_locked() {
+    assert_eq!(locked(1), 1);
+    perf_runtime::report();
 }
 
 fn rand_suffix() -> u128 {
@@ -103,6 +137,14 @@ fn l2_against_a_real_redis() {
     let second = run_child(&url, &namespace);
     assert_eq!((second.loads, second.l2_hits), (0, 1), "{second:?}");
     assert_eq!(second.l2, url);
+
+    // lock = true: of two processes missing at once, one loads and the other waits for it.
+    let a = spawn_child("child_locked", &url, &namespace);
+    let b = spawn_child("child_locked", &url, &namespace);
+    let (a, b) = (wait_child(a, "it.locked"), wait_child(b, "it.locked"));
+    assert_eq!(a.loads + b.loads, 1, "{a:?} {b:?}");
+    assert_eq!(a.lock_waits + b.lock_waits, 1, "{a:?} {b:?}");
+    assert_eq!(a.l2_hits + b.l2_hits, 1, "{a:?} {b:?}");
 
     // The entry expires in Redis with the fn's ttl.
     let keys: Vec<String> = con.keys(format!("{namespace}:it.shared:*")).unwrap();
