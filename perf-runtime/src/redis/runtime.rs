@@ -17,10 +17,6 @@ static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
         .expect("perf: cannot start the Redis I/O thread")
 });
 
-pub(crate) fn handle() -> &'static tokio::runtime::Handle {
-    RUNTIME.handle()
-}
-
 /// Runs `op` on the Redis runtime; `None` if it panicked.
 pub(crate) async fn run<T: Send + 'static>(
     op: impl Future<Output = T> + Send + 'static,
