@@ -9,7 +9,10 @@ extern crate cached_crate as cached;
 
 use std::hint::black_box;
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "support/threads.rs"]
+mod threads;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -73,26 +76,6 @@ fn moka_cheapest(x: u64) -> u64 {
 
 type Lookup = fn(u64) -> u64;
 
-/// Per-call time of `f` with `threads` threads calling it at once.
-fn threaded(threads: u64, iters: u64, f: Lookup) -> Duration {
-    let barrier = std::sync::Barrier::new(threads as usize);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    barrier.wait();
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        black_box(f(black_box(7)));
-                    }
-                    start.elapsed()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).max().unwrap()
-    })
-}
-
 fn bench(c: &mut Criterion) {
     MOKA_DEFAULT.insert(7, 14);
     MOKA_CHEAPEST.insert(7, 14);
@@ -108,8 +91,12 @@ fn bench(c: &mut Criterion) {
     ];
     let mut g = c.benchmark_group("cached_hit");
     for (name, f) in candidates {
-        g.bench_function(format!("{name}/1_thread"), |b| b.iter_custom(|i| threaded(1, i, f)));
-        g.bench_function(format!("{name}/2_threads"), |b| b.iter_custom(|i| threaded(2, i, f)));
+        g.bench_function(format!("{name}/1_thread"), |b| {
+            b.iter_custom(|i| threads::per_thread_time(1, i, f))
+        });
+        g.bench_function(format!("{name}/2_threads"), |b| {
+            b.iter_custom(|i| threads::per_thread_time(2, i, f))
+        });
     }
     g.finish();
 

@@ -7,6 +7,9 @@ use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+#[path = "support/threads.rs"]
+mod threads;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use hdrhistogram::Histogram;
 use perf_runtime::profile;
@@ -42,27 +45,6 @@ fn floor(clock: &quanta::Clock, x: u64) -> u64 {
     r
 }
 
-/// Per-call time of `f` with `threads` threads calling it at once.
-fn contended(threads: u64, iters: u64, f: fn(u64) -> u64) -> Duration {
-    let barrier = std::sync::Barrier::new(threads as usize);
-    let per_thread: Vec<Duration> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    barrier.wait();
-                    let start = Instant::now();
-                    for i in 0..iters {
-                        black_box(f(black_box(i)));
-                    }
-                    start.elapsed()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    per_thread.into_iter().max().unwrap()
-}
-
 fn bench(c: &mut Criterion) {
     let clock = quanta::Clock::new();
     let mut g = c.benchmark_group("profile");
@@ -70,9 +52,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("floor_tsc_pair_plus_record", |b| b.iter(|| floor(&clock, black_box(7))));
     g.bench_function("naive_instant_wrapper", |b| b.iter(|| naive_wrapper(black_box(7))));
     g.bench_function("profiled", |b| b.iter(|| profiled(black_box(7))));
-    g.bench_function("profiled_1_thread", |b| b.iter_custom(|iters| contended(1, iters, profiled)));
+    g.bench_function("profiled_1_thread", |b| {
+        b.iter_custom(|iters| threads::per_thread_time(1, iters, profiled))
+    });
     g.bench_function("profiled_2_threads", |b| {
-        b.iter_custom(|iters| contended(2, iters, profiled))
+        b.iter_custom(|iters| threads::per_thread_time(2, iters, profiled))
     });
     perf_runtime::set_enabled(false);
     g.bench_function("profiled_disabled", |b| b.iter(|| profiled(black_box(7))));
