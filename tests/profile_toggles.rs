@@ -8,6 +8,11 @@ fn work(x: u64) -> u64 {
     x + 1
 }
 
+#[perf_runtime::cached(ttl = "1m", name = "toggles.memo")]
+fn memo(x: u64) -> u64 {
+    x
+}
+
 fn calls() -> u64 {
     let name = format!("{}::work", module_path!());
     Report::collect().function(&name).map_or(0, |f| f.calls)
@@ -31,8 +36,16 @@ fn set_enabled_and_reset() {
     work(0);
     assert_eq!(calls(), 11);
 
+    memo(1);
+    memo(1);
+    let hits = || Report::collect().cache("toggles.memo").map_or(0, |c| c.hits);
+    assert_eq!(hits(), 1);
+
     perf_runtime::reset();
     assert_eq!(calls(), 0);
+    assert_eq!(hits(), 0, "cache stats are reset too");
+    memo(1);
+    assert_eq!(hits(), 1, "and the cache itself is kept");
     assert!(Report::collect().function(&format!("{}::work", module_path!())).is_none());
     for i in 0..3 {
         work(i);

@@ -92,5 +92,9 @@ pub(crate) fn reset() {
         if let Some(stats) = e.value().stats() {
             stats.reset();
         }
+        #[cfg(feature = "redis")]
+        if let Some(site) = e.value().l2() {
+            site.reset();
+        }
     }
 }

@@ -284,6 +284,24 @@ impl L2Site {
         }
     }
 
+    /// Zeroes the counters, for [`crate::reset`]. They are read-modify-write atomics, so a
+    /// call in flight lands on one side of the reset or the other.
+    pub(crate) fn reset(&self) {
+        let s = &self.stats;
+        for counter in [
+            &s.hits,
+            &s.misses,
+            &s.errors,
+            &s.decode_errors,
+            &s.timeouts,
+            &s.lock_waits,
+            &s.lock_timeouts,
+        ] {
+            counter.store(0, Relaxed);
+        }
+        *lock(&s.get_ns) = None;
+    }
+
     pub(crate) fn snapshot(&self) -> L2Snapshot {
         let s = &self.stats;
         let hist = lock(&s.get_ns);
