@@ -28,6 +28,11 @@ fn square(x: u64) -> u64 {
     x * x
 }
 
+#[perf_runtime::bench(name = "report.bench", samples = 5, time = "5ms", warmup = "1ms")]
+fn tiny() -> u32 {
+    std::hint::black_box(3)
+}
+
 fn record_some_calls() {
     for x in [1, 2, 1] {
         square(x);
@@ -51,6 +56,7 @@ fn json_validates_against_the_schema() {
         .should_validate_formats(true)
         .build(&schema)
         .expect("the schema is valid");
+    perf_runtime::bench::run("report.bench");
     let json = Report::collect().to_json();
     let errors: Vec<String> =
         validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();

@@ -15,6 +15,12 @@ pub fn profile(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::profile).into()
 }
 
+/// Registers a benchmark. See `perf_runtime::bench` for the documentation.
+#[proc_macro_attribute]
+pub fn bench(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::bench).into()
+}
+
 /// Memoizes a fn in memory. See `perf_runtime::cached` for the documentation.
 #[proc_macro_attribute]
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -158,3 +158,7 @@ pub fn assert_redis_key<T: RedisKey>() {}
 
 /// Names the value type when it cannot go to Redis.
 pub fn assert_redis_value<T: RedisValue>() {}
+
+// #[bench]
+pub use crate::bench::{BENCHES, BenchEntry};
+pub use linkme;

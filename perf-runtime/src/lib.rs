@@ -29,6 +29,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod bench;
 pub mod cache;
 mod callsite;
 mod clock;
@@ -125,6 +126,34 @@ pub use perf_macros::profile;
 /// let cache = report.cache(&format!("{}::lookup", module_path!())).unwrap();
 /// assert_eq!((cache.hits, cache.misses), (1, 2));
 /// ```
+/// Registers a benchmark, run by [`bench::main`] (as the `main` of a `harness = false` bench
+/// target) or [`bench::run`].
+///
+/// Forms: `#[bench]`, `#[bench(name = "parse/small")]`,
+/// `#[bench(warmup = "300ms", time = "2s", samples = 100)]`, `#[bench(iterations = 10_000)]`
+/// (a fixed count per sample, no calibration), `#[bench(args = [10, 100, 1000])]` (the fn takes
+/// one argument; one benchmark per value, named `name/10`, ...). Sync fns and `async fn` (run
+/// on a tokio runtime the runner creates). The fn stays callable as a normal fn; its return value
+/// goes through `black_box`.
+///
+/// `bench` is also an unstable built-in attribute of the prelude: import this one by name,
+/// `use perf_runtime::bench;`, or write the path, `#[perf_runtime::bench]`.
+///
+/// ```
+/// use perf_runtime::bench;
+///
+/// #[bench(args = [10, 1000], samples = 10, time = "10ms", warmup = "1ms")]
+/// fn sum_to(n: u64) -> u64 {
+///     (0..n).sum()
+/// }
+///
+/// let results = perf_runtime::bench::run("sum_to");
+/// assert_eq!(results.len(), 2);
+/// assert!(results[0].name.ends_with("sum_to/10"));
+/// assert_eq!(sum_to(4), 6); // still a normal fn
+/// ```
+pub use perf_macros::bench;
+
 pub use perf_macros::cached;
 
 /// Retries a fn that returns `Result`: with backoff, jitter, a retryable-error predicate, a

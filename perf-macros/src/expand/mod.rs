@@ -2,6 +2,7 @@
 //! to the `compile_error!`s, so the rest of the crate still type-checks and IDEs keep working.
 
 mod async_body;
+mod bench;
 mod cached;
 mod compose;
 mod profile;
@@ -11,6 +12,7 @@ use proc_macro2::TokenStream;
 
 use crate::item::FnItem;
 
+pub(crate) use bench::bench;
 pub(crate) use cached::cached;
 pub(crate) use profile::profile;
 pub(crate) use retry::retry;

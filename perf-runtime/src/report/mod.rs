@@ -47,7 +47,7 @@ pub struct Report {
     /// `#[retry]` fns, by name.
     pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
-    pub benches: Vec<serde_json::Value>,
+    pub benches: Vec<crate::bench::BenchResult>,
 }
 
 impl Report {
@@ -62,7 +62,7 @@ impl Report {
             functions,
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
-            benches: Vec::new(),
+            benches: crate::bench::collect(),
         }
     }
 

@@ -9,6 +9,7 @@ impl Display for Report {
         if self.functions.is_empty() {
             writeln!(f, "  no profiled calls recorded")?;
             crate::cache::write_table(f, &self.caches)?;
+            crate::bench::write_table(f, &self.benches)?;
             return crate::retry::write_table(f, &self.retries);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
@@ -64,6 +65,7 @@ impl Display for Report {
             }
         }
         crate::cache::write_table(f, &self.caches)?;
+        crate::bench::write_table(f, &self.benches)?;
         crate::retry::write_table(f, &self.retries)?;
         Ok(())
     }

@@ -1,0 +1,42 @@
+//! `#[bench]`: benchmarks registered at compile time, and the runner that measures them.
+//!
+//! Use [`main`] as the `main` of a `harness = false` bench target (or of an example):
+//!
+//! ```no_run
+//! use perf_runtime::bench;
+//!
+//! #[bench]
+//! fn parse_small() -> u64 {
+//!     "12345".parse().unwrap()
+//! }
+//!
+//! fn main() {
+//!     perf_runtime::bench::main();
+//! }
+//! ```
+//!
+//! Flags: `--list`, a positional filter (a substring of the names), `--save-baseline NAME`,
+//! `--baseline NAME`, `--json PATH`, `--threshold 5%`, `--fail-on-regression`, `--quick`.
+//! Baselines live under `target/perf-baselines/`.
+
+mod baseline;
+mod bencher;
+mod cli;
+mod entry;
+mod measure;
+mod result;
+mod stats;
+
+pub use bencher::Bencher;
+pub use cli::{main, main_with_args};
+pub use entry::{BENCHES, BenchEntry};
+pub use result::BenchResult;
+pub use stats::BaselineComparison;
+
+pub(crate) use result::{collect, write_table};
+
+/// Runs the registered benchmarks whose name contains `filter` (`""` runs all) with the default
+/// settings, and returns their results (also kept for the report's `benches[]`).
+pub fn run(filter: &str) -> Vec<BenchResult> {
+    cli::run_with(filter, measure::Settings::DEFAULT, None, 5.0)
+}

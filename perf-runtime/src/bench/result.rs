@@ -1,0 +1,115 @@
+use std::fmt;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{BaselineComparison, Summary};
+use crate::report::format_duration;
+use crate::stats::lock;
+
+/// One benchmark's result. Fields carry their JSON names; times are ns per iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    /// The registered name.
+    pub name: String,
+    /// Samples taken.
+    pub samples: u32,
+    /// Iterations in each sample.
+    pub iterations: u64,
+    /// Mean of the samples.
+    pub mean_ns: f64,
+    /// Median of the samples.
+    pub median_ns: f64,
+    /// Standard deviation of the samples.
+    pub stddev_ns: f64,
+    /// Median absolute deviation from the median.
+    pub mad_ns: f64,
+    /// Fastest sample.
+    pub min_ns: f64,
+    /// Slowest sample.
+    pub max_ns: f64,
+    /// 99th percentile of the samples.
+    pub p99_ns: f64,
+    /// Iterations a second, from the median.
+    pub ops_per_sec: f64,
+    /// 95% confidence interval of the mean.
+    pub ci95_low_ns: f64,
+    /// Upper end of `ci95_low_ns`'s interval.
+    pub ci95_high_ns: f64,
+    /// Samples beyond Tukey's fences.
+    pub outliers: u32,
+    /// The comparison with `--baseline NAME`, when one was asked for and found.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub baseline: Option<BaselineComparison>,
+}
+
+impl BenchResult {
+    pub(crate) fn new(name: &str, samples: u32, iterations: u64, s: &Summary) -> Self {
+        Self {
+            name: name.to_owned(),
+            samples,
+            iterations,
+            mean_ns: s.mean,
+            median_ns: s.median,
+            stddev_ns: s.stddev,
+            mad_ns: s.mad,
+            min_ns: s.min,
+            max_ns: s.max,
+            p99_ns: s.p99,
+            ops_per_sec: if s.median > 0.0 { 1e9 / s.median } else { f64::INFINITY },
+            ci95_low_ns: s.ci95.0,
+            ci95_high_ns: s.ci95.1,
+            outliers: s.outliers,
+            baseline: None,
+        }
+    }
+}
+
+/// Every result of this process, for the report's `benches[]`.
+static RESULTS: Mutex<Vec<BenchResult>> = Mutex::new(Vec::new());
+
+pub(crate) fn keep(result: &BenchResult) {
+    let mut all = lock(&RESULTS);
+    all.retain(|r| r.name != result.name);
+    all.push(result.clone());
+}
+
+pub(crate) fn collect() -> Vec<BenchResult> {
+    lock(&RESULTS).clone()
+}
+
+fn ns(v: f64) -> String {
+    if v < 1000.0 { format!("{v:.2}ns") } else { format_duration(v.round() as u64) }
+}
+
+/// The `benches:` section of the report table.
+pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, results: &[BenchResult]) -> fmt::Result {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let width = results.iter().map(|r| r.name.len()).max().unwrap_or(0).max("bench".len());
+    writeln!(f, "\nbenches:")?;
+    writeln!(
+        f,
+        "{:<width$} {:>10} {:>10} {:>10} {:>10} {:>12} {:>8}  baseline",
+        "bench", "median", "mean", "mad", "p99", "ops/s", "outliers",
+    )?;
+    for r in results {
+        let baseline = r.baseline.as_ref().map_or(String::new(), |b| {
+            let (lo, hi) = b.change_ci95_pct;
+            format!("{:+.1}% [{lo:+.1}%, {hi:+.1}%] {}", b.change_pct, b.verdict)
+        });
+        writeln!(
+            f,
+            "{:<width$} {:>10} {:>10} {:>10} {:>10} {:>12.0} {:>8}  {baseline}",
+            r.name,
+            ns(r.median_ns),
+            ns(r.mean_ns),
+            ns(r.mad_ns),
+            ns(r.p99_ns),
+            r.ops_per_sec,
+            r.outliers,
+        )?;
+    }
+    Ok(())
+}

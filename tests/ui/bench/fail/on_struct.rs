@@ -1,0 +1,4 @@
+use perf_runtime::bench;
+#[bench]
+struct S;
+fn main() {}

@@ -1,0 +1,4 @@
+use perf_runtime::bench;
+#[bench(samples = 0)]
+fn f() {}
+fn main() {}
