@@ -23,7 +23,8 @@
 //! assert_eq!((f.calls, f.errors), (2, 1));
 //! ```
 //!
-//! Cargo feature `off` compiles every attribute away, leaving the fns exactly as written.
+//! Cargo feature `off` compiles `#[profile]` away, leaving profiled fns exactly as written;
+//! `#[cached]` and `#[retry]` keep caching and retrying, since that is what the program does.
 
 #![warn(missing_docs)]
 

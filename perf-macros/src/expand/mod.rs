@@ -20,9 +20,6 @@ pub(crate) use retry::retry;
 type Expand = fn(TokenStream, &FnItem) -> syn::Result<TokenStream>;
 
 pub(crate) fn run(args: TokenStream, item: TokenStream, expand: Expand) -> TokenStream {
-    if cfg!(feature = "off") {
-        return item;
-    }
     let result =
         syn::parse2::<FnItem>(item.clone()).and_then(|f| expand(args, &compose::expand_inner(f)));
     match result {

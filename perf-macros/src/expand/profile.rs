@@ -38,6 +38,11 @@ use crate::errors::Errors;
 use crate::item::FnItem;
 
 pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
+    // `perf-runtime/off`: no wrapper at all. Caching and retrying are behaviour, not
+    // instrumentation, so `#[cached]` and `#[retry]` stay.
+    if cfg!(feature = "off") {
+        return Ok(f.with_body(f.body.stream()));
+    }
     let mut errors = Errors::default();
     let args = ProfileArgs::parse(args, &mut errors)?;
     if let Some(constness) = &f.sig.constness {
