@@ -11,11 +11,12 @@ use std::hash::Hash;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::async_cache::{self, AsyncCache};
+use super::async_cache::AsyncCache;
 use super::config::CacheConfig;
+use super::core::Inner;
 use super::flight::Role;
 use super::kind::Kind;
-use super::sync_cache::{self, SyncCache};
+use super::sync_cache::SyncCache;
 use super::{KeyJson, record};
 use crate::callsite::SelfName;
 use crate::redis::layer::L2Site;
@@ -61,8 +62,8 @@ where
     #[doc(hidden)]
     #[inline(always)]
     pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self {
-        if self.inner.get().is_none() {
-            self.init(self_name, Some(encode::<K>));
+        if self.0.inner.get().is_none() {
+            self.0.init(self_name, Some(encode::<K>));
         }
         self
     }
@@ -70,7 +71,7 @@ where
     /// [`load`](Self::load) with Redis between the memory and the fn.
     #[doc(hidden)]
     pub fn load_l2<Kd: Kind<R, V>, R, F: FnOnce() -> R>(&'static self, key: K, load: F) -> R {
-        let inner = self.inner(None);
+        let inner = self.0.inner(None);
         if let Some(v) = inner.l1.get(&key) {
             record::hit(inner.stats);
             return Kd::from_cached(v);
@@ -130,8 +131,8 @@ where
     #[doc(hidden)]
     #[inline(always)]
     pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self {
-        if self.inner.get().is_none() {
-            self.init(self_name, Some(encode::<K>));
+        if self.0.inner.get().is_none() {
+            self.0.init(self_name, Some(encode::<K>));
         }
         self
     }
@@ -143,7 +144,7 @@ where
         key: K,
         load: F,
     ) -> R {
-        let inner = self.inner(None);
+        let inner = self.0.inner(None);
         if let Some(v) = inner.l1.get(&key).await {
             record::hit(inner.stats);
             return Kd::from_cached(v);
@@ -194,13 +195,13 @@ where
     }
 }
 
-pub(super) fn invalidate_blocking<K, V>(inner: &sync_cache::Inner<K, V>, key: &K) {
+pub(super) fn invalidate_blocking<K, V, S>(inner: &Inner<K, V, S>, key: &K) {
     if let Some((site, client, key_json)) = level(inner.l2, inner.key_json, key) {
         site.invalidate_blocking(&client, &key_json);
     }
 }
 
-pub(super) async fn invalidate<K, V>(inner: &async_cache::Inner<K, V>, key: &K) {
+pub(super) async fn invalidate<K, V, S>(inner: &Inner<K, V, S>, key: &K) {
     if let Some((site, client, key_json)) = level(inner.l2, inner.key_json, key) {
         site.invalidate(&client, &key_json).await;
     }

@@ -5,6 +5,7 @@
 
 mod async_cache;
 mod config;
+mod core;
 mod flight;
 mod kind;
 #[cfg(feature = "redis")]

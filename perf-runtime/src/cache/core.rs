@@ -1,0 +1,164 @@
+//! What the sync and the async cache share: a cache built on first use from its config, its
+//! stats, its single flight, its Redis level, and its entry in the registry. The two differ only
+//! in the moka cache inside ([`Store`]) and in whether loading awaits.
+
+use std::hash::Hash;
+use std::sync::OnceLock;
+
+use super::config::CacheConfig;
+use super::flight::Flights;
+use super::registry::{self, Registered};
+use super::stats::CacheStats;
+use super::{Hasher, KeyJson};
+use crate::callsite::SelfName;
+
+pub(super) struct Core<K, V, S> {
+    pub(super) config: CacheConfig,
+    pub(super) inner: OnceLock<Inner<K, V, S>>,
+}
+
+pub(super) struct Inner<K, V, S> {
+    pub(super) l1: S,
+    pub(super) flights: Flights<K, V, Hasher>,
+    pub(super) stats: &'static CacheStats,
+    /// Serializes a key for Redis; set when the cache was built with `l2`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(super) key_json: KeyJson<K>,
+    #[cfg(feature = "redis")]
+    pub(super) l2: Option<&'static crate::redis::layer::L2Site>,
+}
+
+/// The moka cache in a [`Core`]: `moka::sync::Cache` or `moka::future::Cache`.
+pub(super) trait Store: Send + Sync + 'static {
+    fn build(config: &CacheConfig, stats: &'static CacheStats) -> Self;
+    /// Entries, after moka's pending maintenance where that needs no `.await`.
+    fn entries(&self) -> u64;
+    fn clear(&self);
+}
+
+/// The same builder calls on `moka::sync` and `moka::future`, whose builders are distinct types.
+macro_rules! build_moka {
+    ($moka:ident, $config:expr, $stats:expr) => {{
+        let (config, stats): (&CacheConfig, &'static CacheStats) = ($config, $stats);
+        let mut builder = moka::$moka::Cache::builder()
+            .max_capacity(config.capacity)
+            .time_to_live(config.l1_ttl())
+            .eviction_policy(config.moka_policy())
+            .eviction_listener(move |_, _, cause| {
+                if cause == moka::notification::RemovalCause::Size {
+                    stats.evictions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        if let Some(tti) = config.tti() {
+            builder = builder.time_to_idle(tti);
+        }
+        builder.build_with_hasher(Hasher::default())
+    }};
+}
+
+impl<K, V> Store for moka::sync::Cache<K, V, Hasher>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn build(config: &CacheConfig, stats: &'static CacheStats) -> Self {
+        build_moka!(sync, config, stats)
+    }
+
+    fn entries(&self) -> u64 {
+        self.run_pending_tasks();
+        self.entry_count()
+    }
+
+    fn clear(&self) {
+        self.invalidate_all();
+    }
+}
+
+impl<K, V> Store for moka::future::Cache<K, V, Hasher>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn build(config: &CacheConfig, stats: &'static CacheStats) -> Self {
+        build_moka!(future, config, stats)
+    }
+
+    fn entries(&self) -> u64 {
+        self.entry_count()
+    }
+
+    fn clear(&self) {
+        self.invalidate_all();
+    }
+}
+
+impl<K, V, S> Core<K, V, S> {
+    pub(super) const fn new(config: CacheConfig) -> Self {
+        Self { config, inner: OnceLock::new() }
+    }
+}
+
+impl<K, V, S> Core<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: Store,
+{
+    #[inline(always)]
+    pub(super) fn inner(&'static self, self_name: SelfName) -> &'static Inner<K, V, S> {
+        match self.inner.get() {
+            Some(inner) => inner,
+            None => self.init(self_name, None),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn init(
+        &'static self,
+        self_name: SelfName,
+        key_json: KeyJson<K>,
+    ) -> &'static Inner<K, V, S> {
+        let stats: &'static CacheStats = Box::leak(Box::new(CacheStats::new()));
+        let name = self.config.name(self_name);
+        let inner = self.inner.get_or_init(|| Inner {
+            #[cfg(feature = "redis")]
+            l2: super::l2::site(&self.config, &name),
+            key_json,
+            l1: S::build(&self.config, stats),
+            flights: Flights::new(Hasher::default()),
+            stats,
+        });
+        registry::register(name, self);
+        inner
+    }
+}
+
+impl<K, V, S> Registered for Core<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: Store,
+{
+    fn stats(&self) -> Option<&'static CacheStats> {
+        self.inner.get().map(|i| i.stats)
+    }
+
+    fn entries(&self) -> u64 {
+        self.inner.get().map_or(0, |i| i.l1.entries())
+    }
+
+    #[cfg(feature = "redis")]
+    fn l2(&self) -> Option<&'static crate::redis::layer::L2Site> {
+        self.inner.get().and_then(|i| i.l2)
+    }
+
+    fn clear(&self) {
+        if let Some(i) = self.inner.get() {
+            i.l1.clear();
+            #[cfg(feature = "redis")]
+            super::l2::invalidate_all_blocking(i.l2);
+        }
+    }
+}
