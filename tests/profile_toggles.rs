@@ -13,6 +13,11 @@ fn memo(x: u64) -> u64 {
     x
 }
 
+#[perf_runtime::retry(attempts = 2, backoff = none, name = "toggles.retried")]
+fn retried() -> Result<(), ()> {
+    Ok(())
+}
+
 fn calls() -> u64 {
     let name = format!("{}::work", module_path!());
     Report::collect().function(&name).map_or(0, |f| f.calls)
@@ -40,10 +45,14 @@ fn set_enabled_and_reset() {
     memo(1);
     let hits = || Report::collect().cache("toggles.memo").map_or(0, |c| c.hits);
     assert_eq!(hits(), 1);
+    retried().unwrap();
+    let retry_calls = || Report::collect().retry("toggles.retried").map_or(0, |r| r.calls);
+    assert_eq!(retry_calls(), 1);
 
     perf_runtime::reset();
     assert_eq!(calls(), 0);
     assert_eq!(hits(), 0, "cache stats are reset too");
+    assert_eq!(retry_calls(), 0, "and retry stats");
     memo(1);
     assert_eq!(hits(), 1, "and the cache itself is kept");
     assert!(Report::collect().function(&format!("{}::work", module_path!())).is_none());

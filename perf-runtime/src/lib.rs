@@ -30,6 +30,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+mod baseline;
 pub mod bench;
 pub mod cache;
 mod callsite;

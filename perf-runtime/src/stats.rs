@@ -4,6 +4,7 @@ use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
 
+use crate::baseline::{Baseline, Subtract};
 use crate::histogram;
 use crate::shard::Shard;
 use crate::sharded::Sharded;
@@ -21,9 +22,7 @@ pub(crate) struct FnStats {
     pub(crate) name: Box<str>,
     pub(crate) meta: Meta,
     pub(crate) shards: Sharded<Shard>,
-    /// What [`crate::reset`] saw; reports subtract it, so a reset never writes into a shard
-    /// that another thread is recording into.
-    baseline: Mutex<Option<Totals>>,
+    baseline: Baseline<Totals>,
     pub(crate) slowest: Slowest,
 }
 
@@ -53,7 +52,7 @@ impl FnStats {
             name,
             meta,
             shards: Sharded::new(Shard::new),
-            baseline: Mutex::default(),
+            baseline: Baseline::new(),
             slowest: Slowest::default(),
         }
     }
@@ -76,16 +75,11 @@ impl FnStats {
 
     /// What was recorded since the last reset.
     pub(crate) fn totals(&self) -> Totals {
-        let mut t = self.current();
-        if let Some(base) = lock(&self.baseline).as_ref() {
-            t.subtract(base);
-        }
-        t
+        self.baseline.since(self.current())
     }
 
     pub(crate) fn reset(&self) {
-        let now = self.current();
-        *lock(&self.baseline) = Some(now);
+        self.baseline.reset(self.current());
         self.slowest.clear();
     }
 }
@@ -104,7 +98,9 @@ impl Totals {
             busy: histogram::empty(),
         }
     }
+}
 
+impl Subtract for Totals {
     fn subtract(&mut self, base: &Totals) {
         self.calls -= base.calls;
         self.errors -= base.errors;

@@ -1,15 +1,14 @@
 //! What `#[cached]` records per cache: per-thread shards on the hit path (no lock, no shared
 //! cache line), plus the rare events moka reports from its own threads.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use hdrhistogram::Histogram;
 
+use crate::baseline::{Baseline, Subtract};
 use crate::counter::Counter;
 use crate::histogram::{self, AtomicHistogram};
 use crate::sharded::Sharded;
-use crate::stats::lock;
 
 pub(crate) struct CacheShard {
     pub(crate) hits: Counter,
@@ -24,7 +23,7 @@ pub(crate) struct CacheStats {
     pub(crate) shards: Sharded<CacheShard>,
     /// Entries moka evicted for size (not expiry, not invalidation).
     pub(crate) evictions: AtomicU64,
-    baseline: Mutex<Option<Totals>>,
+    baseline: Baseline<Totals>,
 }
 
 #[derive(Clone)]
@@ -50,7 +49,7 @@ impl CacheStats {
                 load_ns: AtomicHistogram::new(),
             }),
             evictions: AtomicU64::new(0),
-            baseline: Mutex::new(None),
+            baseline: Baseline::new(),
         }
     }
 
@@ -77,21 +76,22 @@ impl CacheStats {
 
     /// What was recorded since the last reset.
     pub(crate) fn totals(&self) -> Totals {
-        let mut t = self.current();
-        if let Some(b) = lock(&self.baseline).as_ref() {
-            t.hits -= b.hits;
-            t.misses -= b.misses;
-            t.loads -= b.loads;
-            t.load_errors -= b.load_errors;
-            t.coalesced -= b.coalesced;
-            t.evictions -= b.evictions;
-            t.load_ns.subtract(&b.load_ns).expect("baseline is a subset");
-        }
-        t
+        self.baseline.since(self.current())
     }
 
     pub(crate) fn reset(&self) {
-        let now = self.current();
-        *lock(&self.baseline) = Some(now);
+        self.baseline.reset(self.current());
+    }
+}
+
+impl Subtract for Totals {
+    fn subtract(&mut self, b: &Totals) {
+        self.hits -= b.hits;
+        self.misses -= b.misses;
+        self.loads -= b.loads;
+        self.load_errors -= b.load_errors;
+        self.coalesced -= b.coalesced;
+        self.evictions -= b.evictions;
+        self.load_ns.subtract(&b.load_ns).expect("baseline is a subset");
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
 
+use crate::baseline::{Baseline, Subtract};
 use crate::counter::Counter;
 use crate::histogram::{self, AtomicHistogram};
 use crate::sharded::Sharded;
@@ -71,9 +72,7 @@ pub(crate) struct RetryStats {
     pub(crate) name: Box<str>,
     pub(crate) meta: Meta,
     pub(crate) shards: Sharded<RetryShard>,
-    /// What [`crate::reset`] saw; reports subtract it, so a reset never writes into a shard
-    /// that another thread is recording into.
-    baseline: Mutex<Option<Totals>>,
+    baseline: Baseline<Totals>,
 }
 
 impl std::fmt::Debug for RetryStats {
@@ -96,7 +95,7 @@ pub(crate) fn stats_for(name: &str, meta: Meta) -> &'static RetryStats {
         name: name.into(),
         meta,
         shards: Sharded::new(move || RetryShard::new(slots)),
-        baseline: Mutex::default(),
+        baseline: Baseline::new(),
     }));
     all.push(stats);
     stats
@@ -132,16 +131,11 @@ impl RetryStats {
 
     /// What was recorded since the last reset.
     pub(crate) fn totals(&self) -> Totals {
-        let mut t = self.current();
-        if let Some(base) = lock(&self.baseline).as_ref() {
-            t.subtract(base);
-        }
-        t
+        self.baseline.since(self.current())
     }
 
     pub(crate) fn reset(&self) {
-        let now = self.current();
-        *lock(&self.baseline) = Some(now);
+        self.baseline.reset(self.current());
     }
 }
 
@@ -183,7 +177,9 @@ impl Totals {
             call_ns: histogram::empty(),
         }
     }
+}
 
+impl Subtract for Totals {
     fn subtract(&mut self, base: &Totals) {
         self.first_ok -= base.first_ok;
         self.calls -= base.calls;

@@ -1,0 +1,32 @@
+//! What [`crate::reset`] saw, per stats container. Reports subtract it, so a reset never writes
+//! into a shard that another thread is recording into.
+
+use std::sync::Mutex;
+
+use crate::stats::lock;
+
+/// Totals that a baseline can be taken away from. Counters only grow, so every part of a
+/// baseline is at most the current value.
+pub(crate) trait Subtract {
+    fn subtract(&mut self, base: &Self);
+}
+
+pub(crate) struct Baseline<T>(Mutex<Option<T>>);
+
+impl<T: Subtract> Baseline<T> {
+    pub(crate) const fn new() -> Self {
+        Self(Mutex::new(None))
+    }
+
+    /// `current`, less what the last reset saw.
+    pub(crate) fn since(&self, mut current: T) -> T {
+        if let Some(base) = lock(&self.0).as_ref() {
+            current.subtract(base);
+        }
+        current
+    }
+
+    pub(crate) fn reset(&self, current: T) {
+        *lock(&self.0) = Some(current);
+    }
+}
