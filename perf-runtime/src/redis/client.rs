@@ -1,18 +1,22 @@
-//! One Redis connection shared by every cached fn of the process: a multiplexed connection
+//! One Redis client shared by every cached fn of the process: multiplexed connections
 //! (pipelined requests from every caller), a per-operation timeout and the circuit breaker.
 //!
-//! The connection and its driver task live on perf's own runtime (`runtime.rs`), and so does
-//! every reconnection, so they outlive any caller's runtime. An async caller on tokio sends its
-//! request straight through the connection's channel and waits for the answer in its own task:
-//! no hop to another thread but the driver's. Sync callers, and async ones on other executors,
-//! run the same request on perf's runtime.
+//! A multiplexed connection is driven by a task, and a request crosses to that task and back.
+//! Async callers on a multi-thread tokio runtime use a connection driven on that runtime (the
+//! first such runtime to connect), so a request and its answer never leave the caller's
+//! threads; when that runtime shuts down, the connection is forgotten and the next caller
+//! connects again. Sync callers, callers on a current-thread runtime (which may block in sync
+//! code while others wait on its driver) and callers off tokio use a connection driven on perf's
+//! own runtime (`runtime.rs`), which outlives them all.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError};
+use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::sync::oneshot;
 
 use super::breaker::Breaker;
 use super::{RedisOptions, runtime};
@@ -24,53 +28,141 @@ pub(crate) struct Client {
     pub(crate) breaker: Breaker,
     /// Where it connects, without the password.
     pub(crate) address: String,
-    link: Arc<Link>,
+    /// Driven on perf's runtime.
+    own: Arc<Link>,
+    /// Driven on a caller's multi-thread runtime.
+    ambient: Arc<Link>,
 }
 
-/// The connection, and how to make a new one.
+/// Where a link's connection task runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    Perf,
+    Caller,
+}
+
+/// A connection, and how to make a new one.
 struct Link {
     client: redis::Client,
     config: AsyncConnectionConfig,
     connect_timeout: Duration,
-    conn: RwLock<Option<MultiplexedConnection>>,
+    driver: Driver,
+    conn: RwLock<Option<Current>>,
     connecting: AtomicBool,
+    generations: AtomicU64,
+}
+
+struct Current {
+    conn: MultiplexedConnection,
+    generation: u64,
+    /// Dropped with this connection: ends the task that watches the caller's runtime.
+    _watch: Option<oneshot::Sender<()>>,
 }
 
 impl std::fmt::Debug for Link {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link").finish_non_exhaustive()
+        f.debug_struct("Link").field("driver", &self.driver).finish_non_exhaustive()
     }
 }
 
 impl Link {
-    fn current(&self) -> Option<MultiplexedConnection> {
-        self.conn.read().unwrap_or_else(|e| e.into_inner()).clone()
+    fn new(client: redis::Client, options: &RedisOptions, driver: Driver) -> Arc<Self> {
+        let connect_timeout = options.timeout.max(Duration::from_millis(200));
+        // The connection's response timeout bounds every request, in the caller's task.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(connect_timeout))
+            .set_response_timeout(Some(options.timeout));
+        Arc::new(Self {
+            client,
+            config,
+            connect_timeout,
+            driver,
+            conn: RwLock::new(None),
+            connecting: AtomicBool::new(false),
+            generations: AtomicU64::new(0),
+        })
     }
 
-    /// The connection, connecting on perf's runtime first if there is none. `None` while
-    /// another caller is connecting, or when connecting fails.
-    async fn get(self: &Arc<Self>) -> Option<MultiplexedConnection> {
-        if let Some(conn) = self.current() {
-            return Some(conn);
+    fn current(&self) -> Option<(MultiplexedConnection, u64)> {
+        let slot = self.conn.read().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref().map(|c| (c.conn.clone(), c.generation))
+    }
+
+    /// The connection, connecting first if there is none. `None` while another caller is
+    /// connecting (the caller goes on without Redis rather than wait), or when connecting fails.
+    async fn get(self: &Arc<Self>) -> Option<(MultiplexedConnection, u64)> {
+        if let Some(current) = self.current() {
+            return Some(current);
         }
         if self.connecting.swap(true, Ordering::AcqRel) {
             return None;
         }
-        let link = self.clone();
-        let connect = async move {
-            let attempt = link.client.get_multiplexed_async_connection_with_config(&link.config);
-            let conn = tokio::time::timeout(link.connect_timeout, attempt).await.ok()?.ok()?;
-            *link.conn.write().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
-            Some(conn)
-        };
-        let conn = runtime::run(connect).await.flatten();
-        self.connecting.store(false, Ordering::Release);
-        conn
+        // Cleared however this ends, a cancelled caller included.
+        let _connecting = Flag(&self.connecting);
+        match self.driver {
+            Driver::Caller => self.clone().connect().await,
+            Driver::Perf => runtime::run(self.clone().connect()).await.flatten(),
+        }
     }
 
-    /// Drops a connection that failed, so the next request connects again.
-    fn broken(&self) {
-        *self.conn.write().unwrap_or_else(|e| e.into_inner()) = None;
+    /// Connects in the current task: the connection's task is spawned on this runtime.
+    async fn connect(self: Arc<Self>) -> Option<(MultiplexedConnection, u64)> {
+        let attempt = self.client.get_multiplexed_async_connection_with_config(&self.config);
+        let conn = tokio::time::timeout(self.connect_timeout, attempt).await.ok()?.ok()?;
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let watch = (self.driver == Driver::Caller).then(|| self.watch_runtime(generation));
+        let current = Current { conn: conn.clone(), generation, _watch: watch };
+        *self.conn.write().unwrap_or_else(|e| e.into_inner()) = Some(current);
+        Some((conn, generation))
+    }
+
+    /// A task on the caller's runtime that forgets the connection when the runtime shuts down
+    /// (and with it the connection's task), and ends when the link lets go of the connection.
+    fn watch_runtime(self: &Arc<Self>, generation: u64) -> oneshot::Sender<()> {
+        let (let_go, released) = oneshot::channel::<()>();
+        let mut forget = Forget { link: Some(Arc::downgrade(self)), generation };
+        tokio::spawn(async move {
+            let _ = released.await;
+            forget.disarm();
+        });
+        let_go
+    }
+
+    /// Drops connection `generation` if it is still the current one, so the next request
+    /// connects again.
+    fn forget(&self, generation: u64) {
+        let mut slot = self.conn.write().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|c| c.generation == generation) {
+            *slot = None;
+        }
+    }
+}
+
+struct Flag<'a>(&'a AtomicBool);
+
+impl Drop for Flag<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// Dropped with its task: by the runtime shutting down while `link` is still set.
+struct Forget {
+    link: Option<Weak<Link>>,
+    generation: u64,
+}
+
+impl Forget {
+    fn disarm(&mut self) {
+        self.link = None;
+    }
+}
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        if let Some(link) = self.link.take().and_then(|l| l.upgrade()) {
+            link.forget(self.generation);
+        }
     }
 }
 
@@ -78,7 +170,7 @@ impl Link {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Outcome<T> {
     Done(T),
-    /// The breaker is open: Redis was not asked.
+    /// Redis was not asked: the breaker is open, or another caller is connecting.
     Skipped,
     TimedOut,
     /// No answer: refused or dropped connection, I/O error.
@@ -92,25 +184,15 @@ impl Client {
     pub(crate) fn connect(url: &str, options: &RedisOptions) -> Result<Self, RedisError> {
         let client = redis::Client::open(url)?;
         let address = describe(client.get_connection_info());
-        let connect_timeout = options.timeout.max(Duration::from_millis(200));
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(connect_timeout))
-            .set_response_timeout(Some(options.timeout));
         // Nothing connects until the first request, so a Redis that is down at start-up costs
         // nothing here.
-        let link = Arc::new(Link {
-            client,
-            config,
-            connect_timeout,
-            conn: RwLock::new(None),
-            connecting: AtomicBool::new(false),
-        });
         Ok(Self {
             namespace: options.namespace.clone(),
             timeout: options.timeout,
             breaker: Breaker::new(options.breaker_threshold, options.breaker_cooldown),
             address,
-            link,
+            own: Link::new(client.clone(), options, Driver::Perf),
+            ambient: Link::new(client, options, Driver::Caller),
         })
     }
 
@@ -119,11 +201,13 @@ impl Client {
         if !self.breaker.allow() {
             return Outcome::Skipped;
         }
-        let outcome = if tokio::runtime::Handle::try_current().is_ok() {
-            send(self.link.clone(), self.timeout, cmd).await
-        } else {
-            let op = send(self.link.clone(), self.timeout, cmd);
-            runtime::run(op).await.unwrap_or(Outcome::Failed)
+        let outcome = match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(RuntimeFlavor::MultiThread) => send(&self.ambient, cmd).await,
+            Ok(_) => send(&self.own, cmd).await,
+            Err(_) => {
+                let link = self.own.clone();
+                runtime::run(async move { send(&link, cmd).await }).await.unwrap_or(Outcome::Failed)
+            }
         };
         self.record(&outcome);
         outcome
@@ -137,9 +221,10 @@ impl Client {
         if !self.breaker.allow() {
             return Outcome::Skipped;
         }
-        let op = send(self.link.clone(), self.timeout, cmd);
+        let link = self.own.clone();
+        let op = async move { send(&link, cmd).await };
         // The connection's own timeouts bound the request; the margin covers a connect.
-        let wait = self.timeout + self.link.connect_timeout;
+        let wait = self.timeout + self.own.connect_timeout;
         let outcome = runtime::run_blocking(op, wait).unwrap_or(Outcome::TimedOut);
         self.record(&outcome);
         outcome
@@ -154,15 +239,19 @@ impl Client {
     }
 }
 
-/// One request on the current connection, in the caller's task (which must be on tokio).
-async fn send<T: FromRedisValue>(link: Arc<Link>, timeout: Duration, cmd: Cmd) -> Outcome<T> {
-    let Some(mut conn) = link.get().await else { return Outcome::Failed };
-    match tokio::time::timeout(timeout, cmd.query_async::<T>(&mut conn)).await {
-        Ok(Ok(value)) => Outcome::Done(value),
-        Err(_elapsed) => Outcome::TimedOut,
-        Ok(Err(e)) => {
+/// One request on `link`'s connection, from the caller's task (which must be on tokio).
+async fn send<T: FromRedisValue>(link: &Arc<Link>, cmd: Cmd) -> Outcome<T> {
+    let (mut conn, generation) = match link.get().await {
+        Some(current) => current,
+        None if link.connecting.load(Ordering::Acquire) => return Outcome::Skipped,
+        None => return Outcome::Failed,
+    };
+    match cmd.query_async::<T>(&mut conn).await {
+        Ok(value) => Outcome::Done(value),
+        Err(e) if e.is_timeout() => Outcome::TimedOut,
+        Err(e) => {
             if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
-                link.broken();
+                link.forget(generation);
             }
             failure(&e)
         }
@@ -175,7 +264,6 @@ fn failure<T>(e: &RedisError) -> Outcome<T> {
         ErrorKind::Server(_) | ErrorKind::Extension | ErrorKind::UnexpectedReturnType => {
             Outcome::Rejected
         }
-        _ if e.is_timeout() => Outcome::TimedOut,
         _ => Outcome::Failed,
     }
 }

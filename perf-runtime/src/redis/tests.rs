@@ -81,6 +81,29 @@ fn a_dead_redis_opens_the_breaker_and_a_restart_closes_it() {
 }
 
 #[test]
+fn a_connection_on_a_callers_runtime_is_replaced_when_that_runtime_ends() {
+    let Some(server) = TestRedis::start(&[]) else { return };
+    let client = Client::connect(&server.url(), &options()).unwrap();
+    // Each runtime drives its own connection: the one before it took its connection along
+    // when it shut down, and no call may see that as a failure.
+    for _ in 0..3 {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for _ in 0..10 {
+                let got: Outcome<Option<Vec<u8>>> = client.query(get_cmd("t:k")).await;
+                assert_eq!(got, Outcome::Done(None));
+            }
+        });
+    }
+    // Sync callers meanwhile use the connection on perf's runtime.
+    assert_eq!(client.query_blocking::<Option<Vec<u8>>>(get_cmd("t:k")), Outcome::Done(None));
+}
+
+#[test]
 fn load_lock_is_exclusive_until_it_expires() {
     let Some(server) = TestRedis::start(&[]) else { return };
     let client = Client::connect(&server.url(), &options()).unwrap();
