@@ -80,18 +80,18 @@ where
                     return Kd::from_cached(v);
                 }
                 // The leader had nothing to share: this caller's own call decides its outcome.
-                return Self::run::<Kd, R, F>(inner, key, load).await.0;
+                return Self::run::<Kd, R, F>(inner, key, load).await;
             }
         };
         // A leader that finished between our miss and our join has filled the cache already.
         if let Some(v) = inner.l1.get(&key).await {
-            leader.finish(Some(v.clone()));
+            leader.finish(Some(&v));
             return Kd::from_cached(v);
         }
         // Dropped here (the caller's future cancelled, or the load panicked), the leader wakes
         // the waiters with nothing.
-        let (r, shared) = Self::run::<Kd, R, F>(inner, key, load).await;
-        leader.finish(shared);
+        let r = Self::run::<Kd, R, F>(inner, key, load).await;
+        leader.finish(Kd::cacheable(&r));
         r
     }
 
@@ -99,15 +99,14 @@ where
         inner: &'static AsyncCacheInner<K, V>,
         key: K,
         load: F,
-    ) -> (R, Option<V>) {
+    ) -> R {
         let started = record::load_started();
         let r = load.await;
         record::load_done(inner.stats, started, Kd::is_error(&r));
-        let value = Kd::cacheable(&r).cloned();
-        if let Some(v) = &value {
+        if let Some(v) = Kd::cacheable(&r) {
             inner.l1.insert(key, v.clone()).await;
         }
-        (r, value)
+        r
     }
 
     /// Removes `key`'s entry (from Redis too, with `l2`), so the next call runs the fn.

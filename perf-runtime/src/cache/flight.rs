@@ -57,24 +57,30 @@ impl<K: Hash + Eq + Clone, V: Clone, S: BuildHasher + Clone> Flights<K, V, S> {
     }
 }
 
-impl<K: Hash + Eq, V, S: BuildHasher + Clone> Leader<'_, K, V, S> {
+impl<K: Hash + Eq, V: Clone, S: BuildHasher + Clone> Leader<'_, K, V, S> {
     /// Shares `value` (after the caller has put it in the cache) and ends the flight.
-    pub(crate) fn finish(mut self, value: Option<V>) {
-        self.end(value);
+    pub(crate) fn finish(mut self, value: Option<&V>) {
+        self.end(|| value.cloned());
     }
+}
 
-    fn end(&mut self, value: Option<V>) {
+impl<K: Hash + Eq, V, S: BuildHasher + Clone> Leader<'_, K, V, S> {
+    fn end(&mut self, value: impl FnOnce() -> Option<V>) {
         if let Some(key) = self.key.take() {
             self.flights.map.remove(&key);
-            *lock(&self.flight.outcome) = Some(value);
-            self.flight.done.notify(usize::MAX);
+            // Out of the map, the flight gains no more waiters (they clone it under the map's
+            // lock): with none, nobody needs a copy of the value.
+            if Arc::strong_count(&self.flight) > 1 {
+                *lock(&self.flight.outcome) = Some(value());
+                self.flight.done.notify(usize::MAX);
+            }
         }
     }
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher + Clone> Drop for Leader<'_, K, V, S> {
     fn drop(&mut self) {
-        self.end(None);
+        self.end(|| None);
     }
 }
 

@@ -84,13 +84,11 @@ where
                 if let Some(v) = flight.wait() {
                     return Kd::from_cached(v);
                 }
-                return Self::run::<Kd, R, F>(inner, key, load).0;
+                return Self::run::<Kd, R, F>(inner, key, load);
             }
         };
-        if let Some(v) = inner.l1.get(&key) {
-            leader.finish(Some(v.clone()));
-            return Kd::from_cached(v);
-        }
+        // No second memory lookup for a leader that raced another one's finish: it would cost
+        // every L2 read to spare that rare race one GET, which then finds the value anyway.
         let level = level(inner.l2, inner.key_json, &key);
         let mut lock = None;
         if let Some((site, client, key_json)) = &level {
@@ -101,23 +99,23 @@ where
             match found {
                 Err(Some(v)) => {
                     inner.l1.insert(key, v.clone());
-                    leader.finish(Some(v.clone()));
+                    leader.finish(Some(&v));
                     return Kd::from_cached(v);
                 }
                 Err(None) => {}
                 Ok(held) => lock = held,
             }
         }
-        let (r, shared) = Self::run::<Kd, R, F>(inner, key, load);
+        let r = Self::run::<Kd, R, F>(inner, key, load);
         if let Some((site, client, key_json)) = &level {
-            if let Some(v) = &shared {
+            if let Some(v) = Kd::cacheable(&r) {
                 site.put_blocking(client, key_json, v);
             }
             if let Some(lock) = lock {
                 site.unlock_blocking(client, lock);
             }
         }
-        leader.finish(shared);
+        leader.finish(Kd::cacheable(&r));
         r
     }
 }
@@ -157,13 +155,9 @@ where
                 if let Some(v) = flight.wait_async().await {
                     return Kd::from_cached(v);
                 }
-                return Self::run::<Kd, R, F>(inner, key, load).await.0;
+                return Self::run::<Kd, R, F>(inner, key, load).await;
             }
         };
-        if let Some(v) = inner.l1.get(&key).await {
-            leader.finish(Some(v.clone()));
-            return Kd::from_cached(v);
-        }
         let level = level(inner.l2, inner.key_json, &key);
         let mut lock = None;
         if let Some((site, client, key_json)) = &level {
@@ -174,23 +168,23 @@ where
             match found {
                 Err(Some(v)) => {
                     inner.l1.insert(key, v.clone()).await;
-                    leader.finish(Some(v.clone()));
+                    leader.finish(Some(&v));
                     return Kd::from_cached(v);
                 }
                 Err(None) => {}
                 Ok(held) => lock = held,
             }
         }
-        let (r, shared) = Self::run::<Kd, R, F>(inner, key, load).await;
+        let r = Self::run::<Kd, R, F>(inner, key, load).await;
         if let Some((site, client, key_json)) = &level {
-            if let Some(v) = &shared {
+            if let Some(v) = Kd::cacheable(&r) {
                 site.put(client, key_json, v).await;
             }
             if let Some(lock) = lock {
                 site.unlock(client, lock).await;
             }
         }
-        leader.finish(shared);
+        leader.finish(Kd::cacheable(&r));
         r
     }
 }

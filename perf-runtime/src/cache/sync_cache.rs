@@ -84,16 +84,16 @@ where
                     return Kd::from_cached(v);
                 }
                 // The leader had nothing to share: this caller's own call decides its outcome.
-                return Self::run::<Kd, R, F>(inner, key, load).0;
+                return Self::run::<Kd, R, F>(inner, key, load);
             }
         };
         // A leader that finished between our miss and our join has filled the cache already.
         if let Some(v) = inner.l1.get(&key) {
-            leader.finish(Some(v.clone()));
+            leader.finish(Some(&v));
             return Kd::from_cached(v);
         }
-        let (r, shared) = Self::run::<Kd, R, F>(inner, key, load);
-        leader.finish(shared);
+        let r = Self::run::<Kd, R, F>(inner, key, load);
+        leader.finish(Kd::cacheable(&r));
         r
     }
 
@@ -101,15 +101,14 @@ where
         inner: &'static SyncCacheInner<K, V>,
         key: K,
         load: F,
-    ) -> (R, Option<V>) {
+    ) -> R {
         let started = record::load_started();
         let r = load();
         record::load_done(inner.stats, started, Kd::is_error(&r));
-        let value = Kd::cacheable(&r).cloned();
-        if let Some(v) = &value {
+        if let Some(v) = Kd::cacheable(&r) {
             inner.l1.insert(key, v.clone());
         }
-        (r, value)
+        r
     }
 
     /// Removes `key`'s entry (from Redis too, with `l2`), so the next call runs the fn.

@@ -9,12 +9,12 @@
 use xxhash_rust::xxh3::xxh3_128;
 
 pub(crate) fn redis_key(namespace: &str, fn_name: &str, schema: u64, key_json: &[u8]) -> String {
-    format!("{}{:032x}", prefix(namespace, fn_name, schema), xxh3_128(key_json))
-}
-
-/// Everything before the digest: the keys of one fn and schema.
-pub(crate) fn prefix(namespace: &str, fn_name: &str, schema: u64) -> String {
-    format!("{namespace}:{fn_name}:{schema:016x}:")
+    use std::fmt::Write;
+    // 2 separators + 16 + 1 + 32 hex digits: one allocation.
+    let mut key = String::with_capacity(namespace.len() + fn_name.len() + 51);
+    let digest = xxh3_128(key_json);
+    let _ = write!(key, "{namespace}:{fn_name}:{schema:016x}:{digest:032x}");
+    key
 }
 
 /// `SCAN MATCH` pattern for every schema of one fn, with glob characters in the names escaped.

@@ -144,23 +144,32 @@ fn redact(url: &str) -> String {
     }
 }
 
+// Built in place: `redis::cmd(..).arg(..)` borrows, and cloning the result would copy every
+// argument.
+
 pub(crate) fn get_cmd(key: &str) -> redis::Cmd {
-    redis::cmd("GET").arg(key).clone()
+    let mut cmd = redis::cmd("GET");
+    cmd.arg(key);
+    cmd
 }
 
 pub(crate) fn set_cmd(key: &str, value: &[u8], ttl: Duration) -> redis::Cmd {
-    let px = ttl.as_millis().max(1) as u64;
-    redis::cmd("SET").arg(key).arg(value).arg("PX").arg(px).clone()
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(key).arg(value).arg("PX").arg(ttl.as_millis().max(1) as u64);
+    cmd
 }
 
 /// `SET key token NX PX ttl`: true if this process now holds the load lock for `key`.
 pub(crate) fn lock_cmd(key: &str, token: u64, ttl: Duration) -> redis::Cmd {
-    let px = ttl.as_millis().max(1) as u64;
-    redis::cmd("SET").arg(key).arg(token).arg("NX").arg("PX").arg(px).clone()
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(key).arg(token).arg("NX").arg("PX").arg(ttl.as_millis().max(1) as u64);
+    cmd
 }
 
 pub(crate) fn del_cmd(key: &str) -> redis::Cmd {
-    redis::cmd("UNLINK").arg(key).clone()
+    let mut cmd = redis::cmd("UNLINK");
+    cmd.arg(key);
+    cmd
 }
 
 impl Client {
