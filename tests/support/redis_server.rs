@@ -6,6 +6,7 @@
 //! and nothing touches the machine's shared Redis.
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,24 +14,86 @@ pub struct TestRedis {
     pub port: u16,
     extra: Vec<String>,
     child: Option<Child>,
+    /// Certificates of a TLS server, removed with it.
+    tls_dir: Option<PathBuf>,
+}
+
+/// Whether `program` runs; without it the test skips, or fails under `CI=true`.
+fn installed(program: &str, version_flag: &str) -> bool {
+    let mut found = Command::new(program);
+    if found.arg(version_flag).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{program} is not installed, and CI=true requires the Redis tests to run"
+    );
+    eprintln!("skipped: no {program} binary on PATH");
+    false
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl TestRedis {
     pub fn start(extra: &[&str]) -> Option<Self> {
-        let found = Command::new("redis-server").arg("--version").stdout(Stdio::null()).status();
-        if found.is_err() {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "redis-server is not installed, and CI=true requires the Redis tests to run"
-            );
-            eprintln!("skipped: no redis-server binary on PATH");
+        if !installed("redis-server", "--version") {
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server =
-            Self { port, extra: extra.iter().map(|s| s.to_string()).collect(), child: None };
+        let extra = extra.iter().map(|s| s.to_string()).collect();
+        let mut server = Self { port: free_port(), extra, child: None, tls_dir: None };
         server.restart();
         Some(server)
+    }
+
+    /// A server that also takes TLS connections on the returned port, with a certificate for
+    /// 127.0.0.1 signed by a CA made for it (by the `openssl` command); returns that CA's PEM.
+    pub fn start_tls() -> Option<(Self, u16, Vec<u8>)> {
+        if !installed("redis-server", "--version") || !installed("openssl", "version") {
+            return None;
+        }
+        let (port, tls_port) = (free_port(), free_port());
+        let dir =
+            std::env::temp_dir().join(format!("perf-redis-tls-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        let steps: [&[&str]; 3] = [
+            &["req", "-x509", "-days", "2", "-subj", "/CN=perf test CA", "-keyout", "ca.key"],
+            &["req", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+            &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key"],
+        ];
+        let outputs: [&[&str]; 3] = [
+            &["-out", "ca.pem"],
+            &["-keyout", "server.key", "-out", "server.csr"],
+            &["-days", "2", "-copy_extensions", "copy", "-out", "server.pem"],
+        ];
+        for (i, (step, out)) in steps.iter().zip(outputs).enumerate() {
+            let mut openssl = Command::new("openssl");
+            openssl.current_dir(&dir).args(*step).args(out);
+            if i < 2 {
+                openssl.args(ec);
+            }
+            let done = openssl.stderr(Stdio::null()).status().unwrap();
+            assert!(done.success(), "openssl {step:?} failed");
+        }
+        let file = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+        let extra = vec![
+            "--tls-port".into(),
+            tls_port.to_string(),
+            "--tls-cert-file".into(),
+            file("server.pem"),
+            "--tls-key-file".into(),
+            file("server.key"),
+            "--tls-ca-cert-file".into(),
+            file("ca.pem"),
+            "--tls-auth-clients".into(),
+            "no".into(),
+        ];
+        let ca = std::fs::read(dir.join("ca.pem")).unwrap();
+        let mut server = Self { port, extra, child: None, tls_dir: Some(dir) };
+        server.restart();
+        Some((server, tls_port, ca))
     }
 
     pub fn url(&self) -> String {
@@ -75,5 +138,8 @@ impl TestRedis {
 impl Drop for TestRedis {
     fn drop(&mut self) {
         self.kill();
+        if let Some(dir) = self.tls_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

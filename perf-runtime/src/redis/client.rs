@@ -182,7 +182,7 @@ pub(crate) enum Outcome<T> {
 
 impl Client {
     pub(crate) fn connect(url: &str, options: &RedisOptions) -> Result<Self, RedisError> {
-        let client = redis::Client::open(url)?;
+        let client = open(url, options)?;
         let address = describe(client.get_connection_info());
         // Nothing connects until the first request, so a Redis that is down at start-up costs
         // nothing here.
@@ -237,6 +237,18 @@ impl Client {
             Outcome::Skipped => {}
         }
     }
+}
+
+fn open(url: &str, options: &RedisOptions) -> Result<redis::Client, RedisError> {
+    #[cfg(feature = "redis-tls")]
+    if let Some(pem) = &options.tls_root_cert {
+        let certificates =
+            redis::TlsCertificates { client_tls: None, root_cert: Some(pem.clone()) };
+        return redis::Client::build_with_tls(url, certificates);
+    }
+    #[cfg(not(feature = "redis-tls"))]
+    let _ = options;
+    redis::Client::open(url)
 }
 
 /// One request on `link`'s connection, from the caller's task (which must be on tokio).

@@ -15,6 +15,7 @@ pub(crate) mod layer;
 mod runtime;
 #[cfg(test)]
 #[path = "../../../tests/support/redis_server.rs"]
+#[cfg_attr(not(feature = "redis-tls"), allow(dead_code))]
 mod test_server;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,10 @@ pub struct RedisOptions {
     pub breaker_threshold: u32,
     /// How long an open breaker skips Redis before one call probes it again (default 1s).
     pub breaker_cooldown: Duration,
+    /// For `rediss://`: the PEM certificate of the CA that signed the server's certificate, when
+    /// it is a private one (default `None`: the webpki and system roots). Needs the `redis-tls`
+    /// feature.
+    pub tls_root_cert: Option<Vec<u8>>,
 }
 
 impl Default for RedisOptions {
@@ -46,6 +51,7 @@ impl Default for RedisOptions {
             namespace: std::env::var("PERF_CACHE_NAMESPACE").ok().filter(|n| !n.is_empty()),
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(1),
+            tls_root_cert: None,
         }
     }
 }
@@ -98,11 +104,20 @@ pub fn address() -> Option<String> {
 }
 
 fn connect(url: &str, options: &RedisOptions) -> Result<Client, ConfigError> {
-    if url.starts_with("rediss://") && !cfg!(feature = "redis-tls") {
+    let tls = url.starts_with("rediss://");
+    if (tls || options.tls_root_cert.is_some()) && !cfg!(feature = "redis-tls") {
+        let what = if tls { "rediss://" } else { "tls_root_cert" };
         return Err(ConfigError(format!(
-            "{}: rediss:// needs perf-runtime's `redis-tls` feature",
+            "{}: {what} needs perf-runtime's `redis-tls` feature",
             redact(url)
         )));
+    }
+    #[cfg(feature = "redis-tls")]
+    if tls && rustls::crypto::CryptoProvider::get_default().is_none() {
+        // rustls picks a provider by itself only when one is compiled in; should another crate
+        // add aws-lc-rs, the first connect would panic. An application that chose its own
+        // provider has installed it by now, and keeps it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
     Client::connect(url, options).map_err(|e| ConfigError(format!("{}: {e}", redact(url))))
 }

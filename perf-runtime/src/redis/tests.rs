@@ -14,6 +14,7 @@ fn options() -> RedisOptions {
         namespace: Some("t".into()),
         breaker_threshold: 3,
         breaker_cooldown: Duration::from_millis(200),
+        tls_root_cert: None,
     }
 }
 
@@ -169,20 +170,41 @@ fn urls_are_checked_and_passwords_never_printed() {
     );
     assert_eq!(redact("rediss://:hunter2@db"), "rediss://:***@db");
     assert_eq!(redact("redis://db:6379"), "redis://db:6379");
-    let err =
-        connect("rediss://app:hunter2@db.internal:6380/3", &options()).unwrap_err().to_string();
-    if cfg!(feature = "redis-tls") {
-        assert!(!err.contains("hunter2"), "{err}");
-    } else {
-        assert_eq!(
-            err,
-            "rediss://app:***@db.internal:6380/3: rediss:// needs perf-runtime's `redis-tls` feature"
-        );
-    }
+    let tls = connect("rediss://app:hunter2@db.internal:6380/3", &options());
+    #[cfg(feature = "redis-tls")]
+    assert_eq!(tls.unwrap().address, "rediss://db.internal:6380/3");
+    #[cfg(not(feature = "redis-tls"))]
+    assert_eq!(
+        tls.unwrap_err().to_string(),
+        "rediss://app:***@db.internal:6380/3: rediss:// needs perf-runtime's `redis-tls` feature"
+    );
     let err = connect("http://db", &options()).unwrap_err().to_string();
     assert!(err.starts_with("http://db: "), "{err}");
     let client = Client::connect("redis://app:hunter2@db.internal:6380/3", &options()).unwrap();
     assert_eq!(client.address, "redis://db.internal:6380/3");
+}
+
+/// `rediss://` against a real TLS server: a private CA is trusted when given, and without it the
+/// server's certificate is refused softly, like any other fault.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn rediss_with_a_private_ca() {
+    let Some((_server, tls_port, ca)) = TestRedis::start_tls() else { return };
+    let url = format!("rediss://127.0.0.1:{tls_port}/0");
+    let trusted = RedisOptions { tls_root_cert: Some(ca), ..options() };
+    let client = connect(&url, &trusted).unwrap();
+    assert_eq!(client.address, format!("rediss://127.0.0.1:{tls_port}/0"));
+    let key = key::redis_key("t", "f", 1, b"[1]");
+    block_on(async {
+        let set = client.query::<()>(set_cmd(&key, b"over tls", Duration::from_secs(30))).await;
+        assert_eq!(set, Outcome::Done(()));
+    });
+    let got = client.query_blocking::<Option<Vec<u8>>>(get_cmd(&key));
+    assert_eq!(got, Outcome::Done(Some(b"over tls".to_vec())));
+
+    let untrusted = connect(&url, &options()).unwrap();
+    let refused = untrusted.query_blocking::<Option<Vec<u8>>>(get_cmd(&key));
+    assert_eq!(refused, Outcome::Failed);
 }
 
 mod layer {
