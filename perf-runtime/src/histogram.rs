@@ -80,6 +80,43 @@ impl AtomicHistogram {
         fresh
     }
 
+    /// [`record`](Self::record) for a histogram that several threads record into: a
+    /// read-modify-write per value, for paths where that is noise (a network round trip).
+    pub(crate) fn record_shared(&self, value: u64) {
+        let index = index_of(value.min(MAX_VALUE));
+        let slot = &self.chunks[index / CHUNK_LEN];
+        let mut chunk = slot.load(Ordering::Acquire);
+        if chunk.is_null() {
+            let fresh = Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]));
+            chunk = match slot.compare_exchange(
+                std::ptr::null_mut(),
+                fresh,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => fresh,
+                Err(winner) => {
+                    // SAFETY: `fresh` was never published.
+                    drop(unsafe { Box::from_raw(fresh) });
+                    winner
+                }
+            };
+        }
+        // SAFETY: as in `record`.
+        unsafe { &(*chunk)[index % CHUNK_LEN] }.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Zeroes the counts; a value recorded meanwhile lands on one side or the other.
+    pub(crate) fn clear(&self) {
+        for chunk in &self.chunks {
+            let chunk = chunk.load(Ordering::Acquire);
+            if !chunk.is_null() {
+                // SAFETY: as in `record`.
+                unsafe { &*chunk }.iter().for_each(|c| c.store(0, Ordering::Relaxed));
+            }
+        }
+    }
+
     /// Adds every recorded value into `into`, which must come from [`empty`].
     pub(crate) fn add_to(&self, into: &mut Histogram<u64>) {
         for (c, chunk) in self.chunks.iter().enumerate() {
@@ -98,6 +135,12 @@ impl AtomicHistogram {
     }
 }
 
+impl std::fmt::Debug for AtomicHistogram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtomicHistogram").finish_non_exhaustive()
+    }
+}
+
 impl Drop for AtomicHistogram {
     fn drop(&mut self) {
         for chunk in &mut self.chunks {
@@ -113,6 +156,24 @@ impl Drop for AtomicHistogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_recording_loses_nothing_and_clears() {
+        let h = AtomicHistogram::new();
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let h = &h;
+                s.spawn(move || (0..10_000).for_each(|i| h.record_shared(1 + (i * 7 + t) % 5_000)));
+            }
+        });
+        let mut all = empty();
+        h.add_to(&mut all);
+        assert_eq!(all.len(), 40_000);
+        h.clear();
+        let mut none = empty();
+        h.add_to(&mut none);
+        assert_eq!(none.len(), 0);
+    }
 
     #[test]
     fn layout_matches_hdrhistogram() {

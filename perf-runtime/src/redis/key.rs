@@ -9,12 +9,23 @@
 use xxhash_rust::xxh3::xxh3_128;
 
 pub(crate) fn redis_key(namespace: &str, fn_name: &str, schema: u64, key_json: &[u8]) -> String {
-    use std::fmt::Write;
-    // 2 separators + 16 + 1 + 32 hex digits: one allocation.
+    // Built by hand, in one allocation: on an L2 read, `format!` cost as much as the hash.
     let mut key = String::with_capacity(namespace.len() + fn_name.len() + 51);
-    let digest = xxh3_128(key_json);
-    let _ = write!(key, "{namespace}:{fn_name}:{schema:016x}:{digest:032x}");
+    for part in [namespace, ":", fn_name, ":"] {
+        key.push_str(part);
+    }
+    push_hex(&mut key, u128::from(schema), 16);
+    key.push(':');
+    push_hex(&mut key, xxh3_128(key_json), 32);
     key
+}
+
+/// The low `digits` hex digits of `value`, zero-padded, lowercase.
+fn push_hex(out: &mut String, value: u128, digits: u32) {
+    for shift in (0..digits).rev() {
+        let nibble = (value >> (shift * 4)) as usize & 0xf;
+        out.push(char::from(b"0123456789abcdef"[nibble]));
+    }
 }
 
 /// `SCAN MATCH` pattern for every schema of one fn, with glob characters in the names escaped.
@@ -45,6 +56,8 @@ mod tests {
         let long = vec![b'a'; 100_000];
         assert_eq!(redis_key("app", "f", 1, &long).len(), "app:f:0000000000000001:".len() + 32);
         assert_ne!(redis_key("app", "f", 1, b"1"), redis_key("app", "f", 2, b"1"));
+        let digest = format!("{:032x}", xxh3_128(b"[1]"));
+        assert_eq!(redis_key("n", "f", 0xab, b"[1]"), format!("n:f:00000000000000ab:{digest}"));
         assert_eq!(fn_pattern("a*b", "m::f[1]"), "a\\*b:m::f\\[1\\]:*");
     }
 }

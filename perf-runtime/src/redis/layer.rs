@@ -4,17 +4,15 @@
 //! Every method takes the client explicitly; the cache passes [`super::client()`], which is
 //! `None` when the level is off, and tests pass a client of their own private server.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::client::{Client, Outcome};
 use super::{codec, del_cmd, get_cmd, key, lock_cmd, set_cmd};
-use crate::stats::lock;
+use crate::histogram::{self, AtomicHistogram};
 
 /// How often a process that lost the load lock looks for the winner's value.
 const LOCK_POLL: Duration = Duration::from_millis(5);
@@ -32,7 +30,7 @@ pub(crate) struct L2Site {
     stats: L2Stats,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct L2Stats {
     hits: AtomicU64,
     misses: AtomicU64,
@@ -41,7 +39,7 @@ struct L2Stats {
     timeouts: AtomicU64,
     lock_waits: AtomicU64,
     lock_timeouts: AtomicU64,
-    get_ns: Mutex<Option<Histogram<u64>>>,
+    get_ns: AtomicHistogram,
 }
 
 /// The L2 part of a cache's report entry.
@@ -80,7 +78,7 @@ impl L2Site {
             timeouts: AtomicU64::new(0),
             lock_waits: AtomicU64::new(0),
             lock_timeouts: AtomicU64::new(0),
-            get_ns: Mutex::new(None),
+            get_ns: AtomicHistogram::new(),
         };
         Self { fn_name, crate_name, schema, ttl, lock_ttl, stats }
     }
@@ -123,10 +121,7 @@ impl L2Site {
         let s = &self.stats;
         match outcome {
             Outcome::Done(found) => {
-                let ns = started.elapsed().as_nanos() as u64;
-                let mut hist = lock(&s.get_ns);
-                let hist = hist.get_or_insert_with(crate::histogram::empty);
-                hist.saturating_record(ns);
+                s.get_ns.record_shared(started.elapsed().as_nanos() as u64);
                 match found.map(|bytes| codec::decode(key_json, &bytes)) {
                     Some(Ok(value)) => {
                         s.hits.fetch_add(1, Relaxed);
@@ -299,13 +294,14 @@ impl L2Site {
         ] {
             counter.store(0, Relaxed);
         }
-        *lock(&s.get_ns) = None;
+        s.get_ns.clear();
     }
 
     pub(crate) fn snapshot(&self) -> L2Snapshot {
         let s = &self.stats;
-        let hist = lock(&s.get_ns);
-        let q = |q: f64| hist.as_ref().map_or(0, |h| h.value_at_quantile(q));
+        let mut hist = histogram::empty();
+        s.get_ns.add_to(&mut hist);
+        let q = |q: f64| if hist.is_empty() { 0 } else { hist.value_at_quantile(q) };
         L2Snapshot {
             hits: s.hits.load(Relaxed),
             misses: s.misses.load(Relaxed),
