@@ -88,6 +88,10 @@ fn l2_counts(_: &dyn Registered) -> L2Counts {
 }
 
 pub(crate) fn reset() {
+    #[cfg(feature = "redis")]
+    if let Some(client) = crate::redis::client() {
+        client.breaker.reset_count();
+    }
     for e in CACHES.iter() {
         if let Some(stats) = e.value().stats() {
             stats.reset();

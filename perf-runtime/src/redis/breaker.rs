@@ -79,9 +79,15 @@ impl Breaker {
         self.open_until.load(Relaxed) != 0
     }
 
-    /// How many times the breaker went from closed to open.
+    /// How many times the breaker went from closed to open (since the last
+    /// [`reset_count`](Self::reset_count)).
     pub(crate) fn times_opened(&self) -> u64 {
         self.opened.load(Relaxed)
+    }
+
+    /// Zeroes [`times_opened`](Self::times_opened), for [`crate::reset`]; the state is kept.
+    pub(crate) fn reset_count(&self) {
+        self.opened.store(0, Relaxed);
     }
 }
 
@@ -110,5 +116,7 @@ mod tests {
         assert!(b.allow());
         b.success();
         assert!(!b.is_open() && b.allow() && b.allow());
+        b.reset_count();
+        assert_eq!(b.times_opened(), 0);
     }
 }
