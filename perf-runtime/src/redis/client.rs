@@ -201,10 +201,10 @@ impl Client {
         if !self.breaker.allow() {
             return Outcome::Skipped;
         }
-        let outcome = match Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(RuntimeFlavor::MultiThread) => send(&self.ambient, cmd).await,
-            Ok(_) => send(&self.own, cmd).await,
-            Err(_) => {
+        let outcome = match callers_runtime() {
+            Some(RuntimeFlavor::MultiThread) => send(&self.ambient, cmd).await,
+            Some(_) => send(&self.own, cmd).await,
+            None => {
                 let link = self.own.clone();
                 runtime::run(async move { send(&link, cmd).await }).await.unwrap_or(Outcome::Failed)
             }
@@ -237,6 +237,25 @@ impl Client {
             Outcome::Skipped => {}
         }
     }
+}
+
+/// Set once a caller's runtime turned out to have no timer.
+static TIMERLESS: AtomicBool = AtomicBool::new(false);
+
+/// The flavor of the caller's tokio runtime, when a request can run in the caller's task: the
+/// connection's response timeout needs the runtime's timer, and tokio panics without one. After
+/// the first runtime without timers (its panic message printed once, which says what to
+/// enable), every caller's requests run on perf's runtime instead.
+pub(crate) fn callers_runtime() -> Option<RuntimeFlavor> {
+    let flavor = Handle::try_current().ok()?.runtime_flavor();
+    if TIMERLESS.load(Ordering::Relaxed) {
+        return None;
+    }
+    if std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).is_err() {
+        TIMERLESS.store(true, Ordering::Relaxed);
+        return None;
+    }
+    Some(flavor)
 }
 
 fn open(url: &str, options: &RedisOptions) -> Result<redis::Client, RedisError> {

@@ -208,7 +208,11 @@ impl L2Site {
         self.stats.lock_waits.fetch_add(1, Relaxed);
         let deadline = Instant::now() + lock_ttl;
         while Instant::now() < deadline {
-            tokio::time::sleep(LOCK_POLL).await;
+            if super::client::callers_runtime().is_some() {
+                tokio::time::sleep(LOCK_POLL).await;
+            } else {
+                super::runtime::run(tokio::time::sleep(LOCK_POLL)).await;
+            }
             if let Some(value) = self.get(client, key_json).await {
                 return Err(value);
             }

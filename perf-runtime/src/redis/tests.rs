@@ -105,6 +105,40 @@ fn a_connection_on_a_callers_runtime_is_replaced_when_that_runtime_ends() {
 }
 
 #[test]
+fn runtimes_without_timers_still_reach_redis() {
+    let Some(server) = TestRedis::start(&[]) else { return };
+    // Which path requests take is process-wide once a runtime without timers is seen: the
+    // check runs in a process of its own.
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "redis::tests::timerless_child", "--ignored", "--nocapture"])
+        .env("PERF_TEST_REDIS_URL", server.url())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    assert!(child.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("timers are disabled").count(), 1, "said once: {stderr}");
+}
+
+#[test]
+#[ignore = "run by runtimes_without_timers_still_reach_redis"]
+fn timerless_child() {
+    let Ok(url) = std::env::var("PERF_TEST_REDIS_URL") else { return };
+    let client = Client::connect(&url, &options()).unwrap();
+    let runtimes = [
+        tokio::runtime::Builder::new_multi_thread().enable_io().build().unwrap(),
+        tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap(),
+    ];
+    for rt in runtimes {
+        rt.block_on(async {
+            for _ in 0..3 {
+                let got: Outcome<Option<Vec<u8>>> = client.query(get_cmd("t:k")).await;
+                assert_eq!(got, Outcome::Done(None));
+            }
+        });
+    }
+}
+
+#[test]
 fn load_lock_is_exclusive_until_it_expires() {
     let Some(server) = TestRedis::start(&[]) else { return };
     let client = Client::connect(&server.url(), &options()).unwrap();
