@@ -82,6 +82,7 @@ impl AtomicHistogram {
 
     /// [`record`](Self::record) for a histogram that several threads record into: a
     /// read-modify-write per value, for paths where that is noise (a network round trip).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn record_shared(&self, value: u64) {
         let index = index_of(value.min(MAX_VALUE));
         let slot = &self.chunks[index / CHUNK_LEN];
@@ -107,6 +108,7 @@ impl AtomicHistogram {
     }
 
     /// Zeroes the counts; a value recorded meanwhile lands on one side or the other.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn clear(&self) {
         for chunk in &self.chunks {
             let chunk = chunk.load(Ordering::Acquire);

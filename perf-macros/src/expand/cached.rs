@@ -76,7 +76,7 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let checks = key.checks.iter().chain([&value_check]);
     // With Redis behind the cache: the feature guard, serde checks pointing at `l2 = "redis"`,
     // and a schema that changes with the key and value types.
-    let (l2, l2_checks, bind, load_fn) = match args.l2 {
+    let (l2, l2_checks, bind) = match args.l2 {
         Some(span) => (
             true,
             quote_spanned! {span=>
@@ -85,9 +85,8 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
                 #rt::assert_redis_value::<#value_ty>();
             },
             quote!(bind_l2),
-            quote!(load_l2),
         ),
-        None => (false, TokenStream::new(), quote!(bind), quote!(load)),
+        None => (false, TokenStream::new(), quote!(bind)),
     };
     let schema =
         if l2 { schema_hash(&key_ty.to_string(), &quote!(#value_ty).to_string()) } else { 0 };
@@ -128,9 +127,9 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let body = &f.body;
     let load = if is_async {
         let edge = fake_return_edge(f.output());
-        quote!(__perf_cache.#load_fn::<#rt::#kind, #ret, _>(__perf_key, async move { #edge #body }).await)
+        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, async move { #edge #body }).await)
     } else {
-        quote!(__perf_cache.#load_fn::<#rt::#kind, #ret, _>(__perf_key, move || #body))
+        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, move || #body))
     };
     let item = f.with_body(quote! {
         let __perf_cache = #cache_expr;

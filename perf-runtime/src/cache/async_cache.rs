@@ -83,6 +83,12 @@ where
                 return Self::run::<Kd, R, F>(inner, key, load).await;
             }
         };
+        #[cfg(feature = "redis")]
+        if let Some(level) = &inner.l2 {
+            // Boxed, so that the Redis steps do not grow the future of every cached fn.
+            let through_l2 = super::l2::load::<K, V, Kd, R, F>(inner, level, leader, key, load);
+            return Box::pin(through_l2).await;
+        }
         // A leader that finished between our miss and our join has filled the cache already.
         if let Some(v) = inner.l1.get(&key).await {
             leader.finish(Some(&v));
@@ -127,7 +133,7 @@ where
         let inner = self.0.inner(None);
         inner.l1.invalidate_all();
         #[cfg(feature = "redis")]
-        super::l2::invalidate_all(inner.l2).await;
+        super::l2::invalidate_all(inner).await;
     }
 
     /// Entries in the cache, after moka's pending maintenance has run.

@@ -5,11 +5,11 @@
 use std::hash::Hash;
 use std::sync::OnceLock;
 
+use super::Hasher;
 use super::config::CacheConfig;
 use super::flight::Flights;
 use super::registry::{self, Registered};
 use super::stats::CacheStats;
-use super::{Hasher, KeyJson};
 use crate::callsite::SelfName;
 
 pub(super) struct Core<K, V, S> {
@@ -21,12 +21,15 @@ pub(super) struct Inner<K, V, S> {
     pub(super) l1: S,
     pub(super) flights: Flights<K, V, Hasher>,
     pub(super) stats: &'static CacheStats,
-    /// Serializes a key for Redis; set when the cache was built with `l2`.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(super) key_json: KeyJson<K>,
     #[cfg(feature = "redis")]
-    pub(super) l2: Option<&'static crate::redis::layer::L2Site>,
+    pub(super) l2: Option<super::l2::Level<K, V>>,
 }
+
+/// What `bind_l2` gives a cache's first build: how its keys and values go to Redis.
+#[cfg(feature = "redis")]
+pub(super) type L2Serde<K, V> = Option<super::l2::Serde<K, V>>;
+#[cfg(not(feature = "redis"))]
+pub(super) type L2Serde<K, V> = std::marker::PhantomData<fn() -> (K, V)>;
 
 /// The moka cache in a [`Core`]: `moka::sync::Cache` or `moka::future::Cache`.
 pub(super) trait Store: Send + Sync + 'static {
@@ -109,7 +112,7 @@ where
     pub(super) fn inner(&'static self, self_name: SelfName) -> &'static Inner<K, V, S> {
         match self.inner.get() {
             Some(inner) => inner,
-            None => self.init(self_name, None),
+            None => self.init(self_name, L2Serde::default()),
         }
     }
 
@@ -118,14 +121,13 @@ where
     pub(super) fn init(
         &'static self,
         self_name: SelfName,
-        key_json: KeyJson<K>,
+        #[cfg_attr(not(feature = "redis"), allow(unused_variables))] serde: L2Serde<K, V>,
     ) -> &'static Inner<K, V, S> {
         let stats: &'static CacheStats = Box::leak(Box::new(CacheStats::new()));
         let name = self.config.name(self_name);
         let inner = self.inner.get_or_init(|| Inner {
             #[cfg(feature = "redis")]
-            l2: super::l2::site(&self.config, &name),
-            key_json,
+            l2: super::l2::Level::new(&self.config, &name, serde),
             l1: S::build(&self.config, stats),
             flights: Flights::new(Hasher::default()),
             stats,
@@ -151,14 +153,14 @@ where
 
     #[cfg(feature = "redis")]
     fn l2(&self) -> Option<&'static crate::redis::layer::L2Site> {
-        self.inner.get().and_then(|i| i.l2)
+        self.inner.get().and_then(|i| i.l2.as_ref()).map(|l2| l2.site)
     }
 
     fn clear(&self) {
         if let Some(i) = self.inner.get() {
             i.l1.clear();
             #[cfg(feature = "redis")]
-            super::l2::invalidate_all_blocking(i.l2);
+            super::l2::invalidate_all_blocking(i);
         }
     }
 }

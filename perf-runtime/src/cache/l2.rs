@@ -4,54 +4,76 @@
 //! L1. On a Redis miss it takes the cross-process lock when `lock = true`, runs the fn, and
 //! stores a cacheable result in both levels. Every Redis fault only costs that caller its L2
 //! benefit (see `redis/`). Without a configured Redis the cache behaves as L1 alone.
+//!
+//! The serde bounds hold only in [`SyncCache::bind_l2`] and [`AsyncCache::bind_l2`]: they
+//! capture how keys and values are serialized as fn pointers ([`Serde`]), so the load path that
+//! L2 caches share with memory-only ones needs no bounds of its own.
 
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::async_cache::AsyncCache;
+use super::Hasher;
+use super::async_cache::{AsyncCache, AsyncCacheInner};
 use super::config::CacheConfig;
 use super::core::Inner;
-use super::flight::Role;
+use super::flight::Leader;
 use super::kind::Kind;
-use super::sync_cache::SyncCache;
-use super::{KeyJson, record};
+use super::sync_cache::{SyncCache, SyncCacheInner};
 use crate::callsite::SelfName;
-use crate::redis::layer::L2Site;
+use crate::redis::codec::Codec;
+use crate::redis::layer::{L2Site, LoadLock};
 use crate::redis::{self, client::Client};
 
-pub(super) fn site(config: &CacheConfig, name: &str) -> Option<&'static L2Site> {
-    if !config.l2 {
-        return None;
+/// How a cache's keys and values go to Redis.
+pub(super) struct Serde<K, V> {
+    key_json: fn(&K) -> Option<Vec<u8>>,
+    codec: Codec<V>,
+}
+
+impl<K: Serialize, V: Serialize + DeserializeOwned> Serde<K, V> {
+    fn new() -> Self {
+        Self { key_json: |key| serde_json::to_vec(key).ok(), codec: Codec::new() }
     }
-    let crate_name = config.module.split("::").next().unwrap_or(config.module);
-    let fn_name: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    let lock_ttl = config.lock.then(|| config.l1_ttl().min(std::time::Duration::from_secs(10)));
-    Some(Box::leak(Box::new(L2Site::new(
-        fn_name,
-        crate_name,
-        config.schema,
-        config.ttl(),
-        lock_ttl,
-    ))))
 }
 
-fn encode<K: Serialize>(key: &K) -> Option<Vec<u8>> {
-    serde_json::to_vec(key).ok()
+/// A cache's Redis level: its site (the key prefix, the counters) and its [`Serde`].
+pub(super) struct Level<K, V> {
+    pub(super) site: &'static L2Site,
+    serde: Serde<K, V>,
 }
 
-/// The site, the client and the key in Redis' terms, when all three are there.
-fn level<K>(
-    site: Option<&'static L2Site>,
-    encode: KeyJson<K>,
-    key: &K,
-) -> Option<(&'static L2Site, std::sync::Arc<Client>, Vec<u8>)> {
-    let site = site?;
-    let client = redis::client().filter(|c| !c.breaker.skipping())?;
-    Some((site, client, encode?(key)?))
+impl<K, V> Level<K, V> {
+    /// The level of a cache configured with `l2`, once `bind_l2` has given its serde.
+    pub(super) fn new(
+        config: &CacheConfig,
+        name: &str,
+        serde: Option<Serde<K, V>>,
+    ) -> Option<Self> {
+        if !config.l2 {
+            return None;
+        }
+        let crate_name = config.module.split("::").next().unwrap_or(config.module);
+        let fn_name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        let lock_ttl = config.lock.then(|| config.l1_ttl().min(std::time::Duration::from_secs(10)));
+        let site = L2Site::new(fn_name, crate_name, config.schema, config.ttl(), lock_ttl);
+        Some(Self { site: Box::leak(Box::new(site)), serde: serde? })
+    }
+
+    /// The client and `key` in Redis' terms, unless Redis is off or its breaker is open.
+    fn redis(&self, key: &K) -> Option<(Arc<Client>, Vec<u8>)> {
+        let client = redis::client().filter(|c| !c.breaker.skipping())?;
+        let key_json = (self.serde.key_json)(key)?;
+        Some((client, key_json))
+    }
 }
+
+/// What Redis had for a leader's key: the value, or whether this process loads it under the
+/// cross-process lock.
+type Found<V> = Result<V, Option<LoadLock>>;
 
 impl<K, V> SyncCache<K, V>
 where
@@ -63,60 +85,9 @@ where
     #[inline(always)]
     pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self {
         if self.0.inner.get().is_none() {
-            self.0.init(self_name, Some(encode::<K>));
+            self.0.init(self_name, Some(Serde::new()));
         }
         self
-    }
-
-    /// [`load`](Self::load) with Redis between the memory and the fn.
-    #[doc(hidden)]
-    pub fn load_l2<Kd: Kind<R, V>, R, F: FnOnce() -> R>(&'static self, key: K, load: F) -> R {
-        let inner = self.0.inner(None);
-        if let Some(v) = inner.l1.get(&key) {
-            record::hit(inner.stats);
-            return Kd::from_cached(v);
-        }
-        record::miss(inner.stats);
-        let leader = match inner.flights.join(&key) {
-            Role::Leader(leader) => leader,
-            Role::Waiter(flight) => {
-                record::coalesced(inner.stats);
-                if let Some(v) = flight.wait() {
-                    return Kd::from_cached(v);
-                }
-                return Self::run::<Kd, R, F>(inner, key, load);
-            }
-        };
-        // No second memory lookup for a leader that raced another one's finish: it would cost
-        // every L2 read to spare that rare race one GET, which then finds the value anyway.
-        let level = level(inner.l2, inner.key_json, &key);
-        let mut lock = None;
-        if let Some((site, client, key_json)) = &level {
-            let found = site.get_blocking::<V>(client, key_json).map_or_else(
-                || site.lock_or_wait_blocking::<V>(client, key_json).map_err(Some),
-                |v| Err(Some(v)),
-            );
-            match found {
-                Err(Some(v)) => {
-                    inner.l1.insert(key, v.clone());
-                    leader.finish(Some(&v));
-                    return Kd::from_cached(v);
-                }
-                Err(None) => {}
-                Ok(held) => lock = held,
-            }
-        }
-        let r = Self::run::<Kd, R, F>(inner, key, load);
-        if let Some((site, client, key_json)) = &level {
-            if let Some(v) = Kd::cacheable(&r) {
-                site.put_blocking(client, key_json, v);
-            }
-            if let Some(lock) = lock {
-                site.unlock_blocking(client, lock);
-            }
-        }
-        leader.finish(Kd::cacheable(&r));
-        r
     }
 }
 
@@ -130,85 +101,124 @@ where
     #[inline(always)]
     pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self {
         if self.0.inner.get().is_none() {
-            self.0.init(self_name, Some(encode::<K>));
+            self.0.init(self_name, Some(Serde::new()));
         }
         self
     }
+}
 
-    /// [`load`](Self::load) with Redis between the memory and the fn.
-    #[doc(hidden)]
-    pub async fn load_l2<Kd: Kind<R, V>, R, F: Future<Output = R>>(
-        &'static self,
-        key: K,
-        load: F,
-    ) -> R {
-        let inner = self.0.inner(None);
-        if let Some(v) = inner.l1.get(&key).await {
-            record::hit(inner.stats);
-            return Kd::from_cached(v);
-        }
-        record::miss(inner.stats);
-        let leader = match inner.flights.join(&key) {
-            Role::Leader(leader) => leader,
-            Role::Waiter(flight) => {
-                record::coalesced(inner.stats);
-                if let Some(v) = flight.wait_async().await {
-                    return Kd::from_cached(v);
-                }
-                return Self::run::<Kd, R, F>(inner, key, load).await;
-            }
+/// The rest of a sync load by the key's `leader`, with Redis between memory and the fn.
+pub(super) fn load_blocking<K, V, Kd: Kind<R, V>, R, F: FnOnce() -> R>(
+    inner: &'static SyncCacheInner<K, V>,
+    level: &'static Level<K, V>,
+    leader: Leader<'static, K, V, Hasher>,
+    key: K,
+    load: F,
+) -> R
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    let (site, codec) = (level.site, &level.serde.codec);
+    let redis = level.redis(&key);
+    let mut lock = None;
+    if let Some((client, key_json)) = &redis {
+        let found: Found<V> = match site.get_blocking(client, key_json, codec) {
+            Some(v) => Ok(v),
+            None => match site.lock_or_wait_blocking(client, key_json, codec) {
+                Err(v) => Ok(v),
+                Ok(held) => Err(held),
+            },
         };
-        let level = level(inner.l2, inner.key_json, &key);
-        let mut lock = None;
-        if let Some((site, client, key_json)) = &level {
-            let found = match site.get::<V>(client, key_json).await {
-                Some(v) => Err(Some(v)),
-                None => site.lock_or_wait::<V>(client, key_json).await.map_err(Some),
-            };
-            match found {
-                Err(Some(v)) => {
-                    inner.l1.insert(key, v.clone()).await;
-                    leader.finish(Some(&v));
-                    return Kd::from_cached(v);
-                }
-                Err(None) => {}
-                Ok(held) => lock = held,
+        match found {
+            Ok(v) => {
+                inner.l1.insert(key, v.clone());
+                leader.finish(Some(&v));
+                return Kd::from_cached(v);
             }
+            Err(held) => lock = held,
         }
-        let r = Self::run::<Kd, R, F>(inner, key, load).await;
-        if let Some((site, client, key_json)) = &level {
-            if let Some(v) = Kd::cacheable(&r) {
-                site.put(client, key_json, v).await;
-            }
-            if let Some(lock) = lock {
-                site.unlock(client, lock).await;
-            }
-        }
-        leader.finish(Kd::cacheable(&r));
-        r
     }
+    let r = SyncCache::run::<Kd, R, F>(inner, key, load);
+    if let Some((client, key_json)) = &redis {
+        if let Some(v) = Kd::cacheable(&r) {
+            site.put_blocking(client, key_json, v, codec);
+        }
+        if let Some(lock) = lock {
+            site.unlock_blocking(client, lock);
+        }
+    }
+    leader.finish(Kd::cacheable(&r));
+    r
+}
+
+/// [`load_blocking`] for an `async fn`.
+pub(super) async fn load<K, V, Kd: Kind<R, V>, R, F: Future<Output = R>>(
+    inner: &'static AsyncCacheInner<K, V>,
+    level: &'static Level<K, V>,
+    leader: Leader<'static, K, V, Hasher>,
+    key: K,
+    load: F,
+) -> R
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    let (site, codec) = (level.site, &level.serde.codec);
+    let redis = level.redis(&key);
+    let mut lock = None;
+    if let Some((client, key_json)) = &redis {
+        let found: Found<V> = match site.get(client, key_json, codec).await {
+            Some(v) => Ok(v),
+            None => match site.lock_or_wait(client, key_json, codec).await {
+                Err(v) => Ok(v),
+                Ok(held) => Err(held),
+            },
+        };
+        match found {
+            Ok(v) => {
+                inner.l1.insert(key, v.clone()).await;
+                leader.finish(Some(&v));
+                return Kd::from_cached(v);
+            }
+            Err(held) => lock = held,
+        }
+    }
+    let r = AsyncCache::run::<Kd, R, F>(inner, key, load).await;
+    if let Some((client, key_json)) = &redis {
+        if let Some(v) = Kd::cacheable(&r) {
+            site.put(client, key_json, v, codec).await;
+        }
+        if let Some(lock) = lock {
+            site.unlock(client, lock).await;
+        }
+    }
+    leader.finish(Kd::cacheable(&r));
+    r
 }
 
 pub(super) fn invalidate_blocking<K, V, S>(inner: &Inner<K, V, S>, key: &K) {
-    if let Some((site, client, key_json)) = level(inner.l2, inner.key_json, key) {
-        site.invalidate_blocking(&client, &key_json);
+    let Some(level) = &inner.l2 else { return };
+    if let Some((client, key_json)) = level.redis(key) {
+        level.site.invalidate_blocking(&client, &key_json);
     }
 }
 
 pub(super) async fn invalidate<K, V, S>(inner: &Inner<K, V, S>, key: &K) {
-    if let Some((site, client, key_json)) = level(inner.l2, inner.key_json, key) {
-        site.invalidate(&client, &key_json).await;
+    let Some(level) = &inner.l2 else { return };
+    if let Some((client, key_json)) = level.redis(key) {
+        level.site.invalidate(&client, &key_json).await;
     }
 }
 
-pub(super) fn invalidate_all_blocking(site: Option<&'static L2Site>) {
-    if let (Some(site), Some(client)) = (site, redis::client()) {
-        site.invalidate_all_blocking(client);
+pub(super) fn invalidate_all_blocking<K, V, S>(inner: &Inner<K, V, S>) {
+    if let (Some(level), Some(client)) = (&inner.l2, redis::client()) {
+        level.site.invalidate_all_blocking(client);
     }
 }
 
-pub(super) async fn invalidate_all(site: Option<&'static L2Site>) {
-    if let (Some(site), Some(client)) = (site, redis::client()) {
-        site.invalidate_all(&client).await;
+pub(super) async fn invalidate_all<K, V, S>(inner: &Inner<K, V, S>) {
+    if let (Some(level), Some(client)) = (&inner.l2, redis::client()) {
+        level.site.invalidate_all(&client).await;
     }
 }

@@ -35,6 +35,3 @@ pub(crate) use report::write_table;
 /// foldhash: the cheapest hasher moka accepts that still resists collision floods
 /// (randomly seeded per process).
 type Hasher = foldhash::fast::RandomState;
-
-/// Serializes a key for Redis (`serde_json::to_vec`); `None` when the cache has no `l2`.
-type KeyJson<K> = Option<fn(&K) -> Option<Vec<u8>>>;

@@ -87,6 +87,10 @@ where
                 return Self::run::<Kd, R, F>(inner, key, load);
             }
         };
+        #[cfg(feature = "redis")]
+        if let Some(level) = &inner.l2 {
+            return super::l2::load_blocking::<K, V, Kd, R, F>(inner, level, leader, key, load);
+        }
         // A leader that finished between our miss and our join has filled the cache already.
         if let Some(v) = inner.l1.get(&key) {
             leader.finish(Some(&v));
@@ -129,7 +133,7 @@ where
         let inner = self.0.inner(None);
         inner.l1.invalidate_all();
         #[cfg(feature = "redis")]
-        super::l2::invalidate_all_blocking(inner.l2);
+        super::l2::invalidate_all_blocking(inner);
     }
 
     /// Entries in the cache, after moka's pending maintenance has run.

@@ -10,6 +10,19 @@ use serde::de::DeserializeOwned;
 
 const FORMAT_VERSION: u8 = 1;
 
+/// [`encode`] and [`decode`] for one value type as fn pointers: made where its serde bounds
+/// hold, used by code that does not know them.
+pub(crate) struct Codec<V> {
+    pub(crate) encode: fn(&[u8], &V) -> Result<Vec<u8>, serde_json::Error>,
+    pub(crate) decode: fn(&[u8], &[u8]) -> Result<V, DecodeError>,
+}
+
+impl<V: Serialize + DeserializeOwned> Codec<V> {
+    pub(crate) fn new() -> Self {
+        Self { encode: encode::<V>, decode: decode::<V> }
+    }
+}
+
 pub(crate) fn encode<V: Serialize>(
     key_json: &[u8],
     value: &V,

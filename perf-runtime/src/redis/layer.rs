@@ -7,11 +7,9 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
 use super::client::{Client, Outcome};
-use super::{codec, del_cmd, get_cmd, key, lock_cmd, set_cmd};
+use super::codec::Codec;
+use super::{del_cmd, get_cmd, key, lock_cmd, set_cmd};
 use crate::histogram::{self, AtomicHistogram};
 
 /// How often a process that lost the load lock looks for the winner's value.
@@ -89,40 +87,43 @@ impl L2Site {
     }
 
     /// The value stored for `key_json`, or `None` on a miss, an undecodable entry, or any fault.
-    pub(crate) async fn get<V: DeserializeOwned>(
+    pub(crate) async fn get<V>(
         &self,
         client: &Client,
         key_json: &[u8],
+        codec: &Codec<V>,
     ) -> Option<V> {
         let started = Instant::now();
         let outcome =
             client.query::<Option<Vec<u8>>>(get_cmd(&self.redis_key(client, key_json))).await;
-        self.read(outcome, started, key_json)
+        self.read(outcome, started, key_json, codec)
     }
 
     /// [`get`](Self::get) for sync fns.
-    pub(crate) fn get_blocking<V: DeserializeOwned>(
+    pub(crate) fn get_blocking<V>(
         &self,
         client: &Client,
         key_json: &[u8],
+        codec: &Codec<V>,
     ) -> Option<V> {
         let started = Instant::now();
         let outcome =
             client.query_blocking::<Option<Vec<u8>>>(get_cmd(&self.redis_key(client, key_json)));
-        self.read(outcome, started, key_json)
+        self.read(outcome, started, key_json, codec)
     }
 
-    fn read<V: DeserializeOwned>(
+    fn read<V>(
         &self,
         outcome: Outcome<Option<Vec<u8>>>,
         started: Instant,
         key_json: &[u8],
+        codec: &Codec<V>,
     ) -> Option<V> {
         let s = &self.stats;
         match outcome {
             Outcome::Done(found) => {
                 s.get_ns.record_shared(started.elapsed().as_nanos() as u64);
-                match found.map(|bytes| codec::decode(key_json, &bytes)) {
+                match found.map(|bytes| (codec.decode)(key_json, &bytes)) {
                     Some(Ok(value)) => {
                         s.hits.fetch_add(1, Relaxed);
                         return Some(value);
@@ -144,13 +145,14 @@ impl L2Site {
         None
     }
 
-    fn write_cmd<V: Serialize>(
+    fn write_cmd<V>(
         &self,
         client: &Client,
         key_json: &[u8],
         value: &V,
+        codec: &Codec<V>,
     ) -> Option<redis::Cmd> {
-        match codec::encode(key_json, value) {
+        match (codec.encode)(key_json, value) {
             Ok(bytes) => Some(set_cmd(&self.redis_key(client, key_json), &bytes, self.ttl)),
             Err(_) => {
                 self.stats.errors.fetch_add(1, Relaxed);
@@ -160,15 +162,27 @@ impl L2Site {
     }
 
     /// Stores `value` with the fn's TTL (`SET .. PX`); faults are counted, never returned.
-    pub(crate) async fn put<V: Serialize>(&self, client: &Client, key_json: &[u8], value: &V) {
-        if let Some(cmd) = self.write_cmd(client, key_json, value) {
+    pub(crate) async fn put<V>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+        value: &V,
+        codec: &Codec<V>,
+    ) {
+        if let Some(cmd) = self.write_cmd(client, key_json, value, codec) {
             self.count_write(client.query::<()>(cmd).await);
         }
     }
 
     /// [`put`](Self::put) for sync fns.
-    pub(crate) fn put_blocking<V: Serialize>(&self, client: &Client, key_json: &[u8], value: &V) {
-        if let Some(cmd) = self.write_cmd(client, key_json, value) {
+    pub(crate) fn put_blocking<V>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+        value: &V,
+        codec: &Codec<V>,
+    ) {
+        if let Some(cmd) = self.write_cmd(client, key_json, value, codec) {
             self.count_write(client.query_blocking::<()>(cmd));
         }
     }
@@ -191,10 +205,11 @@ impl L2Site {
     /// loads; `Err(value)` when another process held it and stored the value while we waited;
     /// `Ok(None)` when the caller should load without the lock (no `lock`, Redis failed, or the
     /// wait ran out).
-    pub(crate) async fn lock_or_wait<V: DeserializeOwned>(
+    pub(crate) async fn lock_or_wait<V>(
         &self,
         client: &Client,
         key_json: &[u8],
+        codec: &Codec<V>,
     ) -> Result<Option<LoadLock>, V> {
         let Some(lock_ttl) = self.lock_ttl else { return Ok(None) };
         let lock_key = format!("{}:lock", self.redis_key(client, key_json));
@@ -213,7 +228,7 @@ impl L2Site {
             } else {
                 super::runtime::run(tokio::time::sleep(LOCK_POLL)).await;
             }
-            if let Some(value) = self.get(client, key_json).await {
+            if let Some(value) = self.get(client, key_json, codec).await {
                 return Err(value);
             }
         }
@@ -222,10 +237,11 @@ impl L2Site {
     }
 
     /// [`lock_or_wait`](Self::lock_or_wait) for sync fns.
-    pub(crate) fn lock_or_wait_blocking<V: DeserializeOwned>(
+    pub(crate) fn lock_or_wait_blocking<V>(
         &self,
         client: &Client,
         key_json: &[u8],
+        codec: &Codec<V>,
     ) -> Result<Option<LoadLock>, V> {
         let Some(lock_ttl) = self.lock_ttl else { return Ok(None) };
         let lock_key = format!("{}:lock", self.redis_key(client, key_json));
@@ -243,7 +259,7 @@ impl L2Site {
         let deadline = Instant::now() + lock_ttl;
         while Instant::now() < deadline {
             std::thread::sleep(LOCK_POLL);
-            if let Some(value) = self.get_blocking(client, key_json) {
+            if let Some(value) = self.get_blocking(client, key_json, codec) {
                 return Err(value);
             }
         }

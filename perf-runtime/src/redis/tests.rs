@@ -243,6 +243,7 @@ fn rediss_with_a_private_ca() {
 
 mod layer {
     use super::*;
+    use crate::redis::codec::Codec;
     use crate::redis::layer::L2Site;
 
     fn site(schema: u64, lock_ttl: Option<Duration>) -> L2Site {
@@ -257,12 +258,12 @@ mod layer {
             Client::connect(&server.url(), &options()).unwrap(),
         );
         let writer = site(1, None);
-        writer.put_blocking(&a, b"[7]", &vec![1u32, 2, 3]);
+        writer.put_blocking(&a, b"[7]", &vec![1u32, 2, 3], &Codec::new());
         let reader = site(1, None);
-        assert_eq!(reader.get_blocking::<Vec<u32>>(&b, b"[7]"), Some(vec![1, 2, 3]));
-        assert_eq!(reader.get_blocking::<Vec<u32>>(&b, b"[8]"), None);
+        assert_eq!(reader.get_blocking(&b, b"[7]", &Codec::<Vec<u32>>::new()), Some(vec![1, 2, 3]));
+        assert_eq!(reader.get_blocking(&b, b"[8]", &Codec::<Vec<u32>>::new()), None);
         let new_schema = site(2, None);
-        assert_eq!(new_schema.get_blocking::<String>(&b, b"[7]"), None);
+        assert_eq!(new_schema.get_blocking(&b, b"[7]", &Codec::<String>::new()), None);
         let s = reader.snapshot();
         assert_eq!((s.hits, s.misses, s.errors), (1, 1, 0));
         assert!(s.get_p50_ns > 0 && s.get_p50_ns <= s.get_p99_ns);
@@ -278,10 +279,10 @@ mod layer {
         let site = site(1, None);
         let redis_key = key::redis_key("t", "m::users", 1, b"[1]");
         let _: () = server.connection(None).set(&redis_key, "not an entry").unwrap();
-        assert_eq!(block_on(site.get::<u32>(&client, b"[1]")), None);
+        assert_eq!(block_on(site.get(&client, b"[1]", &Codec::<u32>::new())), None);
         assert_eq!(site.snapshot().decode_errors, 1);
-        block_on(site.put(&client, b"[1]", &5u32));
-        assert_eq!(block_on(site.get::<u32>(&client, b"[1]")), Some(5));
+        block_on(site.put(&client, b"[1]", &5u32, &Codec::new()));
+        assert_eq!(block_on(site.get(&client, b"[1]", &Codec::<u32>::new())), Some(5));
     }
 
     #[test]
@@ -295,13 +296,13 @@ mod layer {
         let site = site(1, None);
         let big = "x".repeat(64 * 1024);
         for i in 0..64u32 {
-            site.put_blocking(&client, &i.to_le_bytes(), &big);
+            site.put_blocking(&client, &i.to_le_bytes(), &big, &Codec::new());
         }
         let s = site.snapshot();
         assert!(s.errors > 0, "some writes hit OOM: {s:?}");
         // Redis answered every time, so the breaker stays closed and the first entries read back.
         assert!(!client.breaker.is_open());
-        let first = site.get_blocking::<String>(&client, &0u32.to_le_bytes());
+        let first = site.get_blocking(&client, &0u32.to_le_bytes(), &Codec::<String>::new());
         assert!(first.is_some_and(|v| v == big), "the first entry fits");
     }
 
@@ -314,12 +315,15 @@ mod layer {
         );
         let (loader, waiter) =
             (site(1, Some(Duration::from_secs(2))), site(1, Some(Duration::from_secs(2))));
-        let lock =
-            loader.lock_or_wait_blocking::<u32>(&a, b"[1]").unwrap().expect("first takes the lock");
+        let lock = loader
+            .lock_or_wait_blocking(&a, b"[1]", &Codec::<u32>::new())
+            .unwrap()
+            .expect("first takes the lock");
         std::thread::scope(|s| {
-            let waiting = s.spawn(|| waiter.lock_or_wait_blocking::<u32>(&b, b"[1]"));
+            let waiting =
+                s.spawn(|| waiter.lock_or_wait_blocking(&b, b"[1]", &Codec::<u32>::new()));
             std::thread::sleep(Duration::from_millis(50));
-            loader.put_blocking(&a, b"[1]", &42u32);
+            loader.put_blocking(&a, b"[1]", &42u32, &Codec::new());
             loader.unlock_blocking(&a, lock);
             assert_eq!(waiting.join().unwrap().unwrap_err(), 42);
         });
@@ -327,9 +331,9 @@ mod layer {
 
         // A loader that never stores: the waiter gives up after the lock's TTL and loads itself.
         let short = site(1, Some(Duration::from_millis(100)));
-        let _held = short.lock_or_wait_blocking::<u32>(&a, b"[2]").unwrap().unwrap();
+        let _held = short.lock_or_wait_blocking(&a, b"[2]", &Codec::<u32>::new()).unwrap().unwrap();
         let started = Instant::now();
-        assert!(matches!(short.lock_or_wait_blocking::<u32>(&b, b"[2]"), Ok(None)));
+        assert!(matches!(short.lock_or_wait_blocking(&b, b"[2]", &Codec::<u32>::new()), Ok(None)));
         assert!(started.elapsed() >= Duration::from_millis(100));
         assert_eq!(short.snapshot().lock_timeouts, 1);
     }
@@ -342,15 +346,21 @@ mod layer {
             (site(1, None), L2Site::new("m::orders", "app", 1, Duration::from_secs(60), None));
         block_on(async {
             for i in 0..3u32 {
-                users.put(&client, &i.to_le_bytes(), &i).await;
-                other.put(&client, &i.to_le_bytes(), &i).await;
+                users.put(&client, &i.to_le_bytes(), &i, &Codec::new()).await;
+                other.put(&client, &i.to_le_bytes(), &i, &Codec::new()).await;
             }
             users.invalidate(&client, &0u32.to_le_bytes()).await;
-            assert_eq!(users.get::<u32>(&client, &0u32.to_le_bytes()).await, None);
-            assert_eq!(users.get::<u32>(&client, &1u32.to_le_bytes()).await, Some(1));
+            assert_eq!(users.get(&client, &0u32.to_le_bytes(), &Codec::<u32>::new()).await, None);
+            assert_eq!(
+                users.get(&client, &1u32.to_le_bytes(), &Codec::<u32>::new()).await,
+                Some(1)
+            );
             assert_eq!(users.invalidate_all(&client).await, 2);
-            assert_eq!(users.get::<u32>(&client, &1u32.to_le_bytes()).await, None);
-            assert_eq!(other.get::<u32>(&client, &1u32.to_le_bytes()).await, Some(1));
+            assert_eq!(users.get(&client, &1u32.to_le_bytes(), &Codec::<u32>::new()).await, None);
+            assert_eq!(
+                other.get(&client, &1u32.to_le_bytes(), &Codec::<u32>::new()).await,
+                Some(1)
+            );
         });
     }
 }
