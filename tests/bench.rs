@@ -38,6 +38,13 @@ async fn it_async() -> u32 {
 #[bench(samples = 10, time = "20ms", warmup = "5ms")]
 fn it_noop() {}
 
+/// The entry `name` of `benches[]` in the JSON report at `path`.
+fn bench_entry(path: &std::path::Path, name: &str) -> serde_json::Value {
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let benches = report["benches"].as_array().unwrap();
+    benches.iter().find(|b| b["name"] == name).unwrap().clone()
+}
+
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -90,9 +97,7 @@ fn the_runner() {
         "--json",
         json.to_str().unwrap(),
     ]));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    let entry =
-        report["benches"].as_array().unwrap().iter().find(|b| b["name"] == "it/tunable").unwrap();
+    let entry = bench_entry(&json, "it/tunable");
     assert_eq!(entry["baseline"]["verdict"], "no change", "{entry:#}");
     assert_eq!(same, 0);
     for field in [
@@ -125,9 +130,7 @@ fn the_runner() {
         "--json",
         json.to_str().unwrap(),
     ]));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    let entry =
-        report["benches"].as_array().unwrap().iter().find(|b| b["name"] == "it/tunable").unwrap();
+    let entry = bench_entry(&json, "it/tunable");
     assert_eq!(entry["baseline"]["verdict"], "regressed", "{entry:#}");
     assert!(entry["baseline"]["change_pct"].as_f64().unwrap() > 100.0, "{entry:#}");
     assert_eq!(code, 1, "--fail-on-regression exits 1 on a regression");
