@@ -2,48 +2,16 @@
 //! it and gives the thread its shard), the only allocations are histogram chunks (2 KiB each,
 //! made the first time a latency lands in a new range), sync or async.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use perf_runtime::profile;
 
-struct CountingAlloc;
+#[path = "support/alloc_counter.rs"]
+mod alloc_counter;
 
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-    static OTHER_SIZES: Cell<u64> = const { Cell::new(0) };
-}
-
-/// The size of one histogram chunk: 256 `u64` counters.
-const CHUNK_BYTES: usize = 256 * 8;
-
-// SAFETY: forwards to the system allocator; the counter is a const-initialized thread-local.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        if layout.size() != CHUNK_BYTES {
-            OTHER_SIZES.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-/// (all allocations, allocations that are not histogram chunks) made by `f` on this thread.
-fn allocations_during(f: impl FnOnce()) -> (u64, u64) {
-    let before = (ALLOCATIONS.with(Cell::get), OTHER_SIZES.with(Cell::get));
-    f();
-    (ALLOCATIONS.with(Cell::get) - before.0, OTHER_SIZES.with(Cell::get) - before.1)
-}
+use alloc_counter::allocations_during;
 
 #[profile(slow = "1h")]
 fn sync_work(x: u64) -> Result<u64, u64> {

@@ -2,39 +2,16 @@
 //! registers it and gives the thread its shard), a call that succeeds at once allocates
 //! nothing, sync or async. The first failure of a call allocates its retry state once.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use perf_runtime::retry;
 
-struct CountingAlloc;
+#[path = "support/alloc_counter.rs"]
+mod alloc_counter;
 
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; the counter is a const-initialized thread-local.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
+use alloc_counter::allocations_during;
 
 #[retry(attempts = 3, backoff = none, budget = 0.5)]
 fn sync_work(fail_first: bool, tries: &Cell<u32>) -> Result<u32, u32> {
@@ -64,7 +41,7 @@ fn first_attempt_successes_allocate_nothing() {
     // Registration and this thread's shard.
     assert_eq!(sync_work(false, &Cell::new(0)), Ok(1));
     assert_eq!(run(async_work(false, &Cell::new(0))), Ok(1));
-    let n = allocations_during(|| {
+    let (n, _) = allocations_during(|| {
         for _ in 0..1_000 {
             assert_eq!(sync_work(false, &Cell::new(0)), Ok(1));
             assert_eq!(run(async_work(false, &Cell::new(0))), Ok(1));
@@ -72,7 +49,7 @@ fn first_attempt_successes_allocate_nothing() {
     });
     assert_eq!(n, 0);
     // A retried call allocates its failure state, once per call.
-    let n = allocations_during(|| {
+    let (n, _) = allocations_during(|| {
         assert_eq!(sync_work(true, &Cell::new(0)), Ok(2));
     });
     assert_eq!(n, 1);

@@ -1,0 +1,40 @@
+//! A global allocator that counts this thread's allocations, for the tests that say a call
+//! allocates nothing.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    static OTHER_SIZES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The size of one histogram chunk: 256 `u64` counters.
+const CHUNK_BYTES: usize = 256 * 8;
+
+// SAFETY: forwards to the system allocator; the counters are const-initialized thread-locals.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        if layout.size() != CHUNK_BYTES {
+            OTHER_SIZES.with(|a| a.set(a.get() + 1));
+        }
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// (all allocations, allocations that are not histogram chunks) made by `f` on this thread.
+pub fn allocations_during(f: impl FnOnce()) -> (u64, u64) {
+    let before = (ALLOCATIONS.with(Cell::get), OTHER_SIZES.with(Cell::get));
+    f();
+    (ALLOCATIONS.with(Cell::get) - before.0, OTHER_SIZES.with(Cell::get) - before.1)
+}
