@@ -91,9 +91,15 @@ impl Link {
     /// The connection, connecting first if there is none. `None` while another caller is
     /// connecting (the caller goes on without Redis rather than wait), or when connecting fails.
     async fn get(self: &Arc<Self>) -> Option<(MultiplexedConnection, u64)> {
-        if let Some(current) = self.current() {
-            return Some(current);
+        match self.current() {
+            Some(current) => Some(current),
+            // Boxed: a connect's future is about 2 KB, and inline it would be part of every
+            // request's future, allocated and moved on every L2 read.
+            None => Box::pin(self.connect_once()).await,
         }
+    }
+
+    async fn connect_once(self: &Arc<Self>) -> Option<(MultiplexedConnection, u64)> {
         if self.connecting.swap(true, Ordering::AcqRel) {
             return None;
         }

@@ -211,7 +211,23 @@ impl L2Site {
         key_json: &[u8],
         codec: &Codec<V>,
     ) -> Result<Option<LoadLock>, V> {
-        let Some(lock_ttl) = self.lock_ttl else { return Ok(None) };
+        match self.lock_ttl {
+            // Boxed: the wait holds a GET and a sleep, which would otherwise grow the future of
+            // every L2 read, `lock` or not.
+            Some(lock_ttl) => {
+                Box::pin(self.lock_or_wait_for(lock_ttl, client, key_json, codec)).await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn lock_or_wait_for<V>(
+        &self,
+        lock_ttl: Duration,
+        client: &Client,
+        key_json: &[u8],
+        codec: &Codec<V>,
+    ) -> Result<Option<LoadLock>, V> {
         let lock_key = format!("{}:lock", self.redis_key(client, key_json));
         let token = std::process::id();
         match client.query::<Option<String>>(lock_cmd(&lock_key, u64::from(token), lock_ttl)).await
