@@ -9,13 +9,14 @@
 //! code while others wait on its driver) and callers off tokio use a connection driven on perf's
 //! own runtime (`runtime.rs`), which outlives them all.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError};
-use tokio::runtime::{Handle, RuntimeFlavor};
+use tokio::runtime::{Handle, Id, RuntimeFlavor};
 use tokio::sync::oneshot;
 
 use super::breaker::Breaker;
@@ -248,20 +249,31 @@ impl Client {
 /// Set once a caller's runtime turned out to have no timer.
 static TIMERLESS: AtomicBool = AtomicBool::new(false);
 
+thread_local! {
+    /// The last runtime this thread found a timer in: a runtime keeps the drivers it was built
+    /// with, so it is probed once per thread, not per request (dropping even an unregistered
+    /// `Sleep` takes the timer driver's lock, which every request's timeout needs too).
+    static TIMED: Cell<Option<Id>> = const { Cell::new(None) };
+}
+
 /// The flavor of the caller's tokio runtime, when a request can run in the caller's task: the
 /// connection's response timeout needs the runtime's timer, and tokio panics without one. After
 /// the first runtime without timers (its panic message printed once, which says what to
 /// enable), every caller's requests run on perf's runtime instead.
 pub(crate) fn callers_runtime() -> Option<RuntimeFlavor> {
-    let flavor = Handle::try_current().ok()?.runtime_flavor();
+    let handle = Handle::try_current().ok()?;
     if TIMERLESS.load(Ordering::Relaxed) {
         return None;
     }
-    if std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).is_err() {
-        TIMERLESS.store(true, Ordering::Relaxed);
-        return None;
+    let id = handle.id();
+    if TIMED.get() != Some(id) {
+        if std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).is_err() {
+            TIMERLESS.store(true, Ordering::Relaxed);
+            return None;
+        }
+        TIMED.set(Some(id));
     }
-    Some(flavor)
+    Some(handle.runtime_flavor())
 }
 
 fn open(url: &str, options: &RedisOptions) -> Result<redis::Client, RedisError> {
