@@ -20,12 +20,15 @@ pub(crate) fn redis_key(namespace: &str, fn_name: &str, schema: u64, key_json: &
     key
 }
 
-/// The low `digits` hex digits of `value`, zero-padded, lowercase.
-fn push_hex(out: &mut String, value: u128, digits: u32) {
-    for shift in (0..digits).rev() {
-        let nibble = (value >> (shift * 4)) as usize & 0xf;
-        out.push(char::from(b"0123456789abcdef"[nibble]));
+/// The low `digits` (at most 32) hex digits of `value`, zero-padded, lowercase. Written as
+/// bytes and pushed once: a `String::push` per digit cost more than the hash.
+fn push_hex(out: &mut String, value: u128, digits: usize) {
+    let mut hex = [0u8; 32];
+    for (i, digit) in hex[..digits].iter_mut().enumerate() {
+        let nibble = (value >> ((digits - 1 - i) * 4)) as usize & 0xf;
+        *digit = b"0123456789abcdef"[nibble];
     }
+    out.push_str(std::str::from_utf8(&hex[..digits]).expect("hex digits are ASCII"));
 }
 
 /// `SCAN MATCH` pattern for every schema of one fn, with glob characters in the names escaped.

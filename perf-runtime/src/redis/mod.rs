@@ -160,17 +160,17 @@ fn redact(url: &str) -> String {
 }
 
 // Built in place: `redis::cmd(..).arg(..)` borrows, and cloning the result would copy every
-// argument.
+// argument. The reads and writes of every L2 miss size their buffers up front.
 
 pub(crate) fn get_cmd(key: &str) -> redis::Cmd {
-    let mut cmd = redis::cmd("GET");
-    cmd.arg(key);
+    let mut cmd = redis::Cmd::with_capacity(2, 3 + key.len());
+    cmd.arg("GET").arg(key);
     cmd
 }
 
 pub(crate) fn set_cmd(key: &str, value: &[u8], ttl: Duration) -> redis::Cmd {
-    let mut cmd = redis::cmd("SET");
-    cmd.arg(key).arg(value).arg("PX").arg(ttl.as_millis().max(1) as u64);
+    let mut cmd = redis::Cmd::with_capacity(5, 3 + key.len() + value.len() + 2 + 20);
+    cmd.arg("SET").arg(key).arg(value).arg("PX").arg(ttl.as_millis().max(1) as u64);
     cmd
 }
 
