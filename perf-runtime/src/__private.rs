@@ -1,9 +1,11 @@
 //! Everything generated code touches, and nothing else: the whole contract between
 //! `perf-macros` and this crate. Not public API; no semver guarantees.
 
-pub use crate::callsite::CallSite;
-pub use crate::future::{Profiled, profile_future, profile_method_future, record_async_error};
-pub use crate::guard::{ProfileGuard, call_once, enter, enter_method};
+pub use crate::profile::callsite::CallSite;
+pub use crate::profile::future::{
+    Profiled, profile_future, profile_method_future, record_async_error,
+};
+pub use crate::profile::guard::{ProfileGuard, call_once, enter, enter_method};
 
 /// `Probe(&value).__perf_is_err()`: `true` if `value` is a `Result::Err`, `false` for any other
 /// type, decided by the type checker, so `io::Result<T>`, aliases and `impl Trait` returns need

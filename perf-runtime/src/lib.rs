@@ -30,32 +30,22 @@
 
 #[doc(hidden)]
 pub mod __private;
-mod baseline;
 pub mod bench;
 pub mod cache;
-mod callsite;
-mod clock;
-mod counter;
-mod enabled;
-mod future;
-mod guard;
-mod histogram;
+mod format;
+mod profile;
+mod record;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
-mod registry;
 mod report;
 pub mod retry;
-mod shard;
-mod sharded;
-mod slow;
-mod stats;
 
 pub use cache::CacheReport;
-pub use enabled::{is_enabled, set_enabled};
+pub use profile::slow::{SlowCall, on_slow_call};
+pub use record::enabled::{is_enabled, set_enabled};
 pub use report::{
     Config, FunctionReport, Report, SCHEMA_VERSION, SlowCallReport, configure, report, reset,
 };
-pub use slow::{SlowCall, on_slow_call};
 
 /// Times every call of a fn: calls, errors, panics, slow calls and latency percentiles.
 ///

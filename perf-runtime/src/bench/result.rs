@@ -4,8 +4,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{BaselineComparison, Summary};
-use crate::report::format_duration;
-use crate::stats::lock;
+use crate::format::duration as format_duration;
+use crate::record::lock;
 
 /// One benchmark's result. Fields carry their JSON names; times are ns per iteration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use super::core::{Core, Inner};
 use super::flight::Role;
 use super::kind::Kind;
 use super::{Hasher, record};
-use crate::callsite::SelfName;
+use crate::record::site_name::SelfName;
 
 /// The cache of an `async` `#[cached]` fn: [`AsyncCache`](super::AsyncCache)'s twin on
 /// `moka::future::Cache`, whose methods that touch the cache are `async`.

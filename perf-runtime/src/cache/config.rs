@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use crate::record::site_name::{SelfName, site_name};
+
 /// How one `#[cached]` fn's cache is built; written by the macro as a `const`.
 #[derive(Debug, Clone, Copy)]
 pub struct CacheConfig {
@@ -38,19 +40,8 @@ pub enum Policy {
 }
 
 impl CacheConfig {
-    pub(crate) fn name(&self, self_name: Option<fn() -> &'static str>) -> String {
-        match (self.name, self_name) {
-            (Some(name), _) => name.to_owned(),
-            (None, Some(ty)) => {
-                format!(
-                    "{}::{}::{}",
-                    self.module,
-                    crate::callsite::short_type_name(ty()),
-                    self.func
-                )
-            }
-            (None, None) => format!("{}::{}", self.module, self.func),
-        }
+    pub(crate) fn name(&self, self_name: SelfName) -> String {
+        site_name(self.name, self.module, self.func, self_name)
     }
 
     pub(crate) fn moka_policy(&self) -> moka::policy::EvictionPolicy {

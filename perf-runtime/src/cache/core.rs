@@ -10,7 +10,7 @@ use super::config::CacheConfig;
 use super::flight::Flights;
 use super::registry::{self, Registered};
 use super::stats::CacheStats;
-use crate::callsite::SelfName;
+use crate::record::site_name::SelfName;
 
 pub(super) struct Core<K, V, S> {
     pub(super) config: CacheConfig,

@@ -12,7 +12,7 @@ use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use event_listener::{Event, Listener};
 
-use crate::stats::lock;
+use crate::record::lock;
 
 pub(crate) struct Flights<K, V, S> {
     map: DashMap<K, Arc<Flight<V>>, S>,

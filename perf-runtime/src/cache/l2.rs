@@ -23,7 +23,7 @@ use super::core::Inner;
 use super::flight::Leader;
 use super::kind::Kind;
 use super::sync_cache::{SyncCache, SyncCacheInner};
-use crate::callsite::SelfName;
+use crate::record::site_name::SelfName;
 use crate::redis::codec::Codec;
 use crate::redis::layer::{L2Site, LoadLock};
 use crate::redis::{self, client::Client};

@@ -1,7 +1,7 @@
 //! The counting both cache kinds share; every function is one shard update.
 
 use super::stats::CacheStats;
-use crate::{clock, enabled};
+use crate::record::{clock, enabled};
 
 #[inline(always)]
 pub(crate) fn hit(stats: &'static CacheStats) {

@@ -3,7 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::stats::Totals;
-use crate::report::format_duration;
+use crate::format::duration as format_duration;
 
 /// What one `#[cached]` fn's cache did. Fields carry their JSON names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use hdrhistogram::Histogram;
 
-use crate::baseline::{Baseline, Subtract};
-use crate::counter::Counter;
-use crate::histogram::{self, AtomicHistogram};
-use crate::sharded::Sharded;
+use crate::record::baseline::{Baseline, Subtract};
+use crate::record::counter::Counter;
+use crate::record::histogram::{self, AtomicHistogram};
+use crate::record::sharded::Sharded;
 
 pub(crate) struct CacheShard {
     pub(crate) hits: Counter,

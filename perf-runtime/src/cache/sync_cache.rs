@@ -5,7 +5,7 @@ use super::core::{Core, Inner};
 use super::flight::Role;
 use super::kind::Kind;
 use super::{Hasher, record};
-use crate::callsite::SelfName;
+use crate::record::site_name::SelfName;
 
 /// The cache of a sync `#[cached]` fn. The macro puts one in a `static` and returns it from
 /// the generated `<fn>_cache()` handle.

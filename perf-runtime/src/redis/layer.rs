@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::client::{Client, Outcome};
 use super::codec::Codec;
 use super::{del_cmd, get_cmd, key, lock_cmd, set_cmd};
-use crate::histogram::{self, AtomicHistogram};
+use crate::record::histogram::{self, AtomicHistogram};
 
 /// How often a process that lost the load lock looks for the winner's value.
 const LOCK_POLL: Duration = Duration::from_millis(5);

@@ -2,8 +2,8 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::format;
-use crate::stats::{FnStats, Totals};
+use crate::format;
+use crate::profile::stats::{FnStats, Totals};
 
 /// What `#[profile]` recorded for one name. Fields carry their JSON names.
 ///

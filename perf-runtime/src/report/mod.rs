@@ -1,10 +1,7 @@
 //! The snapshot the application asks for at shutdown: a table for people, JSON for tools.
 
-mod format;
 mod function;
 mod table;
-
-pub(crate) use format::duration as format_duration;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -53,12 +50,14 @@ pub struct Report {
 impl Report {
     /// Takes a snapshot without printing or writing anything.
     pub fn collect() -> Self {
-        let mut functions: Vec<_> =
-            crate::registry::all().into_iter().filter_map(FunctionReport::from_stats).collect();
+        let mut functions: Vec<_> = crate::profile::registry::all()
+            .into_iter()
+            .filter_map(FunctionReport::from_stats)
+            .collect();
         functions.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
         Self {
             schema_version: SCHEMA_VERSION,
-            generated_at: format::rfc3339(SystemTime::now()),
+            generated_at: crate::format::rfc3339(SystemTime::now()),
             functions,
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
@@ -159,7 +158,7 @@ pub fn report() -> Report {
 ///
 /// Calls in flight while it runs may land on either side of the reset.
 pub fn reset() {
-    for stats in crate::registry::all() {
+    for stats in crate::profile::registry::all() {
         stats.reset();
     }
     crate::retry::reset();

@@ -1,7 +1,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::Report;
-use super::format::duration;
+use crate::format::duration;
 
 impl Display for Report {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {

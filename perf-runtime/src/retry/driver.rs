@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::RetryEvent;
 use super::site::{RetryPolicy, RetrySite, SelfName};
-use crate::{clock, enabled};
+use crate::record::{clock, enabled};
 
 /// One call of a `#[retry]` fn, from its first attempt to its result.
 #[derive(Debug)]

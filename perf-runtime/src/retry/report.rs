@@ -6,7 +6,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{self, RetryStats};
-use crate::report::format_duration;
+use crate::format::duration as format_duration;
 
 /// What `#[retry]` recorded for one name. Fields carry their JSON names; durations are
 /// nanoseconds.

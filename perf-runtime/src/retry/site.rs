@@ -6,9 +6,8 @@ use super::backoff::Backoff;
 use super::budget::Budget;
 use super::jitter::Jitter;
 use super::stats::{self, Meta, RetryStats};
-
-/// Names `Self` for methods: `type_name::<Self>` cannot appear in the `static` itself.
-pub type SelfName = Option<fn() -> &'static str>;
+pub use crate::record::site_name::SelfName;
+use crate::record::site_name::site_name;
 
 /// The attribute's arguments, checked and converted at compile time.
 #[derive(Debug, Clone, Copy)]
@@ -77,13 +76,7 @@ impl RetrySite {
     #[cold]
     #[inline(never)]
     fn register(&'static self, self_name: SelfName) -> &'static RetryStats {
-        let name = match (self.custom_name, self_name) {
-            (Some(name), _) => name.to_owned(),
-            (None, Some(self_name)) => {
-                format!("{}::{}::{}", self.module, short_type_name(self_name()), self.func)
-            }
-            (None, None) => format!("{}::{}", self.module, self.func),
-        };
+        let name = site_name(self.custom_name, self.module, self.func, self_name);
         let meta = Meta {
             file: self.file,
             line: self.line,
@@ -93,11 +86,4 @@ impl RetrySite {
         };
         self.stats.get_or_init(|| stats::stats_for(&name, meta))
     }
-}
-
-/// `my_crate::db::Repo<T>` → `Repo`: generic instantiations share one entry, as in
-/// `#[profile]`.
-fn short_type_name(full: &str) -> &str {
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
 }

@@ -5,11 +5,11 @@ use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
 
-use crate::baseline::{Baseline, Subtract};
-use crate::counter::Counter;
-use crate::histogram::{self, AtomicHistogram};
-use crate::sharded::Sharded;
-use crate::stats::lock;
+use crate::record::baseline::{Baseline, Subtract};
+use crate::record::counter::Counter;
+use crate::record::histogram::{self, AtomicHistogram};
+use crate::record::lock;
+use crate::record::sharded::Sharded;
 
 /// Calls that took more attempts than this land in the last slot of `attempts_histogram`.
 pub(crate) const MAX_HISTOGRAM_ATTEMPTS: u32 = 64;

@@ -1,7 +1,7 @@
 //! What one thread records for one profiled fn (see `sharded.rs` for how threads get one).
 
-use crate::counter::Counter;
-use crate::histogram::AtomicHistogram;
+use crate::record::counter::Counter;
+use crate::record::histogram::AtomicHistogram;
 
 /// One thread's counters and histograms for one profiled name.
 pub(crate) struct Shard {

@@ -1,7 +1,8 @@
 //! Timing of one synchronous call.
 
-use crate::callsite::{Call, CallSite, SelfName};
-use crate::{clock, enabled};
+use super::callsite::{Call, CallSite};
+use crate::record::site_name::SelfName;
+use crate::record::{clock, enabled};
 
 /// Started by [`enter`]; [`finish`](ProfileGuard::finish) records a returned call, and dropping
 /// it unfinished records a panic, since only unwinding skips `finish`.

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use dashmap::DashMap;
 
-use crate::stats::{FnStats, Meta};
+use super::stats::{FnStats, Meta};
 
 static REGISTRY: LazyLock<DashMap<Box<str>, &'static FnStats>> = LazyLock::new(DashMap::new);
 

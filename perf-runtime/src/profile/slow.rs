@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
-use crate::stats::{FnStats, lock};
+use super::stats::FnStats;
+use crate::record::lock;
 
 /// How many of the slowest calls each fn keeps for the report.
 const KEEP: usize = 5;

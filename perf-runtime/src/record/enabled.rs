@@ -34,7 +34,7 @@ pub fn is_enabled() -> bool {
 fn init_from_env() -> bool {
     let disabled = std::env::var_os("PERF_DISABLED")
         .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
-    crate::clock::warm_up();
+    crate::record::clock::warm_up();
     // A concurrent `set_enabled` wins over the environment.
     let _ = STATE.compare_exchange(UNKNOWN, if disabled { OFF } else { ON }, Relaxed, Relaxed);
     STATE.load(Relaxed) == ON

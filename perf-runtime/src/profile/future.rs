@@ -5,8 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::callsite::{Call, CallSite, SelfName};
-use crate::{clock, enabled};
+use super::callsite::{Call, CallSite};
+use crate::record::site_name::SelfName;
+use crate::record::{clock, enabled};
 
 pin_project_lite::pin_project! {
     /// A future whose completion, panic or cancellation is recorded against its call site.

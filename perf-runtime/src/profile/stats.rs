@@ -1,14 +1,12 @@
 //! Everything recorded for one profiled name, and how its shards add up.
 
-use std::sync::Mutex;
-
 use hdrhistogram::Histogram;
 
-use crate::baseline::{Baseline, Subtract};
-use crate::histogram;
-use crate::shard::Shard;
-use crate::sharded::Sharded;
-use crate::slow::Slowest;
+use super::shard::Shard;
+use super::slow::Slowest;
+use crate::record::baseline::{Baseline, Subtract};
+use crate::record::histogram;
+use crate::record::sharded::Sharded;
 
 /// Where a profiled fn is defined; kept as report metadata.
 #[derive(Clone, Copy, Debug)]
@@ -113,9 +111,4 @@ impl Subtract for Totals {
         self.wall.subtract(&base.wall).expect("baseline is a subset");
         self.busy.subtract(&base.busy).expect("baseline is a subset");
     }
-}
-
-/// Locks a mutex that no code path can leave inconsistent, so poisoning carries no meaning here.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

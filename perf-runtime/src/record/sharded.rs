@@ -11,7 +11,7 @@ use std::cell::UnsafeCell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::stats::lock;
+use crate::record::lock;
 
 /// Ids of every container, across all stats kinds: one thread-local table serves them all.
 static NEXT_ID: AtomicUsize = AtomicUsize::new(0);

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use crate::stats::lock;
+use crate::record::lock;
 
 /// Totals that a baseline can be taken away from. Counters only grow, so every part of a
 /// baseline is at most the current value.

@@ -2,8 +2,9 @@
 
 use std::sync::OnceLock;
 
-use crate::slow;
-use crate::stats::{FnStats, Meta};
+use super::slow;
+use super::stats::{FnStats, Meta};
+use crate::record::site_name::{SelfName, site_name};
 
 /// A profiled fn's call site. Generated code builds one in a `static` inside the fn body, so
 /// it works in impls and traits and is shared by every instantiation of a generic fn.
@@ -17,9 +18,6 @@ pub struct CallSite {
     slow_ns: u64,
     stats: OnceLock<&'static FnStats>,
 }
-
-/// Names `Self` for methods: `type_name::<Self>` cannot appear in the `static` itself.
-pub type SelfName = Option<fn() -> &'static str>;
 
 /// What one finished call contributes.
 pub(crate) struct Call {
@@ -60,15 +58,9 @@ impl CallSite {
     #[cold]
     #[inline(never)]
     fn register(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
-        let name = match (self.custom_name, self_name) {
-            (Some(name), _) => name.to_owned(),
-            (None, Some(self_name)) => {
-                format!("{}::{}::{}", self.module, short_type_name(self_name()), self.func)
-            }
-            (None, None) => format!("{}::{}", self.module, self.func),
-        };
+        let name = site_name(self.custom_name, self.module, self.func, self_name);
         let meta = Meta { file: self.file, line: self.line, is_async };
-        self.stats.get_or_init(|| crate::registry::stats_for(&name, meta))
+        self.stats.get_or_init(|| super::registry::stats_for(&name, meta))
     }
 
     #[inline(always)]
@@ -103,26 +95,9 @@ impl CallSite {
     }
 
     /// Counts an error for a site that has recorded its call already.
-    /// Counts an error for a site that has recorded its call already.
     pub(crate) fn record_error(&'static self) {
         if let Some(stats) = self.stats.get() {
             stats.shards.with(|s| s.errors.add(1));
         }
-    }
-}
-
-/// `my_crate::db::Repo<T>` → `Repo`: generic instantiations share one entry.
-pub(crate) fn short_type_name(full: &str) -> &str {
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn short_type_names() {
-        assert_eq!(super::short_type_name("a::b::Repo<alloc::string::String>"), "Repo");
-        assert_eq!(super::short_type_name("Repo"), "Repo");
-        assert_eq!(super::short_type_name("[u8]"), "[u8]");
     }
 }
