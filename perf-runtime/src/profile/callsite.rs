@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use super::slow;
+use super::{sample, slow};
 use super::stats::{FnStats, Meta};
 use crate::record::site_name::{SelfName, site_name};
 
@@ -16,7 +16,16 @@ pub struct CallSite {
     file: &'static str,
     line: u32,
     slow_ns: u64,
+    /// `sample = N`: time one call in N; 0 means the process default.
+    sample: u32,
     stats: OnceLock<&'static FnStats>,
+}
+
+/// What one finished call that was not timed contributes.
+pub(crate) struct Untimed {
+    pub(crate) is_async: bool,
+    pub(crate) error: bool,
+    pub(crate) panicked: bool,
 }
 
 /// What one finished call contributes.
@@ -38,13 +47,20 @@ impl CallSite {
         slow_ns: u64,
     ) -> Self {
         let custom_name = None;
-        Self { module, func, custom_name, file, line, slow_ns, stats: OnceLock::new() }
+        Self { module, func, custom_name, file, line, slow_ns, sample: 0, stats: OnceLock::new() }
     }
 
     /// A site with the name given to the attribute.
     pub const fn named(name: &'static str, file: &'static str, line: u32, slow_ns: u64) -> Self {
         let custom_name = Some(name);
-        Self { module: "", func: "", custom_name, file, line, slow_ns, stats: OnceLock::new() }
+        let (module, func, sample) = ("", "", 0);
+        Self { module, func, custom_name, file, line, slow_ns, sample, stats: OnceLock::new() }
+    }
+
+    /// Times one call in `every` (`#[profile(sample = N)]`); the others are counted only.
+    pub const fn sample(mut self, every: u32) -> Self {
+        self.sample = every;
+        self
     }
 
     #[inline(always)]
@@ -59,7 +75,7 @@ impl CallSite {
     #[inline(never)]
     fn register(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
         let name = site_name(self.custom_name, self.module, self.func, self_name);
-        let meta = Meta { file: self.file, line: self.line, is_async };
+        let meta = Meta { file: self.file, line: self.line, is_async, sample: self.sample };
         self.stats.get_or_init(|| super::registry::stats_for(&name, meta))
     }
 
@@ -88,6 +104,42 @@ impl CallSite {
         if slow {
             slow::observe(stats, call.wall_ns);
         }
+    }
+
+    /// Whether this call reads the clock: always, unless the fn is sampled and this call falls
+    /// between two timed ones.
+    #[inline(always)]
+    pub(crate) fn times_call(&'static self, self_name: SelfName, is_async: bool) -> bool {
+        let every = sample::every(self.sample);
+        every <= 1 || self.sample_hit(self_name, is_async, every)
+    }
+
+    #[inline]
+    fn sample_hit(&'static self, self_name: SelfName, is_async: bool, every: u32) -> bool {
+        self.stats(self_name, is_async).shards.with(|s| match s.countdown.get() {
+            0 => {
+                s.countdown.set(sample::next_gap(every) - 1);
+                true
+            }
+            left => {
+                s.countdown.set(left - 1);
+                false
+            }
+        })
+    }
+
+    /// Counts a call that was not timed: calls, errors and panics stay exact under sampling.
+    #[inline]
+    pub(crate) fn count_untimed(&'static self, self_name: SelfName, call: Untimed) {
+        self.stats(self_name, call.is_async).shards.with(|s| {
+            s.calls.add(1);
+            if call.error {
+                s.errors.add(1);
+            }
+            if call.panicked {
+                s.panics.add(1);
+            }
+        });
     }
 
     pub(crate) fn record_cancelled(&'static self, self_name: SelfName) {

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::callsite::{Call, CallSite};
+use super::callsite::{Call, CallSite, Untimed};
 use crate::record::site_name::SelfName;
 use crate::record::{clock, enabled};
 
@@ -24,7 +24,7 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for Profiled<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let State::Pending { .. } | State::NotPolled = this.state {
+            if let State::Pending { .. } | State::Untimed | State::NotPolled = this.state {
                 this.site.record_cancelled(*this.self_name);
             }
         }
@@ -38,6 +38,8 @@ enum State {
         start: u64,
         busy_ns: u64,
     },
+    /// A call that a sampled fn counts without timing.
+    Untimed,
     /// Finished, panicked, or recording was off at the first poll.
     Done,
 }
@@ -66,14 +68,21 @@ struct PanicGuard<'a> {
 
 impl Drop for PanicGuard<'_> {
     fn drop(&mut self) {
-        if let State::Pending { start, busy_ns } = *self.state {
-            let now = clock::ticks();
-            let busy_ns = busy_ns + clock::nanos_between(self.poll_start, now);
-            let wall_ns = clock::nanos_between(start, now);
-            let call = Call { wall_ns, busy_ns: Some(busy_ns), error: false, panicked: true };
-            self.site.record(self.self_name, call);
-            *self.state = State::Done;
+        match *self.state {
+            State::Pending { start, busy_ns } => {
+                let now = clock::ticks();
+                let busy_ns = busy_ns + clock::nanos_between(self.poll_start, now);
+                let wall_ns = clock::nanos_between(start, now);
+                let call = Call { wall_ns, busy_ns: Some(busy_ns), error: false, panicked: true };
+                self.site.record(self.self_name, call);
+            }
+            State::Untimed => {
+                let call = Untimed { is_async: true, error: false, panicked: true };
+                self.site.count_untimed(self.self_name, call);
+            }
+            State::NotPolled | State::Done => return,
         }
+        *self.state = State::Done;
     }
 }
 
@@ -82,37 +91,68 @@ impl<F: Future> Future for Profiled<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if let State::NotPolled = this.state {
-            *this.state = if enabled::is_enabled() {
-                State::Pending { start: clock::ticks(), busy_ns: 0 }
-            } else {
-                State::Done
-            };
-        }
-        let State::Pending { start, busy_ns } = *this.state else {
+        let (site, self_name) = (*this.site, *this.self_name);
+        let Some(poll_start) = begin_poll(this.state, site, self_name) else {
             return this.inner.poll(cx);
         };
-        let poll_start = clock::ticks();
-        let guard = PanicGuard {
-            site: this.site,
-            self_name: *this.self_name,
-            state: this.state,
-            poll_start,
-        };
+        let guard = PanicGuard { site, self_name, state: this.state, poll_start };
         let poll = this.inner.poll(cx);
         std::mem::forget(guard);
-        let now = clock::ticks();
-        let busy_ns = busy_ns + clock::nanos_between(poll_start, now);
-        *this.state = match poll {
-            Poll::Pending => State::Pending { start, busy_ns },
-            Poll::Ready(_) => {
+        end_poll(this.state, site, self_name, poll_start, poll.is_ready());
+        poll
+    }
+}
+
+// `begin_poll` and `end_poll` hold all the logic of `poll` outside the generic future, so a
+// crate built at opt-level 0 calls them compiled optimized in this crate (see `guard.rs`).
+
+/// The clock reading at the start of this poll, or `None` when this call is not recorded.
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn begin_poll(state: &mut State, site: &'static CallSite, self_name: SelfName) -> Option<u64> {
+    if let State::NotPolled = state {
+        *state = if !enabled::is_enabled() {
+            State::Done
+        } else if site.times_call(self_name, true) {
+            State::Pending { start: clock::ticks(), busy_ns: 0 }
+        } else {
+            State::Untimed
+        };
+    }
+    match state {
+        State::Pending { .. } => Some(clock::ticks()),
+        State::Untimed => Some(0),
+        State::NotPolled | State::Done => None,
+    }
+}
+
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn end_poll(
+    state: &mut State,
+    site: &'static CallSite,
+    self_name: SelfName,
+    poll_start: u64,
+    ready: bool,
+) {
+    match *state {
+        State::Pending { start, busy_ns } => {
+            let now = clock::ticks();
+            let busy_ns = busy_ns + clock::nanos_between(poll_start, now);
+            *state = if ready {
                 let wall_ns = clock::nanos_between(start, now);
                 let call = Call { wall_ns, busy_ns: Some(busy_ns), error: false, panicked: false };
-                this.site.record(*this.self_name, call);
+                site.record(self_name, call);
                 State::Done
-            }
-        };
-        poll
+            } else {
+                State::Pending { start, busy_ns }
+            };
+        }
+        State::Untimed if ready => {
+            site.count_untimed(self_name, Untimed { is_async: true, error: false, panicked: false });
+            *state = State::Done;
+        }
+        _ => {}
     }
 }
 

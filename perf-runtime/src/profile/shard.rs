@@ -14,6 +14,8 @@ pub(crate) struct Shard {
     pub(crate) busy_total_ns: Counter,
     pub(crate) wall: AtomicHistogram,
     pub(crate) busy: AtomicHistogram,
+    /// Calls left to skip before the next timed one, for a sampled fn (see `sample.rs`).
+    pub(crate) countdown: Counter,
 }
 
 impl Shard {
@@ -28,6 +30,7 @@ impl Shard {
             busy_total_ns: Counter::default(),
             wall: AtomicHistogram::new(),
             busy: AtomicHistogram::new(),
+            countdown: Counter::default(),
         }
     }
 }

@@ -14,6 +14,8 @@ pub(crate) struct Meta {
     pub(crate) file: &'static str,
     pub(crate) line: u32,
     pub(crate) is_async: bool,
+    /// The attribute's `sample = N`; 0 when it gave none (the process default applies).
+    pub(crate) sample: u32,
 }
 
 pub(crate) struct FnStats {

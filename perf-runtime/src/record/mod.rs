@@ -6,6 +6,7 @@ pub(crate) mod clock;
 pub(crate) mod counter;
 pub(crate) mod enabled;
 pub(crate) mod histogram;
+pub(crate) mod rng;
 pub(crate) mod sharded;
 pub(crate) mod site_name;
 

@@ -21,6 +21,15 @@ pub struct FunctionReport {
     pub is_async: bool,
     /// Calls that finished, returned or panicked.
     pub calls: u64,
+    /// One call in `sample` was timed (`#[profile(sample = N)]` or the process default); 1
+    /// when every call was. The counts are exact either way; the histogram, the percentiles,
+    /// `min_ns`, `max_ns` and `stddev_ns` describe the timed calls, and `total_ns` and
+    /// `mean_ns` are scaled up from them.
+    #[serde(default = "every_call")]
+    pub sample: u32,
+    /// Calls that were timed: `calls` unless sampled.
+    #[serde(default)]
+    pub timed_calls: u64,
     /// Calls that returned `Err`.
     pub errors: u64,
     /// Calls that unwound; they count in `calls` and are timed too.
@@ -29,7 +38,7 @@ pub struct FunctionReport {
     pub cancelled: u64,
     /// Calls at or over the fn's `slow` threshold.
     pub slow_calls: u64,
-    /// Wall time of all calls.
+    /// Wall time of all calls (estimated from the timed ones when sampled).
     pub total_ns: u64,
     /// `total_ns / calls`.
     pub mean_ns: f64,
@@ -84,18 +93,29 @@ impl FunctionReport {
         let q = |q: f64| h.value_at_quantile(q);
         let is_async = stats.meta.is_async;
         let busy = |v: u64| is_async.then_some(v);
+        let sample = crate::profile::sample::every(stats.meta.sample);
+        let timed_calls = h.len();
+        // Sampled: the timed calls stand for all of them.
+        let scale = |sum: u64| match timed_calls {
+            0 => sum,
+            timed if timed >= t.calls => sum,
+            timed => (sum as f64 * t.calls as f64 / timed as f64).round() as u64,
+        };
+        let total_ns = scale(t.total_ns);
         Some(Self {
             name: stats.name.to_string(),
             file: stats.meta.file.to_owned(),
             line: stats.meta.line,
             is_async,
             calls: t.calls,
+            sample,
+            timed_calls,
             errors: t.errors,
             panics: t.panics,
             cancelled: t.cancelled,
             slow_calls: t.slow_calls,
-            total_ns: t.total_ns,
-            mean_ns: if t.calls == 0 { 0.0 } else { t.total_ns as f64 / t.calls as f64 },
+            total_ns,
+            mean_ns: if t.calls == 0 { 0.0 } else { total_ns as f64 / t.calls as f64 },
             min_ns: if h.is_empty() { 0 } else { h.min() },
             max_ns: if h.is_empty() { 0 } else { h.max() },
             stddev_ns: h.stdev(),
@@ -104,7 +124,7 @@ impl FunctionReport {
             p95_ns: q(0.95),
             p99_ns: q(0.99),
             p999_ns: q(0.999),
-            busy_total_ns: busy(t.busy_total_ns),
+            busy_total_ns: busy(scale(t.busy_total_ns)),
             busy_p50_ns: busy(t.busy.value_at_quantile(0.50)),
             busy_p99_ns: busy(t.busy.value_at_quantile(0.99)),
             slowest: stats
@@ -123,6 +143,10 @@ impl FunctionReport {
         let bytes = base64::engine::general_purpose::STANDARD.decode(&self.histogram).ok()?;
         hdrhistogram::serialization::Deserializer::new().deserialize(&mut bytes.as_slice()).ok()
     }
+}
+
+fn every_call() -> u32 {
+    1
 }
 
 fn encode(h: &Histogram<u64>) -> String {

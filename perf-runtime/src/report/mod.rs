@@ -114,6 +114,10 @@ pub struct Config {
     pub json_path: Option<PathBuf>,
     /// Do not print the table to stderr.
     pub quiet: bool,
+    /// Time one call in N of every profiled fn that gives no `sample` of its own; calls,
+    /// errors and panics are still all counted. When `None`, env `PERF_SAMPLE` is used (and
+    /// without it, every call is timed).
+    pub sample: Option<u32>,
 }
 
 static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
@@ -127,6 +131,9 @@ static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
 /// });
 /// ```
 pub fn configure(config: Config) {
+    if let Some(every) = config.sample {
+        crate::profile::sample::set_default(every);
+    }
     *CONFIG.write().unwrap_or_else(|e| e.into_inner()) = Some(config);
 }
 

@@ -64,6 +64,19 @@ impl Display for Report {
                 writeln!(f, "{note}")?;
             }
         }
+        let sampled: Vec<String> = self
+            .functions
+            .iter()
+            .filter(|r| r.sample > 1)
+            .map(|r| format!("  {}: 1 call in {} ({} of {})", r.name, r.sample, r.timed_calls, r.calls))
+            .collect();
+        if !sampled.is_empty() {
+            writeln!(f, "
+sampled (every call counted, these timed; mean and total scaled up):")?;
+            for line in sampled {
+                writeln!(f, "{line}")?;
+            }
+        }
         crate::cache::write_table(f, &self.caches)?;
         crate::bench::write_table(f, &self.benches)?;
         crate::retry::write_table(f, &self.retries)?;
