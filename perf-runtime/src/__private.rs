@@ -6,6 +6,7 @@ pub use crate::profile::future::{
     Profiled, profile_future, profile_method_future, record_async_error,
 };
 pub use crate::profile::guard::{ProfileGuard, call_once, enter, enter_method};
+pub use crate::report::budget::{Clause as BudgetClause, Limit as BudgetLimit, Stat as BudgetStat};
 
 /// `Probe(&value).__perf_is_err()`: `true` if `value` is a `Result::Err`, `false` for any other
 /// type, decided by the type checker, so `io::Result<T>`, aliases and `impl Trait` returns need

@@ -62,6 +62,13 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
             quote!(#rt::CallSite::new(::core::module_path!(), #func, ::core::file!(), ::core::line!(), #slow_ns))
         }
     };
+    let site = match args.budget.as_slice() {
+        [] => site,
+        clauses => {
+            let clauses = crate::budget::tokens(clauses, &rt);
+            quote!(#site.with_budget(#clauses))
+        }
+    };
     let site = quote!(static __PERF_SITE: #rt::CallSite = #site;);
     let (enter, profile_future) = if f.in_impl() {
         (quote!(#rt::enter_method::<Self>), quote!(#rt::profile_method_future::<Self, _>))

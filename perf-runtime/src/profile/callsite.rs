@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use super::slow;
 use super::stats::{FnStats, Meta};
 use crate::record::site_name::{SelfName, site_name};
+use crate::report::budget::Clause;
 
 /// A profiled fn's call site. Generated code builds one in a `static` inside the fn body, so
 /// it works in impls and traits and is shared by every instantiation of a generic fn.
@@ -16,6 +17,7 @@ pub struct CallSite {
     file: &'static str,
     line: u32,
     slow_ns: u64,
+    budget: &'static [Clause],
     stats: OnceLock<&'static FnStats>,
 }
 
@@ -38,13 +40,22 @@ impl CallSite {
         slow_ns: u64,
     ) -> Self {
         let custom_name = None;
-        Self { module, func, custom_name, file, line, slow_ns, stats: OnceLock::new() }
+        let stats = OnceLock::new();
+        Self { module, func, custom_name, file, line, slow_ns, budget: &[], stats }
     }
 
     /// A site with the name given to the attribute.
     pub const fn named(name: &'static str, file: &'static str, line: u32, slow_ns: u64) -> Self {
         let custom_name = Some(name);
-        Self { module: "", func: "", custom_name, file, line, slow_ns, stats: OnceLock::new() }
+        let stats = OnceLock::new();
+        Self { module: "", func: "", custom_name, file, line, slow_ns, budget: &[], stats }
+    }
+
+    /// The site with `#[profile(budget = ...)]`'s clauses, which only reports read: a budget
+    /// costs nothing per call.
+    pub const fn with_budget(mut self, clauses: &'static [Clause]) -> Self {
+        self.budget = clauses;
+        self
     }
 
     #[inline(always)]
@@ -59,7 +70,7 @@ impl CallSite {
     #[inline(never)]
     fn register(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
         let name = site_name(self.custom_name, self.module, self.func, self_name);
-        let meta = Meta { file: self.file, line: self.line, is_async };
+        let meta = Meta { file: self.file, line: self.line, is_async, budget: self.budget };
         self.stats.get_or_init(|| super::registry::stats_for(&name, meta))
     }
 

@@ -14,6 +14,8 @@ pub(crate) struct Meta {
     pub(crate) file: &'static str,
     pub(crate) line: u32,
     pub(crate) is_async: bool,
+    /// `#[profile(budget = ...)]`, read only when a report is checked.
+    pub(crate) budget: &'static [crate::report::budget::Clause],
 }
 
 pub(crate) struct FnStats {

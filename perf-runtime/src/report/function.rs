@@ -63,6 +63,10 @@ pub struct FunctionReport {
     /// The wall-time histogram in HdrHistogram's V2 encoding, base64: reports of several
     /// processes can be merged exactly.
     pub histogram: String,
+    /// The clauses of `#[profile(budget = ...)]`, kept so that a report read back from JSON
+    /// can be checked; absent when the attribute has none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub budget: Vec<super::budget::Clause>,
 }
 
 /// One of the slowest calls of a fn.
@@ -114,6 +118,7 @@ impl FunctionReport {
                 .map(|(duration_ns, at)| SlowCallReport { duration_ns, at: format::rfc3339(at) })
                 .collect(),
             histogram: encode(h),
+            budget: stats.meta.budget.to_vec(),
         })
     }
 
