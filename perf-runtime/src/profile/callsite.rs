@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use super::{sample, slow};
 use super::stats::{FnStats, Meta};
 use crate::record::site_name::{SelfName, site_name};
+use crate::report::budget::Clause;
 
 /// A profiled fn's call site. Generated code builds one in a `static` inside the fn body, so
 /// it works in impls and traits and is shared by every instantiation of a generic fn.
@@ -18,6 +19,7 @@ pub struct CallSite {
     slow_ns: u64,
     /// `sample = N`: time one call in N; 0 means the process default.
     sample: u32,
+    budget: &'static [Clause],
     stats: OnceLock<&'static FnStats>,
 }
 
@@ -47,19 +49,28 @@ impl CallSite {
         slow_ns: u64,
     ) -> Self {
         let custom_name = None;
-        Self { module, func, custom_name, file, line, slow_ns, sample: 0, stats: OnceLock::new() }
+        let stats = OnceLock::new();
+        Self { module, func, custom_name, file, line, slow_ns, sample: 0, budget: &[], stats }
     }
 
     /// A site with the name given to the attribute.
     pub const fn named(name: &'static str, file: &'static str, line: u32, slow_ns: u64) -> Self {
         let custom_name = Some(name);
         let (module, func, sample) = ("", "", 0);
-        Self { module, func, custom_name, file, line, slow_ns, sample, stats: OnceLock::new() }
+        let stats = OnceLock::new();
+        Self { module, func, custom_name, file, line, slow_ns, sample, budget: &[], stats }
     }
 
     /// Times one call in `every` (`#[profile(sample = N)]`); the others are counted only.
     pub const fn sample(mut self, every: u32) -> Self {
         self.sample = every;
+        self
+    }
+
+    /// The site with `#[profile(budget = ...)]`'s clauses, which only reports read: a budget
+    /// costs nothing per call.
+    pub const fn with_budget(mut self, clauses: &'static [Clause]) -> Self {
+        self.budget = clauses;
         self
     }
 
@@ -75,7 +86,8 @@ impl CallSite {
     #[inline(never)]
     fn register(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
         let name = site_name(self.custom_name, self.module, self.func, self_name);
-        let meta = Meta { file: self.file, line: self.line, is_async, sample: self.sample };
+        let (file, line, sample, budget) = (self.file, self.line, self.sample, self.budget);
+        let meta = Meta { file, line, is_async, sample, budget };
         self.stats.get_or_init(|| super::registry::stats_for(&name, meta))
     }
 

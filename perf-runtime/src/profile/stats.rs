@@ -16,6 +16,8 @@ pub(crate) struct Meta {
     pub(crate) is_async: bool,
     /// The attribute's `sample = N`; 0 when it gave none (the process default applies).
     pub(crate) sample: u32,
+    /// `#[profile(budget = ...)]`, read only when a report is checked.
+    pub(crate) budget: &'static [crate::report::budget::Clause],
 }
 
 pub(crate) struct FnStats {

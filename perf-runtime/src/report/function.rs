@@ -75,6 +75,10 @@ pub struct FunctionReport {
     /// [`Report::merge`](crate::Report::merge) recomputes `busy_p50_ns`/`busy_p99_ns` exactly.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub busy_histogram: Option<String>,
+    /// The clauses of `#[profile(budget = ...)]`, kept so that a report read back from JSON
+    /// can be checked; absent when the attribute has none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub budget: Vec<super::budget::Clause>,
 }
 
 /// One of the slowest calls of a fn.
@@ -138,6 +142,7 @@ impl FunctionReport {
                 .collect(),
             histogram: super::histogram::encode(h),
             busy_histogram: is_async.then(|| super::histogram::encode(&t.busy)),
+            budget: stats.meta.budget.to_vec(),
         })
     }
 

@@ -215,6 +215,8 @@ impl Report {
             caches,
             retries,
             benches,
+            // Verdicts do not add: check the merged report (`budget::check`).
+            budgets: Vec::new(),
         })
     }
 
@@ -276,6 +278,7 @@ impl Report {
             caches,
             retries,
             benches,
+            budgets: Vec::new(),
         }
     }
 }

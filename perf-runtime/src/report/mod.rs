@@ -1,5 +1,6 @@
 //! The snapshot the application asks for at shutdown: a table for people, JSON for tools.
 
+pub mod budget;
 mod function;
 pub(crate) mod histogram;
 pub(crate) mod instance;
@@ -58,6 +59,10 @@ pub struct Report {
     pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
     pub benches: Vec<crate::bench::BenchResult>,
+    /// The budgets in force when the snapshot was taken, checked against it: see
+    /// [`Report::budgets`]. Failures first.
+    #[serde(default)]
+    pub budgets: Vec<budget::BudgetResult>,
 }
 
 impl Report {
@@ -68,7 +73,7 @@ impl Report {
             .filter_map(FunctionReport::from_stats)
             .collect();
         functions.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
-        Self {
+        let mut report = Self {
             schema_version: SCHEMA_VERSION,
             generated_at: crate::format::rfc3339(SystemTime::now()),
             instance: instance::name().to_owned(),
@@ -77,7 +82,30 @@ impl Report {
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
             benches: crate::bench::collect(),
-        }
+            budgets: Vec::new(),
+        };
+        report.budgets = report.budgets();
+        report
+    }
+
+    /// Checks the budgets in force now against this report: the fns' `#[profile(budget = ...)]`
+    /// clauses, overridden by the budgets file of [`Config::budgets`] or env `PERF_BUDGETS`.
+    /// [`budget::check`] does the same with budgets of your choosing.
+    ///
+    /// ```
+    /// use perf_runtime::budget::Status;
+    /// use perf_runtime::profile;
+    ///
+    /// #[profile(name = "doc.budgets", budget = "p99 < 10s")]
+    /// fn fast() {}
+    ///
+    /// fast();
+    /// let results = perf_runtime::Report::collect().budgets();
+    /// let p99 = results.iter().find(|r| r.r#fn == "doc.budgets").unwrap();
+    /// assert_eq!((p99.calls, p99.status), (1, Status::Pass));
+    /// ```
+    pub fn budgets(&self) -> Vec<budget::BudgetResult> {
+        budget::check(self, &budget::active())
     }
 
     /// The entry of the profiled fn called `name`.
@@ -141,17 +169,31 @@ pub struct Config {
     /// `perf_call_duration_seconds`; when `None`,
     /// [`DEFAULT_BUCKETS`](crate::export::DEFAULT_BUCKETS) (1µs to 60s).
     pub buckets: Option<Vec<f64>>,
+    /// Budgets that override the fns' `#[profile(budget = ...)]`, usually
+    /// [`Budgets::load`](budget::Budgets::load)ed from a `perf-budgets.toml`; when `None`, the
+    /// file named by env `PERF_BUDGETS` is used.
+    pub budgets: Option<budget::Budgets>,
+    /// How often the budget alert thread of [`on_budget_violation`](crate::on_budget_violation)
+    /// checks the last window's calls; when `None`, env `PERF_ALERT_WINDOW` (like `"30s"`), else
+    /// 60 seconds.
+    pub alert_window: Option<Duration>,
 }
 
 static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
 
-/// Sets how [`report`] delivers.
+/// Sets how [`report`] delivers, and the budgets it checks.
 ///
 /// ```no_run
+/// use perf_runtime::budget::Budgets;
+///
+/// # fn main() -> Result<(), perf_runtime::budget::BudgetFileError> {
 /// perf_runtime::configure(perf_runtime::Config {
 ///     json_path: Some("target/perf/report.json".into()),
+///     budgets: Some(Budgets::load("perf-budgets.toml")?),
 ///     ..Default::default()
 /// });
+/// # Ok(())
+/// # }
 /// ```
 pub fn configure(config: Config) {
     if let Some(every) = config.sample {

@@ -10,7 +10,8 @@ impl Display for Report {
             writeln!(f, "  no profiled calls recorded")?;
             crate::cache::write_table(f, &self.caches)?;
             crate::bench::write_table(f, &self.benches)?;
-            return crate::retry::write_table(f, &self.retries);
+            crate::retry::write_table(f, &self.retries)?;
+            return super::budget::write_table(f, &self.budgets);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
         let width = width.max("function".len());
@@ -80,6 +81,6 @@ sampled (every call counted, these timed; mean and total scaled up):")?;
         crate::cache::write_table(f, &self.caches)?;
         crate::bench::write_table(f, &self.benches)?;
         crate::retry::write_table(f, &self.retries)?;
-        Ok(())
+        super::budget::write_table(f, &self.budgets)
     }
 }
