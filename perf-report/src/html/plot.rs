@@ -1,0 +1,305 @@
+//! HdrHistogram's percentile-distribution plot as inline SVG: x is the percentile on a log
+//! scale of "nines" (`log10(1 / (1 - q))`: 90% at 1, 99% at 2, 99.9% at 3), y the latency on a
+//! log scale, each histogram a step curve with one step per recorded bucket.
+
+use std::fmt::Write as _;
+
+use hdrhistogram::Histogram;
+
+use crate::units;
+
+/// One curve of a plot.
+pub(crate) struct Series<'a> {
+    pub(crate) hist: &'a Histogram<u64>,
+    /// `curve`, `curve-base`, `curve-busy`, `curve-load`, `curve-l2`: the CSS colour, and what
+    /// a test counts.
+    pub(crate) class: &'static str,
+    /// Legend text.
+    pub(crate) label: &'static str,
+}
+
+const W: f64 = 560.0;
+const H: f64 = 230.0;
+const LEFT: f64 = 58.0;
+const RIGHT: f64 = 24.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 40.0;
+/// The most nines an axis shows: a 10⁷-call histogram reaches 99.99999%.
+const MAX_NINES: f64 = 7.0;
+
+/// Writes an `<svg>` with the curves of `series` (empty histograms are left out); nothing when
+/// all are empty.
+pub(crate) fn percentile_plot(out: &mut String, series: &[Series<'_>], aria: &str) {
+    let series: Vec<&Series<'_>> = series.iter().filter(|s| !s.hist.is_empty()).collect();
+    if series.is_empty() {
+        return;
+    }
+    let nines = series
+        .iter()
+        .map(|s| (s.hist.len() as f64).log10())
+        .fold(0.0, f64::max)
+        .ceil()
+        .clamp(2.0, MAX_NINES);
+    let lowest = series.iter().map(|s| s.hist.min().max(1)).min().unwrap_or(1) as f64;
+    let highest = series.iter().map(|s| s.hist.max().max(1)).max().unwrap_or(1) as f64;
+    let axis = YAxis::new(lowest, highest);
+    let plot = Frame { nines, axis };
+    let _ = write!(
+        out,
+        r#"<svg class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{}">"#,
+        super::escape(aria)
+    );
+    plot.grid(out);
+    for s in &series {
+        let _ = write!(out, r#"<path class="{}" d=""#, s.class);
+        plot.steps(out, s.hist);
+        out.push_str(r#""/>"#);
+    }
+    // Markers with the exact figures on hover, on the first (this run's) curve.
+    let main = series[0];
+    for (q, name) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p99.9")] {
+        let x = nines_of(q);
+        if x > (main.hist.len() as f64).log10() + 1e-9 {
+            continue;
+        }
+        let v = main.hist.value_at_quantile(q);
+        let _ = write!(
+            out,
+            r#"<circle class="mark" cx="{}" cy="{}" r="2.6"><title>{name} {}</title></circle>"#,
+            num(plot.px(x)),
+            num(plot.py(v as f64)),
+            units::duration(v as f64)
+        );
+    }
+    if series.len() > 1 {
+        plot.legend(out, &series);
+    }
+    out.push_str("</svg>");
+}
+
+/// `log10(1 / (1 - q))`.
+fn nines_of(q: f64) -> f64 {
+    (1.0 / (1.0 - q)).log10()
+}
+
+/// A latency axis on a log scale, from a 1-2-5 step at or below the lowest value to one at or
+/// above the highest.
+struct YAxis {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl YAxis {
+    fn new(lowest: f64, highest: f64) -> Self {
+        // A narrow range (one load time ± a few percent) gets a padded axis with plain ticks;
+        // a wide one, an axis from one 1-2-5 step to another.
+        if highest / lowest < 3.0 {
+            let (lo, hi) = (lowest / 1.12, highest * 1.12);
+            return Self { lo, hi, ticks: linear_ticks(lo, hi) };
+        }
+        let steps = |v: f64| {
+            let decade = 10f64.powf(v.log10().floor());
+            [decade, 2.0 * decade, 5.0 * decade, 10.0 * decade]
+        };
+        let lo = steps(lowest).into_iter().rev().find(|s| *s <= lowest * 1.000_001).unwrap_or(1.0);
+        let hi = steps(highest).into_iter().find(|s| *s >= highest / 1.000_001).unwrap_or(1.0);
+        let decades = (hi / lo).log10();
+        let mut ticks = Vec::new();
+        let mut decade = 10f64.powf(lo.log10().floor());
+        while decade <= hi * 1.000_001 {
+            for m in [1.0, 2.0, 5.0] {
+                let t = m * decade;
+                let shown = m == 1.0 || decades <= 2.5;
+                if shown && t >= lo / 1.000_001 && t <= hi * 1.000_001 {
+                    ticks.push(t);
+                }
+            }
+            decade *= 10.0;
+        }
+        Self { lo, hi, ticks }
+    }
+}
+
+/// About four round ticks between `lo` and `hi` (steps of 1, 2 or 5 times a power of ten).
+fn linear_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let raw = (hi - lo) / 4.0;
+    let mut step = 10f64.powf(raw.log10().floor());
+    let err = raw / step;
+    if err >= 7.5 {
+        step *= 10.0;
+    } else if err >= 3.5 {
+        step *= 5.0;
+    } else if err >= 1.5 {
+        step *= 2.0;
+    }
+    let mut ticks = Vec::new();
+    let mut t = (lo / step).ceil() * step;
+    while t <= hi {
+        ticks.push(t);
+        t += step;
+    }
+    ticks
+}
+
+struct Frame {
+    nines: f64,
+    axis: YAxis,
+}
+
+impl Frame {
+    fn px(&self, nines: f64) -> f64 {
+        LEFT + nines.min(self.nines) / self.nines * (W - LEFT - RIGHT)
+    }
+
+    fn py(&self, v: f64) -> f64 {
+        let (lo, hi) = (self.axis.lo.log10(), self.axis.hi.log10());
+        let t = (v.max(1.0).log10() - lo) / (hi - lo);
+        TOP + (1.0 - t.clamp(0.0, 1.0)) * (H - TOP - BOTTOM)
+    }
+
+    fn grid(&self, out: &mut String) {
+        let (x0, x1, y0, y1) = (LEFT, W - RIGHT, TOP, H - BOTTOM);
+        out.push_str(r#"<path class="grid" d=""#);
+        let mut xs: Vec<(f64, String)> = vec![(0.0, "0%".into()), (2f64.log10(), "50%".into())];
+        for k in 1..=self.nines as u32 {
+            let pct = 100.0 - 100.0 / 10f64.powi(k as i32);
+            let decimals = k.saturating_sub(2) as usize;
+            xs.push((f64::from(k), format!("{pct:.decimals$}%")));
+        }
+        for (x, _) in &xs {
+            let _ = write!(out, "M{},{y0}V{y1}", num(self.px(*x)));
+        }
+        for t in &self.axis.ticks {
+            let _ = write!(out, "M{x0},{}H{x1}", num(self.py(*t)));
+        }
+        out.push_str(r#""/><g class="ax">"#);
+        for (x, label) in &xs {
+            let _ = write!(
+                out,
+                r#"<text x="{}" y="{}" text-anchor="middle">{label}</text>"#,
+                num(self.px(*x)),
+                y1 + 14.0
+            );
+        }
+        let _ = write!(
+            out,
+            r#"<text x="{}" y="{}" text-anchor="middle" class="ax-title">percentile</text>"#,
+            num((x0 + x1) / 2.0),
+            y1 + 31.0
+        );
+        for t in &self.axis.ticks {
+            let _ = write!(
+                out,
+                r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
+                x0 - 6.0,
+                num(self.py(*t) + 3.5),
+                tick(*t)
+            );
+        }
+        out.push_str("</g>");
+    }
+
+    /// The path data of `h`'s step curve: each recorded bucket a horizontal run at its value
+    /// from the percentile before it to the percentile it reaches.
+    fn steps(&self, out: &mut String, h: &Histogram<u64>) {
+        let n = h.len() as f64;
+        let mut below = 0u64;
+        let mut last_y: Option<String> = None;
+        let mut last_x = String::new();
+        for v in h.iter_recorded() {
+            let x_start = nines_of(below as f64 / n);
+            below += v.count_since_last_iteration();
+            // The last bucket ends at 1 - 1/n: the most nines n values can show.
+            let q_end = (below as f64 / n).min(1.0 - 1.0 / n);
+            let x_end = nines_of(q_end).max(x_start);
+            let y = num(self.py(v.value_iterated_to() as f64));
+            match &last_y {
+                None => {
+                    let _ = write!(out, "M{},{y}", num(self.px(x_start)));
+                }
+                Some(prev) if *prev != y => {
+                    let _ = write!(out, "V{y}");
+                }
+                Some(_) => {}
+            }
+            let x = num(self.px(x_end));
+            if x != last_x {
+                let _ = write!(out, "H{x}");
+                last_x = x;
+            }
+            last_y = Some(y);
+        }
+    }
+
+    fn legend(&self, out: &mut String, series: &[&Series<'_>]) {
+        let mut x = LEFT + 8.0;
+        out.push_str(r#"<g class="legend">"#);
+        for s in series {
+            let _ = write!(
+                out,
+                r#"<path class="{}" d="M{x},{y}h16"/><text x="{}" y="{}">{}</text>"#,
+                s.class,
+                num(x + 20.0),
+                TOP + 12.0,
+                s.label,
+                y = TOP + 8.0,
+            );
+            x += 28.0 + 6.2 * s.label.len() as f64;
+        }
+        out.push_str("</g>");
+    }
+}
+
+/// A 1-2-5 tick as `2ms`, `500µs`, `10ns`: whole numbers of the largest unit that fits.
+fn tick(ns: f64) -> String {
+    let (scale, unit) = [(1e9, "s"), (1e6, "ms"), (1e3, "µs"), (1.0, "ns")]
+        .into_iter()
+        .find(|(scale, _)| ns >= *scale * 0.999)
+        .unwrap_or((1.0, "ns"));
+    let v = format!("{:.3}", ns / scale);
+    format!("{}{unit}", v.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// A coordinate with one decimal, without a trailing `.0`.
+fn num(v: f64) -> String {
+    let s = format!("{v:.1}");
+    match s.strip_suffix(".0") {
+        Some(whole) => whole.to_owned(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes() {
+        let a = YAxis::new(1_200.0, 9_000_000.0);
+        assert_eq!((a.lo, a.hi), (1_000.0, 10_000_000.0));
+        assert_eq!(a.ticks.len(), 5); // decades only over 4 decades
+        let a = YAxis::new(130.0, 700.0);
+        assert_eq!((a.lo, a.hi), (100.0, 1_000.0));
+        assert_eq!(a.ticks, [100.0, 200.0, 500.0, 1_000.0]);
+        let a = YAxis::new(500.0, 500.0);
+        assert!(a.lo < 500.0 && a.hi > 500.0 && !a.ticks.is_empty());
+        let a = YAxis::new(20_100_000.0, 20_900_000.0);
+        assert!(a.ticks.len() >= 3, "{:?}", a.ticks);
+        assert!((nines_of(0.99) - 2.0).abs() < 1e-9);
+        assert_eq!([tick(1e4), tick(2e6), tick(500.0), tick(1e9)], ["10µs", "2ms", "500ns", "1s"]);
+    }
+
+    #[test]
+    fn one_path_per_series_and_steps_that_climb() {
+        let mut h = Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3).unwrap();
+        for v in 1..=1000u64 {
+            h.record(v * 1000).unwrap();
+        }
+        let mut out = String::new();
+        percentile_plot(&mut out, &[Series { hist: &h, class: "curve", label: "run" }], "x");
+        assert_eq!(out.matches(r#"<path class="curve""#).count(), 1);
+        assert!(out.contains(">99.9%<"), "{out}");
+        assert_eq!(out.matches("<circle").count(), 4);
+    }
+}
