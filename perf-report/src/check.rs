@@ -26,6 +26,9 @@ pub struct Checked {
 /// Reads the budgets file at `path` (`perf-budgets.toml`).
 pub fn load_budgets(path: &str) -> Result<Budgets, InputError> {
     Budgets::load(path).map_err(|e: BudgetFileError| {
+        if e.line.is_none() && e.key.is_none() {
+            return InputError::new(path, format!("cannot read: {}", e.message));
+        }
         let mut what = String::new();
         if let Some(line) = e.line {
             what.push_str(&format!("line {line}: "));
