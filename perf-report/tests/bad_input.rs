@@ -5,7 +5,9 @@ mod support;
 
 use std::path::Path;
 
-use support::{decode, encode, fixture, fixture_str, read_report, run, run_stdin, temp_dir, write_report};
+use support::{
+    decode, encode, fixture, fixture_str, read_report, run, run_stdin, temp_dir, write_report,
+};
 
 /// Asserts a clean exit 2 whose one stderr line names `file` and contains `what`.
 fn fails(args: &[&str], file: &str, what: &str) {
@@ -118,7 +120,11 @@ fn histogram_not_base64_or_not_v2() {
     let file = dir.join("cache.json");
     write_report(&file, &report);
     let file = file.to_str().unwrap();
-    fails(&["show", file], file, "caches entry `pricing.cache`: load_histogram is not an HdrHistogram V2 histogram");
+    fails(
+        &["show", file],
+        file,
+        "caches entry `pricing.cache`: load_histogram is not an HdrHistogram V2 histogram",
+    );
 }
 
 #[test]

@@ -100,8 +100,14 @@ fn show_prints_the_report_table() {
     golden("show-quickstart.txt", &ok(&["show", &fixture_str("quickstart-1.json")]));
     golden("show-caching.txt", &ok(&["show", &fixture_str("caching.json")]));
     golden("show-retry.txt", &ok(&["show", &fixture_str("retry.json")]));
-    let sorted =
-        ok(&["show", &fixture_str("quickstart-1.json"), "--sort", "p99", "--filter", "quickstart::"]);
+    let sorted = ok(&[
+        "show",
+        &fixture_str("quickstart-1.json"),
+        "--sort",
+        "p99",
+        "--filter",
+        "quickstart::",
+    ]);
     golden("show-quickstart-p99-filtered.txt", &sorted);
 }
 
@@ -145,8 +151,14 @@ fn derived() -> (PathBuf, PathBuf, PathBuf) {
     new.functions.extend(caching.functions);
     new.caches.extend(caching.caches);
     let mut base = base;
-    base.benches = vec![support::bench("parse/small", 100.0, 1.0), support::bench("parse/large", 5000.0, 400.0)];
-    new.benches = vec![support::bench("parse/small", 120.0, 1.0), support::bench("parse/large", 5200.0, 400.0)];
+    base.benches = vec![
+        support::bench("parse/small", 100.0, 1.0),
+        support::bench("parse/large", 5000.0, 400.0),
+    ];
+    new.benches = vec![
+        support::bench("parse/small", 120.0, 1.0),
+        support::bench("parse/large", 5200.0, 400.0),
+    ];
     let (b, n) = (dir.join("base.json"), dir.join("new.json"));
     write_report(&b, &base);
     write_report(&n, &new);
@@ -160,11 +172,15 @@ fn diff_verdicts() {
     let (base, new) = (base.to_str().unwrap(), new.to_str().unwrap());
     let out = ok(&["diff", base, new]);
     golden("diff-verdicts.txt", &out);
-    let json: serde_json::Value = serde_json::from_str(&ok(&["diff", base, new, "--json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["diff", base, new, "--json"])).unwrap();
     let verdict = |kind: &str, name: &str| {
         let rows = json["rows"].as_array().unwrap();
         let row = rows.iter().find(|r| r["kind"] == kind && r["name"] == name);
-        row.unwrap_or_else(|| panic!("no {kind} row {name}"))["verdict"].as_str().unwrap().to_owned()
+        row.unwrap_or_else(|| panic!("no {kind} row {name}"))["verdict"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     assert_eq!(verdict("function", "db.fetch_user"), "regressed");
     assert_eq!(verdict("function", "quickstart::checksum"), "improved");

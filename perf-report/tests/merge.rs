@@ -27,7 +27,14 @@ fn a_report_merged_with_itself_n_times() {
         let m = merged.function(&f.name).unwrap();
         assert_eq!(
             (m.calls, m.errors, m.panics, m.cancelled, m.slow_calls, m.total_ns),
-            (n * f.calls, n * f.errors, n * f.panics, n * f.cancelled, n * f.slow_calls, n * f.total_ns),
+            (
+                n * f.calls,
+                n * f.errors,
+                n * f.panics,
+                n * f.cancelled,
+                n * f.slow_calls,
+                n * f.total_ns
+            ),
             "{}",
             f.name
         );
@@ -42,7 +49,10 @@ fn a_report_merged_with_itself_n_times() {
     }
     let (c, mc) = (&one.caches[0], merged.cache(&one.caches[0].name).unwrap());
     assert_eq!((mc.hits, mc.misses, mc.loads), (n * c.hits, n * c.misses, n * c.loads));
-    assert_eq!((mc.load_p50_ns, mc.load_p99_ns, mc.hit_rate), (c.load_p50_ns, c.load_p99_ns, c.hit_rate));
+    assert_eq!(
+        (mc.load_p50_ns, mc.load_p99_ns, mc.hit_rate),
+        (c.load_p50_ns, c.load_p99_ns, c.hit_rate)
+    );
     for r in &one.retries {
         let m = merged.retry(&r.name).unwrap();
         assert_eq!((m.calls, m.attempts, m.giveups), (n * r.calls, n * r.attempts, n * r.giveups));

@@ -221,12 +221,15 @@ fn card(
                 None => "",
             };
             let label = m.name.trim_end_matches("_ns").replace('_', " ");
+            let delta = match (m.name, m.base, m.new) {
+                ("error_rate", Some(b), Some(n)) => format!("{:+.1}pp", (n - b) * 100.0),
+                _ => change(m.change_pct),
+            };
             let _ = write!(
                 out,
-                "<tr{class}><th>{label}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr{class}><th>{label}</th><td>{}</td><td>{}</td><td>{delta}</td></tr>",
                 fmt(m.base),
                 fmt(m.new),
-                change(m.change_pct)
             );
         }
         let _ = write!(out, r#"</tbody></table><p class="why">{}</p>"#, escape(&row.why));

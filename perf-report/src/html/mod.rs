@@ -37,6 +37,7 @@ pub fn html(report: &Report, baseline: Option<(&Report, &str)>, title: &str) -> 
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>perf report: {}</title><style>{STYLE}</style></head><body>"#,
         escape(title)
     );
+    plot::x_axes(&mut out);
     header(&mut out, report, baseline, title, compared.as_ref());
     out.push_str("<main>");
     let base = baseline.map(|(b, _)| b);

@@ -24,11 +24,27 @@ const LEFT: f64 = 58.0;
 const RIGHT: f64 = 24.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 40.0;
-/// The most nines an axis shows: a 10⁷-call histogram reaches 99.99999%.
-const MAX_NINES: f64 = 7.0;
+/// The fewest and most nines an axis shows: a 10⁷-call histogram reaches 99.99999%.
+const MIN_NINES: u32 = 2;
+const MAX_NINES: u32 = 7;
+/// How far (in px) a simplified curve may stray from the exact one: less than a line's width.
+const TOLERANCE: f64 = 0.6;
 
-/// Writes an `<svg>` with the curves of `series` (empty histograms are left out); nothing when
-/// all are empty.
+/// The x axes (grid lines and percentile labels), written once per page and drawn by `<use>`
+/// in every plot, since they depend only on how many nines a plot shows.
+pub(crate) fn x_axes(out: &mut String) {
+    out.push_str(r#"<svg class="defs" width="0" height="0" aria-hidden="true"><defs>"#);
+    for nines in MIN_NINES..=MAX_NINES {
+        let frame = Frame { nines: f64::from(nines), axis: YAxis::new(1.0, 10.0) };
+        let _ = write!(out, r#"<g id="x{nines}">"#);
+        frame.x_axis(out);
+        out.push_str("</g>");
+    }
+    out.push_str("</defs></svg>");
+}
+
+/// Writes an `<svg>` with the curves of `series` (empty histograms are left out), and an HTML
+/// key when there is more than one; nothing when all are empty.
 pub(crate) fn percentile_plot(out: &mut String, series: &[Series<'_>], aria: &str) {
     let series: Vec<&Series<'_>> = series.iter().filter(|s| !s.hist.is_empty()).collect();
     if series.is_empty() {
@@ -39,23 +55,23 @@ pub(crate) fn percentile_plot(out: &mut String, series: &[Series<'_>], aria: &st
         .map(|s| (s.hist.len() as f64).log10())
         .fold(0.0, f64::max)
         .ceil()
-        .clamp(2.0, MAX_NINES);
+        .clamp(f64::from(MIN_NINES), f64::from(MAX_NINES));
     let lowest = series.iter().map(|s| s.hist.min().max(1)).min().unwrap_or(1) as f64;
     let highest = series.iter().map(|s| s.hist.max().max(1)).max().unwrap_or(1) as f64;
-    let axis = YAxis::new(lowest, highest);
-    let plot = Frame { nines, axis };
+    let plot = Frame { nines, axis: YAxis::new(lowest, highest) };
     let _ = write!(
         out,
-        r#"<svg class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{}">"#,
+        r##"<svg class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{}"><use href="#x{nines}"/>"##,
         super::escape(aria)
     );
-    plot.grid(out);
-    for s in &series {
+    plot.y_axis(out);
+    // This run's curve last, on top.
+    for s in series.iter().rev() {
         let _ = write!(out, r#"<path class="{}" d=""#, s.class);
-        plot.steps(out, s.hist);
+        plot.curve(out, s.hist);
         out.push_str(r#""/>"#);
     }
-    // Markers with the exact figures on hover, on the first (this run's) curve.
+    // Markers with the exact figures on hover, on this run's curve.
     let main = series[0];
     for (q, name) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p99.9")] {
         let x = nines_of(q);
@@ -65,16 +81,20 @@ pub(crate) fn percentile_plot(out: &mut String, series: &[Series<'_>], aria: &st
         let v = main.hist.value_at_quantile(q);
         let _ = write!(
             out,
-            r#"<circle class="mark" cx="{}" cy="{}" r="2.6"><title>{name} {}</title></circle>"#,
+            r#"<circle cx="{}" cy="{}" r="2.6"><title>{name} {}</title></circle>"#,
             num(plot.px(x)),
             num(plot.py(v as f64)),
             units::duration(v as f64)
         );
     }
-    if series.len() > 1 {
-        plot.legend(out, &series);
-    }
     out.push_str("</svg>");
+    if series.len() > 1 {
+        out.push_str(r#"<p class="key">"#);
+        for s in &series {
+            let _ = write!(out, r#"<span><i class="{}"></i>{}</span>"#, s.class, s.label);
+        }
+        out.push_str("</p>");
+    }
 }
 
 /// `log10(1 / (1 - q))`.
@@ -158,20 +178,18 @@ impl Frame {
         TOP + (1.0 - t.clamp(0.0, 1.0)) * (H - TOP - BOTTOM)
     }
 
-    fn grid(&self, out: &mut String) {
+    /// Vertical grid lines at 0%, 50%, 90%, 99%…, their labels and the axis title.
+    fn x_axis(&self, out: &mut String) {
         let (x0, x1, y0, y1) = (LEFT, W - RIGHT, TOP, H - BOTTOM);
-        out.push_str(r#"<path class="grid" d=""#);
         let mut xs: Vec<(f64, String)> = vec![(0.0, "0%".into()), (2f64.log10(), "50%".into())];
         for k in 1..=self.nines as u32 {
             let pct = 100.0 - 100.0 / 10f64.powi(k as i32);
             let decimals = k.saturating_sub(2) as usize;
             xs.push((f64::from(k), format!("{pct:.decimals$}%")));
         }
+        out.push_str(r#"<path class="grid" d=""#);
         for (x, _) in &xs {
             let _ = write!(out, "M{},{y0}V{y1}", num(self.px(*x)));
-        }
-        for t in &self.axis.ticks {
-            let _ = write!(out, "M{x0},{}H{x1}", num(self.py(*t)));
         }
         out.push_str(r#""/><g class="ax">"#);
         for (x, label) in &xs {
@@ -184,14 +202,24 @@ impl Frame {
         }
         let _ = write!(
             out,
-            r#"<text x="{}" y="{}" text-anchor="middle" class="ax-title">percentile</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="middle" class="ax-title">percentile</text></g>"#,
             num((x0 + x1) / 2.0),
             y1 + 31.0
         );
+    }
+
+    /// Horizontal grid lines at the latency ticks, and their labels.
+    fn y_axis(&self, out: &mut String) {
+        let (x0, x1) = (LEFT, W - RIGHT);
+        out.push_str(r#"<path class="grid" d=""#);
+        for t in &self.axis.ticks {
+            let _ = write!(out, "M{x0},{}H{x1}", num(self.py(*t)));
+        }
+        out.push_str(r#""/><g class="ax" text-anchor="end">"#);
         for t in &self.axis.ticks {
             let _ = write!(
                 out,
-                r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
+                r#"<text x="{}" y="{}">{}</text>"#,
                 x0 - 6.0,
                 num(self.py(*t) + 3.5),
                 tick(*t)
@@ -200,55 +228,92 @@ impl Frame {
         out.push_str("</g>");
     }
 
-    /// The path data of `h`'s step curve: each recorded bucket a horizontal run at its value
-    /// from the percentile before it to the percentile it reaches.
-    fn steps(&self, out: &mut String, h: &Histogram<u64>) {
+    /// The vertices of `h`'s step curve in px: each recorded bucket a horizontal run at its
+    /// value, from the percentile before it to the percentile it reaches.
+    fn steps(&self, h: &Histogram<u64>) -> Vec<(f64, f64)> {
         let n = h.len() as f64;
         let mut below = 0u64;
-        let mut last_y: Option<String> = None;
-        let mut last_x = String::new();
+        let mut points = Vec::new();
         for v in h.iter_recorded() {
             let x_start = nines_of(below as f64 / n);
             below += v.count_since_last_iteration();
             // The last bucket ends at 1 - 1/n: the most nines n values can show.
             let q_end = (below as f64 / n).min(1.0 - 1.0 / n);
             let x_end = nines_of(q_end).max(x_start);
-            let y = num(self.py(v.value_iterated_to() as f64));
-            match &last_y {
-                None => {
-                    let _ = write!(out, "M{},{y}", num(self.px(x_start)));
-                }
-                Some(prev) if *prev != y => {
-                    let _ = write!(out, "V{y}");
-                }
-                Some(_) => {}
-            }
-            let x = num(self.px(x_end));
-            if x != last_x {
-                let _ = write!(out, "H{x}");
-                last_x = x;
-            }
-            last_y = Some(y);
+            let y = self.py(v.value_iterated_to() as f64);
+            points.push((self.px(x_start), y));
+            points.push((self.px(x_end), y));
         }
+        points
     }
 
-    fn legend(&self, out: &mut String, series: &[&Series<'_>]) {
-        let mut x = LEFT + 8.0;
-        out.push_str(r#"<g class="legend">"#);
-        for s in series {
-            let _ = write!(
-                out,
-                r#"<path class="{}" d="M{x},{y}h16"/><text x="{}" y="{}">{}</text>"#,
-                s.class,
-                num(x + 20.0),
-                TOP + 12.0,
-                s.label,
-                y = TOP + 8.0,
-            );
-            x += 28.0 + 6.2 * s.label.len() as f64;
+    /// Path data of `h`'s curve: the exact steps, simplified to within [`TOLERANCE`], written
+    /// as whole-px moves relative to the last point (`l3,-2 5,0`): a few hundred bytes even
+    /// for a histogram of thousands of buckets.
+    fn curve(&self, out: &mut String, h: &Histogram<u64>) {
+        let points = simplify(&self.steps(h), TOLERANCE);
+        let mut last: Option<(i64, i64)> = None;
+        for (x, y) in points {
+            let p = (x.round() as i64, y.round() as i64);
+            match last {
+                None => {
+                    let _ = write!(out, "M{},{}l", p.0, p.1);
+                }
+                Some(prev) if prev == p => continue,
+                Some(prev) => {
+                    let (dx, dy) = (p.0 - prev.0, p.1 - prev.1);
+                    // Coordinates after `l` come in pairs; a negative number needs no space.
+                    if !out.ends_with('l') && dx >= 0 {
+                        out.push(' ');
+                    }
+                    let _ = write!(out, "{dx}");
+                    if dy >= 0 {
+                        out.push(',');
+                    }
+                    let _ = write!(out, "{dy}");
+                }
+            }
+            last = Some(p);
         }
-        out.push_str("</g>");
+        if out.ends_with('l') {
+            out.pop();
+        }
     }
+}
+
+/// Ramer-Douglas-Peucker: the fewest of `points` that keep every one of them within `eps` of
+/// the line through the kept ones.
+fn simplify(points: &[(f64, f64)], eps: f64) -> Vec<(f64, f64)> {
+    if points.len() < 3 {
+        return points.to_vec();
+    }
+    let mut keep = vec![false; points.len()];
+    let (first, last) = (0, points.len() - 1);
+    keep[first] = true;
+    keep[last] = true;
+    let mut stack = vec![(first, last)];
+    while let Some((a, b)) = stack.pop() {
+        let (pa, pb) = (points[a], points[b]);
+        let (dx, dy) = (pb.0 - pa.0, pb.1 - pa.1);
+        let len = (dx * dx + dy * dy).sqrt();
+        let mut far = (0.0, a);
+        for (i, p) in points.iter().enumerate().take(b).skip(a + 1) {
+            let d = if len == 0.0 {
+                ((p.0 - pa.0).powi(2) + (p.1 - pa.1).powi(2)).sqrt()
+            } else {
+                ((p.0 - pa.0) * dy - (p.1 - pa.1) * dx).abs() / len
+            };
+            if d > far.0 {
+                far = (d, i);
+            }
+        }
+        if far.0 > eps {
+            keep[far.1] = true;
+            stack.push((a, far.1));
+            stack.push((far.1, b));
+        }
+    }
+    points.iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| *p).collect()
 }
 
 /// A 1-2-5 tick as `2ms`, `500µs`, `10ns`: whole numbers of the largest unit that fits.
@@ -299,7 +364,28 @@ mod tests {
         let mut out = String::new();
         percentile_plot(&mut out, &[Series { hist: &h, class: "curve", label: "run" }], "x");
         assert_eq!(out.matches(r#"<path class="curve""#).count(), 1);
-        assert!(out.contains(">99.9%<"), "{out}");
+        assert!(out.contains("#x3"), "{out}"); // 1,000 values: three nines
         assert_eq!(out.matches("<circle").count(), 4);
+        let mut axes = String::new();
+        x_axes(&mut axes);
+        assert!(axes.contains(">99.9%<") && axes.contains(">99.99999%<"), "{axes}");
+    }
+
+    #[test]
+    fn simplified_curves_stay_within_the_tolerance() {
+        let staircase: Vec<(f64, f64)> = (0..1000)
+            .flat_map(|i| {
+                [
+                    (i as f64 * 0.5, 200.0 - i as f64 * 0.1),
+                    ((i + 1) as f64 * 0.5, 200.0 - i as f64 * 0.1),
+                ]
+            })
+            .collect();
+        let kept = simplify(&staircase, 0.6);
+        assert!(kept.len() < 10, "{}", kept.len());
+        assert_eq!((kept[0], *kept.last().unwrap()), (staircase[0], *staircase.last().unwrap()));
+        // A real step survives.
+        let step = [(0.0, 100.0), (50.0, 100.0), (50.0, 20.0), (100.0, 20.0)];
+        assert_eq!(simplify(&step, 0.6).len(), 4);
     }
 }

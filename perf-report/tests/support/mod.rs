@@ -11,6 +11,8 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer as _, V2Serializer};
 use perf_runtime::Report;
 
+pub mod synthetic;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_perf-report");
 
 /// What a run of the binary gave.
