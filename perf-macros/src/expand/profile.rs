@@ -155,7 +155,9 @@ enum InlineMode {
 
 impl InlineMode {
     fn of(f: &FnItem) -> Option<Self> {
-        let opaque = f.output().is_some_and(|ty| matches!(ty, syn::Type::Never(_)) || contains_impl_trait(ty));
+        let opaque = f
+            .output()
+            .is_some_and(|ty| matches!(ty, syn::Type::Never(_)) || contains_impl_trait(ty));
         let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
         match (opaque, track_caller) {
             (true, _) => Some(Self::Opaque),

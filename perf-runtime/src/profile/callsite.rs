@@ -2,8 +2,8 @@
 
 use std::sync::OnceLock;
 
-use super::{sample, slow};
 use super::stats::{FnStats, Meta};
+use super::{sample, slow};
 use crate::record::site_name::{SelfName, site_name};
 
 /// A profiled fn's call site. Generated code builds one in a `static` inside the fn body, so
@@ -23,7 +23,6 @@ pub struct CallSite {
 
 /// What one finished call that was not timed contributes.
 pub(crate) struct Untimed {
-    pub(crate) is_async: bool,
     pub(crate) error: bool,
     pub(crate) panicked: bool,
 }
@@ -107,7 +106,8 @@ impl CallSite {
     }
 
     /// Whether this call reads the clock: always, unless the fn is sampled and this call falls
-    /// between two timed ones.
+    /// between two timed ones. A sync call that is not timed is counted here already, so that
+    /// its return costs nothing unless it is an error (see [`count_outcome`](Self::count_outcome)).
     #[inline(always)]
     pub(crate) fn times_call(&'static self, self_name: SelfName, is_async: bool) -> bool {
         let every = sample::every(self.sample);
@@ -123,22 +123,32 @@ impl CallSite {
             }
             left => {
                 s.countdown.set(left - 1);
+                if !is_async {
+                    s.calls.add(1);
+                }
                 false
             }
         })
     }
 
-    /// Counts a call that was not timed: calls, errors and panics stay exact under sampling.
+    /// Counts a finished async call that was not timed: calls, errors and panics stay exact
+    /// under sampling. (A future's call is counted when it completes, as cancelled ones are not
+    /// calls.)
     #[inline]
     pub(crate) fn count_untimed(&'static self, self_name: SelfName, call: Untimed) {
-        self.stats(self_name, call.is_async).shards.with(|s| {
+        self.stats(self_name, true).shards.with(|s| {
             s.calls.add(1);
-            if call.error {
-                s.errors.add(1);
-            }
-            if call.panicked {
-                s.panics.add(1);
-            }
+            s.errors.add(u64::from(call.error));
+            s.panics.add(u64::from(call.panicked));
+        });
+    }
+
+    /// Counts the error or panic of a sync call that was not timed (and was counted on entry).
+    #[cold]
+    pub(crate) fn count_outcome(&'static self, self_name: SelfName, call: Untimed) {
+        self.stats(self_name, false).shards.with(|s| {
+            s.errors.add(u64::from(call.error));
+            s.panics.add(u64::from(call.panicked));
         });
     }
 

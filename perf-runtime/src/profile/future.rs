@@ -77,7 +77,7 @@ impl Drop for PanicGuard<'_> {
                 self.site.record(self.self_name, call);
             }
             State::Untimed => {
-                let call = Untimed { is_async: true, error: false, panicked: true };
+                let call = Untimed { error: false, panicked: true };
                 self.site.count_untimed(self.self_name, call);
             }
             State::NotPolled | State::Done => return,
@@ -149,7 +149,7 @@ fn end_poll(
             };
         }
         State::Untimed if ready => {
-            site.count_untimed(self_name, Untimed { is_async: true, error: false, panicked: false });
+            site.count_untimed(self_name, Untimed { error: false, panicked: false });
             *state = State::Done;
         }
         _ => {}

@@ -68,8 +68,9 @@ impl ProfileGuard {
         match self.start {
             OFF => {}
             UNTIMED => {
-                let call = Untimed { is_async: false, error, panicked };
-                self.site.count_untimed(self.self_name, call);
+                if error || panicked {
+                    self.site.count_outcome(self.self_name, Untimed { error, panicked });
+                }
             }
             start => {
                 let wall_ns = clock::nanos_between(start, clock::ticks());

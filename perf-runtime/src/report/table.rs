@@ -68,11 +68,16 @@ impl Display for Report {
             .functions
             .iter()
             .filter(|r| r.sample > 1)
-            .map(|r| format!("  {}: 1 call in {} ({} of {})", r.name, r.sample, r.timed_calls, r.calls))
+            .map(|r| {
+                format!("  {}: 1 call in {} ({} of {})", r.name, r.sample, r.timed_calls, r.calls)
+            })
             .collect();
         if !sampled.is_empty() {
-            writeln!(f, "
-sampled (every call counted, these timed; mean and total scaled up):")?;
+            writeln!(
+                f,
+                "
+sampled (every call counted, these timed; mean and total scaled up):"
+            )?;
             for line in sampled {
                 writeln!(f, "{line}")?;
             }
