@@ -42,9 +42,11 @@ pub mod retry;
 
 pub use cache::CacheReport;
 pub use profile::slow::{SlowCall, on_slow_call};
+pub use record::alloc;
 pub use record::enabled::{is_enabled, set_enabled};
 pub use report::{
-    Config, FunctionReport, Report, SCHEMA_VERSION, SlowCallReport, configure, report, reset,
+    Config, FunctionReport, ProcessReport, Report, SCHEMA_VERSION, SlowCallReport, configure,
+    report, reset,
 };
 
 /// Times every call of a fn: calls, errors, panics, slow calls and latency percentiles.

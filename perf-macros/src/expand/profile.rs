@@ -87,6 +87,7 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         Some(every) => quote!(#site.sample(#every)),
         None => site,
     };
+    let site = if args.cpu { quote!(#site.cpu()) } else { site };
     let site = quote!(static __PERF_SITE: #rt::CallSite = #site;);
     let (enter, enter_inline, profile_future) = if f.in_impl() {
         (

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use super::stats::{FnStats, Meta};
+use super::usage::{self, Mark, Usage};
 use super::{sample, slow};
 use crate::record::site_name::{SelfName, site_name};
 
@@ -18,6 +19,8 @@ pub struct CallSite {
     slow_ns: u64,
     /// `sample = N`: time one call in N; 0 means the process default.
     sample: u32,
+    /// `cpu = true`: read the thread CPU clock around each call.
+    cpu: bool,
     stats: OnceLock<&'static FnStats>,
 }
 
@@ -30,6 +33,8 @@ pub(crate) struct Untimed {
 /// What one finished call contributes.
 pub(crate) struct Call {
     pub(crate) wall_ns: u64,
+    /// What the call used, and which parts of it were measured ([`Mark::what`]).
+    pub(crate) usage: (u8, Usage),
     pub(crate) busy_ns: Option<u64>,
     pub(crate) error: bool,
     pub(crate) panicked: bool,
@@ -46,14 +51,27 @@ impl CallSite {
         slow_ns: u64,
     ) -> Self {
         let custom_name = None;
-        Self { module, func, custom_name, file, line, slow_ns, sample: 0, stats: OnceLock::new() }
+        let (sample, cpu) = (0, false);
+        Self { module, func, custom_name, file, line, slow_ns, sample, cpu, stats: OnceLock::new() }
     }
 
     /// A site with the name given to the attribute.
     pub const fn named(name: &'static str, file: &'static str, line: u32, slow_ns: u64) -> Self {
         let custom_name = Some(name);
-        let (module, func, sample) = ("", "", 0);
-        Self { module, func, custom_name, file, line, slow_ns, sample, stats: OnceLock::new() }
+        let (module, func, sample, cpu) = ("", "", 0, false);
+        Self { module, func, custom_name, file, line, slow_ns, sample, cpu, stats: OnceLock::new() }
+    }
+
+    /// Reads the thread CPU clock around each call (`#[profile(cpu = true)]`).
+    pub const fn cpu(mut self) -> Self {
+        self.cpu = true;
+        self
+    }
+
+    /// The thread's counters that this site's calls read at entry.
+    #[inline(always)]
+    pub(crate) fn mark(&self) -> Mark {
+        Mark::now(self.cpu)
     }
 
     /// Times one call in `every` (`#[profile(sample = N)]`); the others are counted only.
@@ -73,8 +91,13 @@ impl CallSite {
     #[cold]
     #[inline(never)]
     fn register(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
+        crate::alloc::untracked(|| self.register_now(self_name, is_async))
+    }
+
+    fn register_now(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
         let name = site_name(self.custom_name, self.module, self.func, self_name);
-        let meta = Meta { file: self.file, line: self.line, is_async, sample: self.sample };
+        let (file, line, sample, cpu) = (self.file, self.line, self.sample, self.cpu);
+        let meta = Meta { file, line, is_async, sample, cpu };
         self.stats.get_or_init(|| super::registry::stats_for(&name, meta))
     }
 
@@ -98,6 +121,18 @@ impl CallSite {
             }
             if slow {
                 s.slow_calls.add(1);
+            }
+            let (what, used) = call.usage;
+            if what & usage::ALLOC != 0 {
+                s.alloc_count.record(used.allocs);
+                s.alloc_bytes.record(used.allocated);
+                s.alloc_count_total.add(used.allocs);
+                s.alloc_bytes_total.add(used.allocated);
+                s.freed_bytes_total.add(used.freed);
+            }
+            if what & usage::CPU != 0 {
+                s.cpu.record(used.cpu_ns);
+                s.cpu_total_ns.add(used.cpu_ns);
             }
         });
         if slow {

@@ -74,7 +74,9 @@ impl AtomicHistogram {
     #[cold]
     #[inline(never)]
     fn grow(&self, chunk: usize) -> *mut Chunk {
-        let fresh = Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]));
+        let fresh = super::alloc::untracked(|| {
+            Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]))
+        });
         // The single writer is the only one that allocates, so nobody can have raced us here.
         self.chunks[chunk].store(fresh, Ordering::Release);
         fresh

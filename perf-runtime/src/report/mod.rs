@@ -1,6 +1,7 @@
 //! The snapshot the application asks for at shutdown: a table for people, JSON for tools.
 
 mod function;
+mod process;
 mod table;
 
 use std::io::{self, Write};
@@ -11,6 +12,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 pub use function::{FunctionReport, SlowCallReport};
+pub use process::ProcessReport;
 
 /// Version of the JSON layout; bumped on any change that is not an added field.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -45,6 +47,13 @@ pub struct Report {
     pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
     pub benches: Vec<crate::bench::BenchResult>,
+    /// Whether [`alloc::Counting`](crate::alloc::Counting) is the global allocator, so that
+    /// profiled fns have allocation counts.
+    #[serde(default)]
+    pub alloc_counting: bool,
+    /// The process's peak RSS, CPU seconds and threads when the report was taken.
+    #[serde(default)]
+    pub process: ProcessReport,
 }
 
 impl Report {
@@ -62,6 +71,8 @@ impl Report {
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
             benches: crate::bench::collect(),
+            alloc_counting: crate::alloc::installed(),
+            process: ProcessReport::collect(),
         }
     }
 
