@@ -124,11 +124,17 @@ impl CallSite {
             }
             let (what, used) = call.usage;
             if what & usage::ALLOC != 0 {
-                s.alloc_count.record(used.allocs);
-                s.alloc_bytes.record(used.allocated);
-                s.alloc_count_total.add(used.allocs);
-                s.alloc_bytes_total.add(used.allocated);
-                s.freed_bytes_total.add(used.freed);
+                if used.allocs == 0 {
+                    s.no_alloc_calls.add(1);
+                } else {
+                    s.alloc_count.record(used.allocs);
+                    s.alloc_bytes.record(used.allocated);
+                    s.alloc_count_total.add(used.allocs);
+                    s.alloc_bytes_total.add(used.allocated);
+                }
+                if used.freed != 0 {
+                    s.freed_bytes_total.add(used.freed);
+                }
             }
             if what & usage::CPU != 0 {
                 s.cpu.record(used.cpu_ns);

@@ -19,6 +19,9 @@ pub(crate) struct Shard {
     /// Bytes allocated per call.
     pub(crate) alloc_bytes: AtomicHistogram,
     pub(crate) alloc_count_total: Counter,
+    /// Calls that allocated nothing: most calls of a hot fn, recorded with one counter and
+    /// added to both histograms as zeros when the report reads them.
+    pub(crate) no_alloc_calls: Counter,
     pub(crate) alloc_bytes_total: Counter,
     pub(crate) freed_bytes_total: Counter,
     /// Thread CPU time per call, for `cpu = true`.
@@ -43,6 +46,7 @@ impl Shard {
             alloc_count: AtomicHistogram::new(),
             alloc_bytes: AtomicHistogram::new(),
             alloc_count_total: Counter::default(),
+            no_alloc_calls: Counter::default(),
             alloc_bytes_total: Counter::default(),
             freed_bytes_total: Counter::default(),
             cpu: AtomicHistogram::new(),

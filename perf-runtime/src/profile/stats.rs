@@ -80,6 +80,11 @@ impl FnStats {
             shard.busy.add_to(&mut t.busy);
             shard.alloc_count.add_to(&mut t.alloc_count);
             shard.alloc_bytes.add_to(&mut t.alloc_bytes);
+            let none = shard.no_alloc_calls.get();
+            if none > 0 {
+                t.alloc_count.record_n(0, none).expect("0 is within bounds");
+                t.alloc_bytes.record_n(0, none).expect("0 is within bounds");
+            }
             t.alloc_count_total += shard.alloc_count_total.get();
             t.alloc_bytes_total += shard.alloc_bytes_total.get();
             t.freed_bytes_total += shard.freed_bytes_total.get();

@@ -65,12 +65,11 @@ impl Usage {
     }
 }
 
-#[inline(never)]
+#[inline(always)]
 fn read(what: u8) -> Usage {
     let mut u = Usage::default();
     if what & ALLOC != 0 {
-        let c = alloc::thread_counts();
-        (u.allocs, u.allocated, u.freed) = (c.allocs + c.reallocs, c.allocated, c.freed);
+        (u.allocs, u.allocated, u.freed) = alloc::per_call_counts();
     }
     if what & CPU != 0 {
         u.cpu_ns = cpu_clock::thread_cpu_ns();

@@ -134,15 +134,30 @@ fn bump(cell: &Cell<u64>, n: u64) {
 
 #[inline(always)]
 fn on_alloc(size: usize) {
-    if STATE.load(Relaxed) & INSTALLED == 0 {
-        STATE.fetch_or(INSTALLED, Relaxed);
-    }
     LOCAL.with(|l| {
         if l.paused.get() == 0 {
-            bump(&l.allocs, 1);
+            let allocs = l.allocs.get();
+            if allocs == 0 {
+                mark_installed();
+            }
+            l.allocs.set(allocs.wrapping_add(1));
             bump(&l.allocated, size as u64);
         }
     });
+}
+
+/// The first counted allocation of each thread says so to everyone; later ones need not.
+#[cold]
+fn mark_installed() {
+    STATE.fetch_or(INSTALLED, Relaxed);
+}
+
+/// What a profiled call reads: allocations and reallocations together, bytes allocated, bytes
+/// freed.
+#[inline(always)]
+pub(crate) fn per_call_counts() -> (u64, u64, u64) {
+    LOCAL
+        .with(|l| (l.allocs.get().wrapping_add(l.reallocs.get()), l.allocated.get(), l.freed.get()))
 }
 
 // SAFETY: every method forwards to `A` with the caller's arguments unchanged; counting only
