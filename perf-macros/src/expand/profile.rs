@@ -121,8 +121,11 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
             InlineMode::Opaque => quote!(#body),
             InlineMode::TrackCaller(ret) => {
                 let body = inline_body::observe_errors(body, &ret, &rt);
+                // A body that always panics or returns makes what follows unreachable: that
+                // is ours, not the user's to hear about.
                 quote! {
                     let __perf_ret: #ret = #body;
+                    #[allow(unreachable_code)]
                     __perf_guard.error_if(#rt::Probe(&__perf_ret).__perf_is_err());
                     __perf_ret
                 }
