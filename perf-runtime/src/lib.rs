@@ -32,6 +32,7 @@
 pub mod __private;
 pub mod bench;
 pub mod cache;
+pub mod export;
 mod format;
 mod profile;
 mod record;
@@ -45,7 +46,8 @@ pub use profile::slow::{SlowCall, on_slow_call};
 pub use record::enabled::{is_enabled, set_enabled};
 pub use report::budget::{self, BudgetResult, assert_budgets};
 pub use report::{
-    Config, FunctionReport, Report, SCHEMA_VERSION, SlowCallReport, configure, report, reset,
+    Config, FunctionReport, MergeError, Report, SCHEMA_VERSION, SlowCallReport, configure, report,
+    reset,
 };
 
 /// Times every call of a fn: calls, errors, panics, slow calls and latency percentiles.

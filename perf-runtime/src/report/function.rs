@@ -1,5 +1,4 @@
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::format;
@@ -63,6 +62,10 @@ pub struct FunctionReport {
     /// The wall-time histogram in HdrHistogram's V2 encoding, base64: reports of several
     /// processes can be merged exactly.
     pub histogram: String,
+    /// The busy-time histogram of an `async fn`, encoded as `histogram` is, so that
+    /// [`Report::merge`](crate::Report::merge) recomputes `busy_p50_ns`/`busy_p99_ns` exactly.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub busy_histogram: Option<String>,
     /// The clauses of `#[profile(budget = ...)]`, kept so that a report read back from JSON
     /// can be checked; absent when the attribute has none.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
@@ -117,22 +120,14 @@ impl FunctionReport {
                 .into_iter()
                 .map(|(duration_ns, at)| SlowCallReport { duration_ns, at: format::rfc3339(at) })
                 .collect(),
-            histogram: encode(h),
+            histogram: super::histogram::encode(h),
+            busy_histogram: is_async.then(|| super::histogram::encode(&t.busy)),
             budget: stats.meta.budget.to_vec(),
         })
     }
 
     /// Decodes [`histogram`](Self::histogram), e.g. to merge the reports of several processes.
     pub fn decode_histogram(&self) -> Option<Histogram<u64>> {
-        use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(&self.histogram).ok()?;
-        hdrhistogram::serialization::Deserializer::new().deserialize(&mut bytes.as_slice()).ok()
+        super::histogram::decode(&self.histogram).ok()
     }
-}
-
-fn encode(h: &Histogram<u64>) -> String {
-    use base64::Engine as _;
-    let mut bytes = Vec::new();
-    V2Serializer::new().serialize(h, &mut bytes).expect("writing to a Vec cannot fail");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

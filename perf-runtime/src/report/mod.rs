@@ -2,6 +2,9 @@
 
 pub mod budget;
 mod function;
+pub(crate) mod histogram;
+pub(crate) mod instance;
+mod merge;
 mod table;
 
 use std::io::{self, Write};
@@ -12,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 pub use function::{FunctionReport, SlowCallReport};
+pub use merge::MergeError;
 
 /// Version of the JSON layout; bumped on any change that is not an added field.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -38,6 +42,15 @@ pub struct Report {
     pub schema_version: u32,
     /// RFC 3339 time the snapshot was taken.
     pub generated_at: String,
+    /// Which process this is: env `PERF_INSTANCE`, else `hostname:pid`. A merged report lists
+    /// its sources' instances, comma-separated. Empty in reports written before it existed.
+    #[serde(default)]
+    pub instance: String,
+    /// RFC 3339 time the counts start from: the process's first use of this crate (or its
+    /// last [`reset`]); for a [`delta`](Report::delta), the earlier report's `generated_at`;
+    /// for a [`merge`](Report::merge), the earliest of its sources.
+    #[serde(default)]
+    pub started_at: String,
     /// Profiled fns, by total time, largest first.
     pub functions: Vec<FunctionReport>,
     /// `#[cached]` fns (filled by the cache layer).
@@ -63,6 +76,8 @@ impl Report {
         let mut report = Self {
             schema_version: SCHEMA_VERSION,
             generated_at: crate::format::rfc3339(SystemTime::now()),
+            instance: instance::name().to_owned(),
+            started_at: crate::format::rfc3339(instance::started_at()),
             functions,
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
@@ -150,6 +165,14 @@ pub struct Config {
     /// checks the last window's calls; when `None`, env `PERF_ALERT_WINDOW` (like `"30s"`), else
     /// 60 seconds.
     pub alert_window: Option<Duration>,
+    /// Rewrite the JSON report (at `json_path` or env `PERF_REPORT_JSON`) every `interval`,
+    /// from one background thread; when `None`, env `PERF_REPORT_INTERVAL` (`60s`, `500ms`,
+    /// `5m`) is used. See [`crate::export`].
+    pub interval: Option<Duration>,
+    /// Upper bounds, in seconds and increasing, of the Prometheus buckets of
+    /// `perf_call_duration_seconds`; when `None`,
+    /// [`DEFAULT_BUCKETS`](crate::export::DEFAULT_BUCKETS) (1µs to 60s).
+    pub buckets: Option<Vec<f64>>,
 }
 
 static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
@@ -170,8 +193,10 @@ static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
 /// ```
 pub fn configure(config: Config) {
     *CONFIG.write().unwrap_or_else(|e| e.into_inner()) = Some(config);
+    crate::export::configured();
 }
 
+/// The configuration [`configure`] set, or the default.
 pub(crate) fn config() -> Config {
     CONFIG.read().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default()
 }
@@ -185,19 +210,23 @@ pub(crate) fn config() -> Config {
 /// println!("{} fns profiled", report.functions.len());
 /// ```
 pub fn report() -> Report {
+    crate::export::first_use();
     let report = Report::collect();
     let config = config();
     if !config.quiet {
         eprint!("{report}");
     }
-    let json_path =
-        config.json_path.or_else(|| std::env::var_os("PERF_REPORT_JSON").map(Into::into));
-    if let Some(path) = json_path {
+    if let Some(path) = json_path(&config) {
         if let Err(e) = report.write_json(&path) {
             eprintln!("perf: could not write {}: {e}", path.display());
         }
     }
     report
+}
+
+/// Where the JSON report goes: [`Config::json_path`], else env `PERF_REPORT_JSON`.
+pub(crate) fn json_path(config: &Config) -> Option<PathBuf> {
+    config.json_path.clone().or_else(|| std::env::var_os("PERF_REPORT_JSON").map(Into::into))
 }
 
 /// Clears all stats: later reports show only what is recorded from now on.
@@ -209,4 +238,5 @@ pub fn reset() {
     }
     crate::retry::reset();
     crate::cache::reset();
+    instance::restart();
 }
