@@ -2,6 +2,7 @@
 //! documents each one; the expansions call into `perf_runtime::__private`.
 
 mod args;
+mod budget;
 mod duration;
 mod errors;
 mod expand;

@@ -9,6 +9,7 @@ pub use crate::profile::guard::{
     InlineGuard, ProfileGuard, TryOperand, call_once, enter, enter_inline, enter_inline_method,
     enter_method,
 };
+pub use crate::report::budget::{Clause as BudgetClause, Limit as BudgetLimit, Stat as BudgetStat};
 
 /// `Probe(&value).__perf_is_err()`: `true` if `value` is a `Result::Err`, `false` for any other
 /// type, decided by the type checker, so `io::Result<T>`, aliases and `impl Trait` returns need

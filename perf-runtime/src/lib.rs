@@ -32,6 +32,7 @@
 pub mod __private;
 pub mod bench;
 pub mod cache;
+pub mod export;
 mod format;
 mod profile;
 mod record;
@@ -44,9 +45,10 @@ pub use cache::CacheReport;
 pub use profile::slow::{SlowCall, on_slow_call};
 pub use record::alloc;
 pub use record::enabled::{is_enabled, set_enabled};
+pub use report::budget::{self, BudgetResult, assert_budgets, on_budget_violation};
 pub use report::{
-    Config, FunctionReport, ProcessReport, Report, SCHEMA_VERSION, SlowCallReport, configure,
-    report, reset,
+    Config, FunctionReport, MergeError, ProcessReport, Report, SCHEMA_VERSION, SlowCallReport,
+    configure, report, reset,
 };
 
 /// Times every call of a fn: calls, errors, panics, slow calls and latency percentiles.
@@ -61,6 +63,11 @@ pub use report::{
 ///   `module::Type::method` for methods);
 /// - `slow = "250ms"`: count calls at or over this duration as slow and keep the slowest
 ///   (units `ns`, `us`, `ms`, `s`, `m`, `h`), see [`on_slow_call`];
+/// - `budget = "p50 < 5ms, p99 < 50ms, max < 1s, errors < 1%"`: limits checked when a report
+///   is taken (see [`budget`], [`assert_budgets`], [`on_budget_violation`]): `p50`, `p90`,
+///   `p95`, `p99`, `p999`, `max`, `mean` below a duration; `errors`, `panics`, `slow` below a
+///   percentage of calls (`1%`) or a count (`10`). Checked at compile time; costs nothing per
+///   call;
 /// - `crate = "path"`: where this crate is, for crates that re-export it.
 ///
 /// A call that returns `Err` counts as an error; one that unwinds counts as a panic (and the

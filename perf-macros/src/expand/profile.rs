@@ -88,6 +88,13 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         None => site,
     };
     let site = if args.cpu { quote!(#site.cpu()) } else { site };
+    let site = match args.budget.as_slice() {
+        [] => site,
+        clauses => {
+            let clauses = crate::budget::tokens(clauses, &rt);
+            quote!(#site.with_budget(#clauses))
+        }
+    };
     let site = quote!(static __PERF_SITE: #rt::CallSite = #site;);
     let (enter, enter_inline, profile_future) = if f.in_impl() {
         (

@@ -79,6 +79,7 @@ fn l2_counts(cache: &dyn Registered) -> L2Counts {
         get_p50_ns: s.get_p50_ns,
         get_p99_ns: s.get_p99_ns,
         lock_waits: s.lock_waits,
+        get_histogram: Some(s.get_histogram),
     }
 }
 

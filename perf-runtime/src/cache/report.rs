@@ -52,6 +52,15 @@ pub struct CacheReport {
     pub l2_get_p99_ns: u64,
     /// With `lock = true`: times this process waited for another's load.
     pub lock_waits: u64,
+    /// Load times in HdrHistogram's V2 encoding, base64 (as `FunctionReport::histogram`), so
+    /// that [`Report::merge`](crate::Report::merge) recomputes `load_p50_ns`/`load_p99_ns`
+    /// exactly. Empty in reports written before it existed.
+    #[serde(default)]
+    pub load_histogram: String,
+    /// Redis read times, encoded as `load_histogram` is (an empty histogram when the level
+    /// is off).
+    #[serde(default)]
+    pub l2_get_histogram: String,
 }
 
 /// The Redis part of a cache's entry, zero when the level is off.
@@ -67,6 +76,8 @@ pub(crate) struct L2Counts {
     pub(crate) get_p50_ns: u64,
     pub(crate) get_p99_ns: u64,
     pub(crate) lock_waits: u64,
+    /// Encoded Redis read times; `None` when the level is off.
+    pub(crate) get_histogram: Option<String>,
 }
 
 impl CacheReport {
@@ -96,6 +107,10 @@ impl CacheReport {
             l2_get_p50_ns: l2.get_p50_ns,
             l2_get_p99_ns: l2.get_p99_ns,
             lock_waits: l2.lock_waits,
+            load_histogram: crate::report::histogram::encode(&t.load_ns),
+            l2_get_histogram: l2.get_histogram.unwrap_or_else(|| {
+                crate::report::histogram::encode(&crate::record::histogram::empty())
+            }),
         }
     }
 }

@@ -6,6 +6,7 @@ use super::stats::{FnStats, Meta};
 use super::usage::{self, Mark, Usage};
 use super::{sample, slow};
 use crate::record::site_name::{SelfName, site_name};
+use crate::report::budget::Clause;
 
 /// A profiled fn's call site. Generated code builds one in a `static` inside the fn body, so
 /// it works in impls and traits and is shared by every instantiation of a generic fn.
@@ -21,6 +22,7 @@ pub struct CallSite {
     sample: u32,
     /// `cpu = true`: read the thread CPU clock around each call.
     cpu: bool,
+    budget: &'static [Clause],
     stats: OnceLock<&'static FnStats>,
 }
 
@@ -51,15 +53,25 @@ impl CallSite {
         slow_ns: u64,
     ) -> Self {
         let custom_name = None;
-        let (sample, cpu) = (0, false);
-        Self { module, func, custom_name, file, line, slow_ns, sample, cpu, stats: OnceLock::new() }
+        let (sample, cpu, budget) = (0, false, &[] as &[Clause]);
+        let stats = OnceLock::new();
+        Self { module, func, custom_name, file, line, slow_ns, sample, cpu, budget, stats }
     }
 
     /// A site with the name given to the attribute.
     pub const fn named(name: &'static str, file: &'static str, line: u32, slow_ns: u64) -> Self {
         let custom_name = Some(name);
         let (module, func, sample, cpu) = ("", "", 0, false);
-        Self { module, func, custom_name, file, line, slow_ns, sample, cpu, stats: OnceLock::new() }
+        let budget: &[Clause] = &[];
+        let stats = OnceLock::new();
+        Self { module, func, custom_name, file, line, slow_ns, sample, cpu, budget, stats }
+    }
+
+    /// The site with `#[profile(budget = ...)]`'s clauses, which only reports read: a budget
+    /// costs nothing per call.
+    pub const fn with_budget(mut self, clauses: &'static [Clause]) -> Self {
+        self.budget = clauses;
+        self
     }
 
     /// Reads the thread CPU clock around each call (`#[profile(cpu = true)]`).
@@ -96,8 +108,9 @@ impl CallSite {
 
     fn register_now(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
         let name = site_name(self.custom_name, self.module, self.func, self_name);
-        let (file, line, sample, cpu) = (self.file, self.line, self.sample, self.cpu);
-        let meta = Meta { file, line, is_async, sample, cpu };
+        let (file, line, sample, cpu, budget) =
+            (self.file, self.line, self.sample, self.cpu, self.budget);
+        let meta = Meta { file, line, is_async, sample, cpu, budget };
         self.stats.get_or_init(|| super::registry::stats_for(&name, meta))
     }
 

@@ -18,6 +18,8 @@ pub(crate) struct Meta {
     pub(crate) sample: u32,
     /// The attribute's `cpu = true`.
     pub(crate) cpu: bool,
+    /// `#[profile(budget = ...)]`, read only when a report is checked.
+    pub(crate) budget: &'static [crate::report::budget::Clause],
 }
 
 pub(crate) struct FnStats {

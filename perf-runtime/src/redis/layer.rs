@@ -52,6 +52,8 @@ pub(crate) struct L2Snapshot {
     pub(crate) lock_timeouts: u64,
     pub(crate) get_p50_ns: u64,
     pub(crate) get_p99_ns: u64,
+    /// The read times, for the report's `l2_get_histogram`.
+    pub(crate) get_histogram: String,
 }
 
 /// Held by the process that loads a key under `lock = true`.
@@ -348,6 +350,7 @@ impl L2Site {
             lock_timeouts: s.lock_timeouts.load(Relaxed),
             get_p50_ns: q(0.5),
             get_p99_ns: q(0.99),
+            get_histogram: crate::report::histogram::encode(&hist),
         }
     }
 }

@@ -1,5 +1,4 @@
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::format;
@@ -80,6 +79,9 @@ pub struct FunctionReport {
     /// 99th percentile of bytes allocated per call.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub alloc_bytes_p99: Option<u64>,
+    /// Allocations (and reallocations) of all timed calls.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_count_total: Option<u64>,
     /// Bytes allocated by all timed calls.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub alloc_bytes_total: Option<u64>,
@@ -98,6 +100,15 @@ pub struct FunctionReport {
     /// `cpu_total_ns` over the wall time of the same calls.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cpu_share: Option<f64>,
+    /// Allocations per call, HdrHistogram V2 in base64 (as `histogram`), for exact merges.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_count_histogram: Option<String>,
+    /// Bytes allocated per call, HdrHistogram V2 in base64.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_bytes_histogram: Option<String>,
+    /// CPU time per call (ns), HdrHistogram V2 in base64.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_histogram: Option<String>,
     /// `"unavailable"` where `cpu = true` was asked on a platform without a thread CPU clock.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cpu_clock: Option<String>,
@@ -106,6 +117,14 @@ pub struct FunctionReport {
     /// The wall-time histogram in HdrHistogram's V2 encoding, base64: reports of several
     /// processes can be merged exactly.
     pub histogram: String,
+    /// The busy-time histogram of an `async fn`, encoded as `histogram` is, so that
+    /// [`Report::merge`](crate::Report::merge) recomputes `busy_p50_ns`/`busy_p99_ns` exactly.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub busy_histogram: Option<String>,
+    /// The clauses of `#[profile(budget = ...)]`, kept so that a report read back from JSON
+    /// can be checked; absent when the attribute has none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub budget: Vec<super::budget::Clause>,
 }
 
 /// One of the slowest calls of a fn.
@@ -171,6 +190,7 @@ impl FunctionReport {
             alloc_bytes_mean: alloc
                 .then(|| t.alloc_bytes_total as f64 / t.alloc_bytes.len() as f64),
             alloc_bytes_p99: alloc.then(|| t.alloc_bytes.value_at_quantile(0.99)),
+            alloc_count_total: alloc.then_some(t.alloc_count_total),
             alloc_bytes_total: alloc.then_some(t.alloc_bytes_total),
             net_bytes_total: alloc.then(|| t.alloc_bytes_total as i64 - t.freed_bytes_total as i64),
             cpu_p50_ns: cpu.then(|| t.cpu.value_at_quantile(0.50)),
@@ -178,6 +198,9 @@ impl FunctionReport {
             cpu_total_ns: cpu.then_some(t.cpu_total_ns),
             // Both sums cover the same timed calls.
             cpu_share: cpu.then(|| t.cpu_total_ns as f64 / t.total_ns.max(1) as f64),
+            alloc_count_histogram: alloc.then(|| super::histogram::encode(&t.alloc_count)),
+            alloc_bytes_histogram: alloc.then(|| super::histogram::encode(&t.alloc_bytes)),
+            cpu_histogram: cpu.then(|| super::histogram::encode(&t.cpu)),
             cpu_clock: (stats.meta.cpu && !crate::record::cpu_clock::AVAILABLE)
                 .then(|| "unavailable".to_owned()),
             slowest: stats
@@ -186,25 +209,18 @@ impl FunctionReport {
                 .into_iter()
                 .map(|(duration_ns, at)| SlowCallReport { duration_ns, at: format::rfc3339(at) })
                 .collect(),
-            histogram: encode(h),
+            histogram: super::histogram::encode(h),
+            busy_histogram: is_async.then(|| super::histogram::encode(&t.busy)),
+            budget: stats.meta.budget.to_vec(),
         })
     }
 
     /// Decodes [`histogram`](Self::histogram), e.g. to merge the reports of several processes.
     pub fn decode_histogram(&self) -> Option<Histogram<u64>> {
-        use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(&self.histogram).ok()?;
-        hdrhistogram::serialization::Deserializer::new().deserialize(&mut bytes.as_slice()).ok()
+        super::histogram::decode(&self.histogram).ok()
     }
 }
 
 fn every_call() -> u32 {
     1
-}
-
-fn encode(h: &Histogram<u64>) -> String {
-    use base64::Engine as _;
-    let mut bytes = Vec::new();
-    V2Serializer::new().serialize(h, &mut bytes).expect("writing to a Vec cannot fail");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -1,17 +1,22 @@
 //! The snapshot the application asks for at shutdown: a table for people, JSON for tools.
 
+pub mod budget;
 mod function;
+pub(crate) mod histogram;
+pub(crate) mod instance;
+mod merge;
 mod process;
 mod table;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 pub use function::{FunctionReport, SlowCallReport};
+pub use merge::MergeError;
 pub use process::ProcessReport;
 
 /// Version of the JSON layout; bumped on any change that is not an added field.
@@ -39,6 +44,15 @@ pub struct Report {
     pub schema_version: u32,
     /// RFC 3339 time the snapshot was taken.
     pub generated_at: String,
+    /// Which process this is: env `PERF_INSTANCE`, else `hostname:pid`. A merged report lists
+    /// its sources' instances, comma-separated. Empty in reports written before it existed.
+    #[serde(default)]
+    pub instance: String,
+    /// RFC 3339 time the counts start from: the process's first use of this crate (or its
+    /// last [`reset`]); for a [`delta`](Report::delta), the earlier report's `generated_at`;
+    /// for a [`merge`](Report::merge), the earliest of its sources.
+    #[serde(default)]
+    pub started_at: String,
     /// Profiled fns, by total time, largest first.
     pub functions: Vec<FunctionReport>,
     /// `#[cached]` fns (filled by the cache layer).
@@ -54,6 +68,10 @@ pub struct Report {
     /// The process's peak RSS, CPU seconds and threads when the report was taken.
     #[serde(default)]
     pub process: ProcessReport,
+    /// The budgets in force when the snapshot was taken, checked against it: see
+    /// [`Report::budgets`]. Failures first.
+    #[serde(default)]
+    pub budgets: Vec<budget::BudgetResult>,
 }
 
 impl Report {
@@ -64,16 +82,41 @@ impl Report {
             .filter_map(FunctionReport::from_stats)
             .collect();
         functions.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
-        Self {
+        let mut report = Self {
             schema_version: SCHEMA_VERSION,
             generated_at: crate::format::rfc3339(SystemTime::now()),
+            instance: instance::name().to_owned(),
+            started_at: crate::format::rfc3339(instance::started_at()),
             functions,
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
             benches: crate::bench::collect(),
             alloc_counting: crate::alloc::installed(),
             process: ProcessReport::collect(),
-        }
+            budgets: Vec::new(),
+        };
+        report.budgets = report.budgets();
+        report
+    }
+
+    /// Checks the budgets in force now against this report: the fns' `#[profile(budget = ...)]`
+    /// clauses, overridden by the budgets file of [`Config::budgets`] or env `PERF_BUDGETS`.
+    /// [`budget::check`] does the same with budgets of your choosing.
+    ///
+    /// ```
+    /// use perf_runtime::budget::Status;
+    /// use perf_runtime::profile;
+    ///
+    /// #[profile(name = "doc.budgets", budget = "p99 < 10s")]
+    /// fn fast() {}
+    ///
+    /// fast();
+    /// let results = perf_runtime::Report::collect().budgets();
+    /// let p99 = results.iter().find(|r| r.r#fn == "doc.budgets").unwrap();
+    /// assert_eq!((p99.calls, p99.status), (1, Status::Pass));
+    /// ```
+    pub fn budgets(&self) -> Vec<budget::BudgetResult> {
+        budget::check(self, &budget::active())
     }
 
     /// The entry of the profiled fn called `name`.
@@ -129,23 +172,51 @@ pub struct Config {
     /// errors and panics are still all counted. When `None`, env `PERF_SAMPLE` is used (and
     /// without it, every call is timed).
     pub sample: Option<u32>,
+    /// Budgets that override the fns' `#[profile(budget = ...)]`, usually
+    /// [`Budgets::load`](budget::Budgets::load)ed from a `perf-budgets.toml`; when `None`, the
+    /// file named by env `PERF_BUDGETS` is used.
+    pub budgets: Option<budget::Budgets>,
+    /// How often the budget alert thread of [`on_budget_violation`](crate::on_budget_violation)
+    /// checks the last window's calls; when `None`, env `PERF_ALERT_WINDOW` (like `"30s"`), else
+    /// 60 seconds.
+    pub alert_window: Option<Duration>,
+    /// Rewrite the JSON report (at `json_path` or env `PERF_REPORT_JSON`) every `interval`,
+    /// from one background thread; when `None`, env `PERF_REPORT_INTERVAL` (`60s`, `500ms`,
+    /// `5m`) is used. See [`crate::export`].
+    pub interval: Option<Duration>,
+    /// Upper bounds, in seconds and increasing, of the Prometheus buckets of
+    /// `perf_call_duration_seconds`; when `None`,
+    /// [`DEFAULT_BUCKETS`](crate::export::DEFAULT_BUCKETS) (1µs to 60s).
+    pub buckets: Option<Vec<f64>>,
 }
 
 static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
 
-/// Sets how [`report`] delivers.
+/// Sets how [`report`] delivers, and the budgets it checks.
 ///
 /// ```no_run
+/// use perf_runtime::budget::Budgets;
+///
+/// # fn main() -> Result<(), perf_runtime::budget::BudgetFileError> {
 /// perf_runtime::configure(perf_runtime::Config {
 ///     json_path: Some("target/perf/report.json".into()),
+///     budgets: Some(Budgets::load("perf-budgets.toml")?),
 ///     ..Default::default()
 /// });
+/// # Ok(())
+/// # }
 /// ```
 pub fn configure(config: Config) {
     if let Some(every) = config.sample {
         crate::profile::sample::set_default(every);
     }
     *CONFIG.write().unwrap_or_else(|e| e.into_inner()) = Some(config);
+    crate::export::configured();
+}
+
+/// The configuration [`configure`] set, or the default.
+pub(crate) fn config() -> Config {
+    CONFIG.read().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default()
 }
 
 /// Takes a snapshot, prints its table to stderr and writes the JSON where configured
@@ -157,19 +228,23 @@ pub fn configure(config: Config) {
 /// println!("{} fns profiled", report.functions.len());
 /// ```
 pub fn report() -> Report {
+    crate::export::first_use();
     let report = Report::collect();
-    let config = CONFIG.read().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
+    let config = config();
     if !config.quiet {
         eprint!("{report}");
     }
-    let json_path =
-        config.json_path.or_else(|| std::env::var_os("PERF_REPORT_JSON").map(Into::into));
-    if let Some(path) = json_path {
+    if let Some(path) = json_path(&config) {
         if let Err(e) = report.write_json(&path) {
             eprintln!("perf: could not write {}: {e}", path.display());
         }
     }
     report
+}
+
+/// Where the JSON report goes: [`Config::json_path`], else env `PERF_REPORT_JSON`.
+pub(crate) fn json_path(config: &Config) -> Option<PathBuf> {
+    config.json_path.clone().or_else(|| std::env::var_os("PERF_REPORT_JSON").map(Into::into))
 }
 
 /// Clears all stats: later reports show only what is recorded from now on.
@@ -181,4 +256,5 @@ pub fn reset() {
     }
     crate::retry::reset();
     crate::cache::reset();
+    instance::restart();
 }

@@ -22,7 +22,8 @@ impl Display for Report {
             writeln!(f, "  no profiled calls recorded")?;
             crate::cache::write_table(f, &self.caches)?;
             crate::bench::write_table(f, &self.benches)?;
-            return crate::retry::write_table(f, &self.retries);
+            crate::retry::write_table(f, &self.retries)?;
+            return super::budget::write_table(f, &self.budgets);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
         let width = width.max("function".len());
@@ -138,7 +139,7 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::cache::write_table(f, &self.caches)?;
         crate::bench::write_table(f, &self.benches)?;
         crate::retry::write_table(f, &self.retries)?;
-        Ok(())
+        super::budget::write_table(f, &self.budgets)
     }
 }
 

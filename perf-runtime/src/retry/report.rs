@@ -77,6 +77,14 @@ pub struct RetryReport {
     pub call_p50_ns: Option<u64>,
     /// With `timed = true`: 99th percentile of a whole call.
     pub call_p99_ns: Option<u64>,
+    /// With `timed = true`: attempt times in HdrHistogram's V2 encoding, base64 (as
+    /// `FunctionReport::histogram`), so that [`Report::merge`](crate::Report::merge) recomputes
+    /// the attempt percentiles exactly.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attempt_histogram: Option<String>,
+    /// With `timed = true`: whole-call times, encoded as `attempt_histogram` is.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub call_histogram: Option<String>,
 }
 
 impl RetryReport {
@@ -94,10 +102,10 @@ impl RetryReport {
             let mut h = t.first_ok_ns.clone();
             h.add(extra).expect("same layout");
             let q = |q: f64| timed.then(|| h.value_at_quantile(q));
-            (q(0.50), q(0.99))
+            (q(0.50), q(0.99), timed.then(|| crate::report::histogram::encode(&h)))
         };
-        let (attempt_p50_ns, attempt_p99_ns) = quantiles(&t.attempt_ns);
-        let (call_p50_ns, call_p99_ns) = quantiles(&t.call_ns);
+        let (attempt_p50_ns, attempt_p99_ns, attempt_histogram) = quantiles(&t.attempt_ns);
+        let (call_p50_ns, call_p99_ns, call_histogram) = quantiles(&t.call_ns);
         Some(Self {
             name: stats.name.to_string(),
             file: stats.meta.file.to_owned(),
@@ -120,6 +128,8 @@ impl RetryReport {
             attempt_p99_ns,
             call_p50_ns,
             call_p99_ns,
+            attempt_histogram,
+            call_histogram,
         })
     }
 }

@@ -1,0 +1,626 @@
+//! Combining reports: several processes' into one ([`Report::merge`]), and one process's at two
+//! times into what happened between them ([`Report::delta`]).
+//!
+//! Both work on the histograms the report carries (HdrHistogram V2, base64), never on its
+//! percentiles: percentiles do not add, histograms do. Every percentile, `min_ns`, `max_ns` and
+//! `stddev_ns` of the result is recomputed from the combined histogram, and `mean_ns` from the
+//! summed `total_ns`, so a merge is as exact as one process's report.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use hdrhistogram::Histogram;
+
+use super::histogram::{decode, encode};
+use super::{FunctionReport, Report, SCHEMA_VERSION};
+use crate::bench::BenchResult;
+use crate::cache::CacheReport;
+use crate::retry::RetryReport;
+
+/// Why [`Report::merge`] could not combine its reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeError {
+    /// No report was given.
+    NoReports,
+    /// A report of another [`SCHEMA_VERSION`].
+    SchemaVersion {
+        /// The version found.
+        found: u32,
+    },
+    /// A histogram is missing (a report written before the field existed) or unreadable.
+    Histogram {
+        /// `functions`, `caches` or `retries`.
+        section: &'static str,
+        /// The entry's name.
+        name: String,
+        /// The JSON field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Two histograms of one entry were recorded with different bounds or precision, so
+    /// their buckets do not line up.
+    Bounds {
+        /// `functions`, `caches` or `retries`.
+        section: &'static str,
+        /// The entry's name.
+        name: String,
+        /// The JSON field.
+        field: &'static str,
+        /// `(lowest, highest, significant digits)` of the first report's histogram.
+        first: (u64, u64, u8),
+        /// The same of the histogram that differs.
+        other: (u64, u64, u8),
+    },
+}
+
+impl fmt::Display for MergeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoReports => write!(f, "cannot merge: no reports given"),
+            Self::SchemaVersion { found } => write!(
+                f,
+                "cannot merge: a report has schema_version {found}, this build reads {SCHEMA_VERSION}"
+            ),
+            Self::Histogram { section, name, field, reason } => {
+                write!(f, "cannot merge {section} entry `{name}`: {field}: {reason}")
+            }
+            Self::Bounds { section, name, field, first, other } => write!(
+                f,
+                "cannot merge {section} entry `{name}`: {field} histograms have different bounds \
+                 ({}..={} at {} digits vs {}..={} at {} digits)",
+                first.0, first.1, first.2, other.0, other.1, other.2
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MergeError {}
+
+/// Where a histogram sits, for errors.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    section: &'static str,
+    name: &'a str,
+    field: &'static str,
+}
+
+impl At<'_> {
+    fn decode(self, text: &str) -> Result<Histogram<u64>, MergeError> {
+        if text.is_empty() {
+            return Err(self.error("missing (the report predates the field)".to_owned()));
+        }
+        decode(text).map_err(|reason| self.error(reason))
+    }
+
+    fn error(self, reason: String) -> MergeError {
+        let (section, name, field) = (self.section, self.name.to_owned(), self.field);
+        MergeError::Histogram { section, name, field, reason }
+    }
+
+    /// Adds `text`'s histogram into `sum`, which starts as `None`.
+    fn add(self, sum: &mut Option<Histogram<u64>>, text: &str) -> Result<(), MergeError> {
+        let h = self.decode(text)?;
+        match sum {
+            None => *sum = Some(h),
+            Some(sum) => {
+                let bounds = |h: &Histogram<u64>| (h.low(), h.high(), h.sigfig());
+                if bounds(sum) != bounds(&h) {
+                    return Err(MergeError::Bounds {
+                        section: self.section,
+                        name: self.name.to_owned(),
+                        field: self.field,
+                        first: bounds(sum),
+                        other: bounds(&h),
+                    });
+                }
+                sum.add(&h).map_err(|e| self.error(format!("{e:?}")))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `later - earlier` as histograms, or `None` when `earlier` is not contained in `later` (a
+/// restart or a [`reset`](crate::reset) between them) or either does not decode.
+fn subtract(later: &str, earlier: &str) -> Option<Histogram<u64>> {
+    let mut later = decode(later).ok()?;
+    let earlier = decode(earlier).ok()?;
+    let bounds = |h: &Histogram<u64>| (h.low(), h.high(), h.sigfig());
+    if bounds(&later) != bounds(&earlier) {
+        return None;
+    }
+    later.subtract(&earlier).ok()?;
+    Some(later)
+}
+
+/// How many slowest calls an entry lists, as `profile/slow.rs` keeps.
+const SLOWEST_KEPT: usize = 5;
+
+fn quantile(h: &Histogram<u64>, q: f64) -> u64 {
+    if h.is_empty() { 0 } else { h.value_at_quantile(q) }
+}
+
+impl Report {
+    /// Combines the reports of several processes (or of one process over several runs) into
+    /// one: counters are summed, histograms added bucket by bucket, and percentiles, `min_ns`,
+    /// `max_ns`, `mean_ns` and `stddev_ns` recomputed from the sums. Entries are matched by
+    /// name. Merged with itself N times, a report has every count N times and every percentile
+    /// unchanged.
+    ///
+    /// `generated_at` is the latest of the sources', `started_at` the earliest, and `instance`
+    /// lists the sources' instances. Cache `entries` are summed (entries held across the
+    /// processes). `#[bench]` results are not counters: each name keeps the result of the
+    /// latest report that has it.
+    ///
+    /// Fails, naming the entry, when histograms have different bounds or precision, a
+    /// histogram is missing or unreadable, or a report has another schema version.
+    ///
+    /// ```
+    /// use perf_runtime::{Report, profile};
+    ///
+    /// #[profile(name = "doc.merge")]
+    /// fn work() {}
+    ///
+    /// work();
+    /// let one = Report::collect();
+    /// let three = Report::merge([&one, &one, &one]).unwrap();
+    /// let (f1, f3) = (one.function("doc.merge").unwrap(), three.function("doc.merge").unwrap());
+    /// assert_eq!(f3.calls, 3 * f1.calls);
+    /// assert_eq!(f3.p99_ns, f1.p99_ns);
+    /// ```
+    pub fn merge<'a>(reports: impl IntoIterator<Item = &'a Report>) -> Result<Report, MergeError> {
+        let reports: Vec<&Report> = reports.into_iter().collect();
+        if reports.is_empty() {
+            return Err(MergeError::NoReports);
+        }
+        if let Some(r) = reports.iter().find(|r| r.schema_version != SCHEMA_VERSION) {
+            return Err(MergeError::SchemaVersion { found: r.schema_version });
+        }
+        let mut instances: Vec<&str> = Vec::new();
+        for r in &reports {
+            for i in r.instance.split(',').filter(|i| !i.is_empty()) {
+                if !instances.contains(&i) {
+                    instances.push(i);
+                }
+            }
+        }
+        let started_at = reports
+            .iter()
+            .map(|r| r.started_at.as_str())
+            .filter(|s| !s.is_empty())
+            .min()
+            .unwrap_or_default();
+        let mut functions = merge_by_name(&reports, |r| &r.functions, |f| &f.name, merge_fns)?;
+        sort_functions(&mut functions);
+        let caches = merge_by_name(&reports, |r| &r.caches, |c| &c.name, merge_caches)?;
+        let retries = merge_by_name(&reports, |r| &r.retries, |r| &r.name, merge_retries)?;
+        let mut by_time = reports.clone();
+        by_time.sort_by(|a, b| a.generated_at.cmp(&b.generated_at));
+        let mut benches: Vec<BenchResult> = Vec::new();
+        for r in by_time {
+            for b in &r.benches {
+                match benches.iter_mut().find(|kept| kept.name == b.name) {
+                    Some(kept) => *kept = b.clone(),
+                    None => benches.push(b.clone()),
+                }
+            }
+        }
+        Ok(Report {
+            schema_version: SCHEMA_VERSION,
+            generated_at: reports.iter().map(|r| r.generated_at.clone()).max().unwrap_or_default(),
+            instance: instances.join(","),
+            started_at: started_at.to_owned(),
+            functions,
+            caches,
+            retries,
+            benches,
+            alloc_counting: reports.iter().any(|r| r.alloc_counting),
+            process: Default::default(),
+            budgets: Vec::new(),
+        })
+    }
+
+    /// What happened between `earlier` and this report of the same process: counts and
+    /// histograms since `earlier` (HdrHistogram subtraction), percentiles recomputed, so the
+    /// p99 of the last minute is `now.delta(&a_minute_ago).function(name)?.p99_ns`.
+    ///
+    /// An entry new since `earlier` is kept whole. An entry whose counts went down (a
+    /// [`reset`](crate::reset) or a restart between the two) is kept whole too, as Prometheus
+    /// treats a counter reset. Entries without activity in between are left out, as
+    /// [`Report::collect`] leaves out fns never called; caches stay, since `entries` is a level,
+    /// not a count. `started_at` becomes `earlier.generated_at`. `#[bench]` results that
+    /// `earlier` does not hold unchanged are kept.
+    ///
+    /// ```
+    /// use perf_runtime::{Report, profile};
+    ///
+    /// #[profile(name = "doc.delta")]
+    /// fn work() {}
+    ///
+    /// work();
+    /// let before = Report::collect();
+    /// work();
+    /// work();
+    /// let since = Report::collect().delta(&before);
+    /// assert_eq!(since.function("doc.delta").unwrap().calls, 2);
+    /// ```
+    pub fn delta(&self, earlier: &Report) -> Report {
+        let functions = self
+            .functions
+            .iter()
+            .filter_map(|f| match earlier.function(&f.name) {
+                None => Some(f.clone()),
+                Some(e) => delta_fn(f, e).or_else(|| Some(f.clone())),
+            })
+            .filter(|f| f.calls != 0 || f.cancelled != 0)
+            .collect::<Vec<_>>();
+        let mut functions = functions;
+        sort_functions(&mut functions);
+        let caches = self
+            .caches
+            .iter()
+            .map(|c| earlier.cache(&c.name).and_then(|e| delta_cache(c, e)).unwrap_or(c.clone()))
+            .collect();
+        let retries = self
+            .retries
+            .iter()
+            .map(|r| earlier.retry(&r.name).and_then(|e| delta_retry(r, e)).unwrap_or(r.clone()))
+            .filter(|r| r.calls != 0)
+            .collect();
+        let benches =
+            self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
+        Report {
+            schema_version: self.schema_version,
+            generated_at: self.generated_at.clone(),
+            instance: self.instance.clone(),
+            started_at: earlier.generated_at.clone(),
+            functions,
+            caches,
+            retries,
+            benches,
+            alloc_counting: self.alloc_counting,
+            process: self.process.clone(),
+            budgets: Vec::new(),
+        }
+    }
+}
+
+/// Groups the entries of `section` by name, in order of first appearance, and folds each group.
+fn merge_by_name<'a, T: 'a>(
+    reports: &[&'a Report],
+    section: impl Fn(&'a Report) -> &'a Vec<T>,
+    name: impl Fn(&'a T) -> &'a str,
+    fold: impl Fn(&[&'a T]) -> Result<T, MergeError>,
+) -> Result<Vec<T>, MergeError> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut groups: HashMap<&str, Vec<&'a T>> = HashMap::new();
+    for r in reports {
+        for entry in section(r) {
+            let n = name(entry);
+            groups.entry(n).or_insert_with(|| {
+                order.push(n);
+                Vec::new()
+            });
+            groups.get_mut(n).expect("just inserted").push(entry);
+        }
+    }
+    order.into_iter().map(|n| fold(&groups[n])).collect()
+}
+
+fn sort_functions(functions: &mut [FunctionReport]) {
+    functions.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
+}
+
+/// Recomputes what `FunctionReport::from_stats` derives from the histograms.
+fn refresh_fn(f: &mut FunctionReport, wall: &Histogram<u64>, busy: Option<&Histogram<u64>>) {
+    f.mean_ns = if f.calls == 0 { 0.0 } else { f.total_ns as f64 / f.calls as f64 };
+    f.min_ns = if wall.is_empty() { 0 } else { wall.min() };
+    f.max_ns = if wall.is_empty() { 0 } else { wall.max() };
+    f.stddev_ns = wall.stdev();
+    f.p50_ns = quantile(wall, 0.50);
+    f.p90_ns = quantile(wall, 0.90);
+    f.p95_ns = quantile(wall, 0.95);
+    f.p99_ns = quantile(wall, 0.99);
+    f.p999_ns = quantile(wall, 0.999);
+    f.histogram = encode(wall);
+    if let Some(busy) = busy {
+        f.busy_p50_ns = Some(quantile(busy, 0.50));
+        f.busy_p99_ns = Some(quantile(busy, 0.99));
+        f.busy_histogram = Some(encode(busy));
+    }
+    f.slowest.sort_by(|a, b| b.duration_ns.cmp(&a.duration_ns).then_with(|| a.at.cmp(&b.at)));
+    f.slowest.truncate(SLOWEST_KEPT);
+    f.timed_calls = wall.len();
+}
+
+/// The per-call histograms of allocations and CPU time, when the entry has them.
+#[derive(Default)]
+struct Usage {
+    alloc_count: Option<Histogram<u64>>,
+    alloc_bytes: Option<Histogram<u64>>,
+    cpu: Option<Histogram<u64>>,
+}
+
+/// Recomputes what `FunctionReport::from_stats` derives from the usage histograms and sums.
+fn refresh_usage(f: &mut FunctionReport, u: &Usage) {
+    if let (Some(count), Some(bytes)) = (&u.alloc_count, &u.alloc_bytes) {
+        let n = count.len().max(1) as f64;
+        f.alloc_count_mean = f.alloc_count_total.map(|t| t as f64 / n);
+        f.alloc_bytes_mean = f.alloc_bytes_total.map(|t| t as f64 / n);
+        f.alloc_count_p99 = Some(quantile(count, 0.99));
+        f.alloc_bytes_p99 = Some(quantile(bytes, 0.99));
+        f.alloc_count_histogram = Some(encode(count));
+        f.alloc_bytes_histogram = Some(encode(bytes));
+    }
+    if let Some(cpu) = &u.cpu {
+        f.cpu_p50_ns = Some(quantile(cpu, 0.50));
+        f.cpu_p99_ns = Some(quantile(cpu, 0.99));
+        f.cpu_histogram = Some(encode(cpu));
+        // The wall time of the timed calls, which `total_ns` scales up when sampled.
+        let timed_wall = f.total_ns as f64 * f.timed_calls as f64 / f.calls.max(1) as f64;
+        f.cpu_share = f.cpu_total_ns.map(|c| c as f64 / timed_wall.max(1.0));
+    }
+}
+
+fn add_opt(sum: &mut Option<u64>, v: Option<u64>) {
+    if let Some(v) = v {
+        *sum.get_or_insert(0) += v;
+    }
+}
+
+fn sub_opt(v: Option<u64>, e: Option<u64>) -> Option<Option<u64>> {
+    match (v, e) {
+        (Some(v), Some(e)) => Some(Some(v.checked_sub(e)?)),
+        (v, _) => Some(v),
+    }
+}
+
+fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
+    let mut out = group[0].clone();
+    out.slowest.clear();
+    let (mut calls, mut errors, mut panics, mut cancelled, mut slow_calls, mut total_ns) =
+        (0, 0, 0, 0, 0, 0);
+    let mut busy_total_ns: Option<u64> = None;
+    let (mut wall, mut busy) = (None, None);
+    let mut usage = Usage::default();
+    let (mut alloc_count_total, mut alloc_bytes_total, mut net, mut cpu_total) =
+        (None, None, None::<i64>, None);
+    for f in group {
+        out.sample = out.sample.max(f.sample);
+        add_opt(&mut alloc_count_total, f.alloc_count_total);
+        add_opt(&mut alloc_bytes_total, f.alloc_bytes_total);
+        add_opt(&mut cpu_total, f.cpu_total_ns);
+        if let Some(n) = f.net_bytes_total {
+            *net.get_or_insert(0) += n;
+        }
+        let at = |field| At { section: "functions", name: &f.name, field };
+        for (sum, text, field) in [
+            (&mut usage.alloc_count, &f.alloc_count_histogram, "alloc_count_histogram"),
+            (&mut usage.alloc_bytes, &f.alloc_bytes_histogram, "alloc_bytes_histogram"),
+            (&mut usage.cpu, &f.cpu_histogram, "cpu_histogram"),
+        ] {
+            if let Some(text) = text {
+                at(field).add(sum, text)?;
+            }
+        }
+        calls += f.calls;
+        errors += f.errors;
+        panics += f.panics;
+        cancelled += f.cancelled;
+        slow_calls += f.slow_calls;
+        total_ns += f.total_ns;
+        let at = |field| At { section: "functions", name: &f.name, field };
+        at("histogram").add(&mut wall, &f.histogram)?;
+        if let Some(b) = f.busy_total_ns {
+            *busy_total_ns.get_or_insert(0) += b;
+            match &f.busy_histogram {
+                Some(text) => at("busy_histogram").add(&mut busy, text)?,
+                None => at("busy_histogram").add(&mut busy, "")?,
+            }
+        }
+        out.slowest.extend(f.slowest.iter().cloned());
+    }
+    out.is_async = busy_total_ns.is_some();
+    (out.calls, out.errors, out.panics, out.cancelled, out.slow_calls, out.total_ns) =
+        (calls, errors, panics, cancelled, slow_calls, total_ns);
+    out.busy_total_ns = busy_total_ns;
+    (out.alloc_count_total, out.alloc_bytes_total, out.net_bytes_total, out.cpu_total_ns) =
+        (alloc_count_total, alloc_bytes_total, net, cpu_total);
+    let wall = wall.expect("a group has at least one entry");
+    refresh_fn(&mut out, &wall, busy.as_ref());
+    refresh_usage(&mut out, &usage);
+    Ok(out)
+}
+
+fn delta_fn(f: &FunctionReport, e: &FunctionReport) -> Option<FunctionReport> {
+    let mut out = f.clone();
+    out.calls = f.calls.checked_sub(e.calls)?;
+    out.errors = f.errors.checked_sub(e.errors)?;
+    out.panics = f.panics.checked_sub(e.panics)?;
+    out.cancelled = f.cancelled.checked_sub(e.cancelled)?;
+    out.slow_calls = f.slow_calls.checked_sub(e.slow_calls)?;
+    out.total_ns = f.total_ns.checked_sub(e.total_ns)?;
+    let wall = subtract(&f.histogram, &e.histogram)?;
+    let busy = match (f.busy_total_ns, e.busy_total_ns) {
+        (Some(b), Some(eb)) => {
+            out.busy_total_ns = Some(b.checked_sub(eb)?);
+            Some(subtract(f.busy_histogram.as_deref()?, e.busy_histogram.as_deref()?)?)
+        }
+        _ => None,
+    };
+    out.alloc_count_total = sub_opt(f.alloc_count_total, e.alloc_count_total)?;
+    out.alloc_bytes_total = sub_opt(f.alloc_bytes_total, e.alloc_bytes_total)?;
+    out.cpu_total_ns = sub_opt(f.cpu_total_ns, e.cpu_total_ns)?;
+    if let (Some(n), Some(en)) = (f.net_bytes_total, e.net_bytes_total) {
+        out.net_bytes_total = Some(n - en);
+    }
+    let usage_delta = |now: &Option<String>, then: &Option<String>| match (now, then) {
+        (Some(now), Some(then)) => subtract(now, then).map(Some),
+        (Some(now), None) => decode(now).ok().map(Some),
+        _ => Some(None),
+    };
+    let usage = Usage {
+        alloc_count: usage_delta(&f.alloc_count_histogram, &e.alloc_count_histogram)?,
+        alloc_bytes: usage_delta(&f.alloc_bytes_histogram, &e.alloc_bytes_histogram)?,
+        cpu: usage_delta(&f.cpu_histogram, &e.cpu_histogram)?,
+    };
+    // A call kept now but not then happened in between: had it happened before, the calls
+    // that kept it out of `earlier`'s list would keep it out of this one too.
+    out.slowest.retain(|s| !e.slowest.contains(s));
+    refresh_fn(&mut out, &wall, busy.as_ref());
+    refresh_usage(&mut out, &usage);
+    Some(out)
+}
+
+fn refresh_cache(c: &mut CacheReport, load: &Histogram<u64>, l2_get: &Histogram<u64>) {
+    let calls = c.hits + c.misses;
+    c.hit_rate = if calls == 0 { 0.0 } else { c.hits as f64 / calls as f64 };
+    c.load_p50_ns = quantile(load, 0.5);
+    c.load_p99_ns = quantile(load, 0.99);
+    c.l2_get_p50_ns = quantile(l2_get, 0.5);
+    c.l2_get_p99_ns = quantile(l2_get, 0.99);
+    c.load_histogram = encode(load);
+    c.l2_get_histogram = encode(l2_get);
+}
+
+/// The cache counters, in one place so that merge and delta treat the same fields.
+fn cache_counts(c: &mut CacheReport) -> [&mut u64; 14] {
+    [
+        &mut c.hits,
+        &mut c.misses,
+        &mut c.loads,
+        &mut c.load_errors,
+        &mut c.evictions,
+        &mut c.coalesced,
+        &mut c.l1_hits,
+        &mut c.l2_hits,
+        &mut c.l2_misses,
+        &mut c.l2_errors,
+        &mut c.l2_decode_errors,
+        &mut c.l2_timeouts,
+        &mut c.breaker_opened,
+        &mut c.lock_waits,
+    ]
+}
+
+fn merge_caches(group: &[&CacheReport]) -> Result<CacheReport, MergeError> {
+    let mut out = group[0].clone();
+    cache_counts(&mut out).into_iter().for_each(|v| *v = 0);
+    out.entries = 0;
+    let mut levels: Vec<&str> = Vec::new();
+    let (mut load, mut l2_get) = (None, None);
+    for c in group {
+        let mut c2 = (*c).clone();
+        for (sum, v) in cache_counts(&mut out).into_iter().zip(cache_counts(&mut c2)) {
+            *sum += *v;
+        }
+        out.entries += c.entries;
+        if !levels.contains(&c.l2.as_str()) {
+            levels.push(&c.l2);
+        }
+        let at = |field| At { section: "caches", name: &c.name, field };
+        at("load_histogram").add(&mut load, &c.load_histogram)?;
+        at("l2_get_histogram").add(&mut l2_get, &c.l2_get_histogram)?;
+    }
+    out.l2 = levels.join(", ");
+    refresh_cache(&mut out, &load.expect("one entry"), &l2_get.expect("one entry"));
+    Ok(out)
+}
+
+fn delta_cache(c: &CacheReport, e: &CacheReport) -> Option<CacheReport> {
+    let mut out = c.clone();
+    let mut e2 = e.clone();
+    for (v, ev) in cache_counts(&mut out).into_iter().zip(cache_counts(&mut e2)) {
+        *v = v.checked_sub(*ev)?;
+    }
+    let load = subtract(&c.load_histogram, &e.load_histogram)?;
+    let l2_get = subtract(&c.l2_get_histogram, &e.l2_get_histogram)?;
+    refresh_cache(&mut out, &load, &l2_get);
+    Some(out)
+}
+
+/// The retry counters, in one place so that merge and delta treat the same fields.
+fn retry_counts(r: &mut RetryReport) -> [&mut u64; 11] {
+    [
+        &mut r.calls,
+        &mut r.attempts,
+        &mut r.retries,
+        &mut r.successes,
+        &mut r.successes_after_retry,
+        &mut r.giveups,
+        &mut r.permanent_errors,
+        &mut r.budget_refused,
+        &mut r.deadline_stops,
+        &mut r.timeouts,
+        &mut r.sleep_total_ns,
+    ]
+}
+
+fn refresh_retry(
+    r: &mut RetryReport,
+    attempt: Option<&Histogram<u64>>,
+    call: Option<&Histogram<u64>>,
+) {
+    r.attempt_p50_ns = attempt.map(|h| quantile(h, 0.5));
+    r.attempt_p99_ns = attempt.map(|h| quantile(h, 0.99));
+    r.attempt_histogram = attempt.map(encode);
+    r.call_p50_ns = call.map(|h| quantile(h, 0.5));
+    r.call_p99_ns = call.map(|h| quantile(h, 0.99));
+    r.call_histogram = call.map(encode);
+}
+
+fn merge_retries(group: &[&RetryReport]) -> Result<RetryReport, MergeError> {
+    let mut out = group[0].clone();
+    retry_counts(&mut out).into_iter().for_each(|v| *v = 0);
+    out.attempts_histogram.clear();
+    let (mut attempt, mut call) = (None, None);
+    for r in group {
+        let mut r2 = (*r).clone();
+        for (sum, v) in retry_counts(&mut out).into_iter().zip(retry_counts(&mut r2)) {
+            *sum += *v;
+        }
+        out.max_attempts = out.max_attempts.max(r.max_attempts);
+        if out.attempts_histogram.len() < r.attempts_histogram.len() {
+            out.attempts_histogram.resize(r.attempts_histogram.len(), 0);
+        }
+        for (sum, v) in out.attempts_histogram.iter_mut().zip(&r.attempts_histogram) {
+            *sum += v;
+        }
+        // Only processes that time (`timed = true`) have these; the merged percentiles are
+        // over their attempts.
+        let at = |field| At { section: "retries", name: &r.name, field };
+        if r.attempt_p50_ns.is_some() {
+            at("attempt_histogram")
+                .add(&mut attempt, r.attempt_histogram.as_deref().unwrap_or(""))?;
+        }
+        if r.call_p50_ns.is_some() {
+            at("call_histogram").add(&mut call, r.call_histogram.as_deref().unwrap_or(""))?;
+        }
+    }
+    refresh_retry(&mut out, attempt.as_ref(), call.as_ref());
+    Ok(out)
+}
+
+fn delta_retry(r: &RetryReport, e: &RetryReport) -> Option<RetryReport> {
+    let mut out = r.clone();
+    let mut e2 = e.clone();
+    for (v, ev) in retry_counts(&mut out).into_iter().zip(retry_counts(&mut e2)) {
+        *v = v.checked_sub(*ev)?;
+    }
+    if e.attempts_histogram.len() > out.attempts_histogram.len() {
+        return None;
+    }
+    for (v, ev) in out.attempts_histogram.iter_mut().zip(&e.attempts_histogram) {
+        *v = v.checked_sub(*ev)?;
+    }
+    let sub = |later: &Option<String>, earlier: &Option<String>| match (later, earlier) {
+        (Some(l), Some(e)) => subtract(l, e).map(Some),
+        (None, None) => Some(None),
+        _ => None,
+    };
+    let attempt = sub(&r.attempt_histogram, &e.attempt_histogram)?;
+    let call = sub(&r.call_histogram, &e.call_histogram)?;
+    refresh_retry(&mut out, attempt.as_ref(), call.as_ref());
+    Some(out)
+}
