@@ -58,6 +58,7 @@ impl CallSite {
     #[cold]
     #[inline(never)]
     fn register(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
+        crate::export::first_use();
         let name = site_name(self.custom_name, self.module, self.func, self_name);
         let meta = Meta { file: self.file, line: self.line, is_async };
         self.stats.get_or_init(|| super::registry::stats_for(&name, meta))
