@@ -117,8 +117,21 @@ pub(crate) trait Value {
 }
 
 impl Value for u64 {
+    /// Digits written straight into the output: `fmt` machinery per sample is a good part of a
+    /// render of thousands of bucket lines.
     fn write(self, out: &mut String) {
-        let _ = write!(out, "{self}");
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut v = self;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
     }
 }
 
@@ -178,6 +191,15 @@ mod tests {
         assert_eq!(out, r#"fn="a\\b\"c\nd é \\\\n""#);
         labels(&mut out, &[("cache", "x"), ("level", "l1")]);
         assert_eq!(out, r#"cache="x",level="l1""#);
+    }
+
+    #[test]
+    fn integers() {
+        for v in [0, 7, 10, 99, 1_000_000, u64::MAX] {
+            let mut out = String::new();
+            v.write(&mut out);
+            assert_eq!(out, v.to_string());
+        }
     }
 
     #[test]
