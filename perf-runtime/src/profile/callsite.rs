@@ -107,6 +107,7 @@ impl CallSite {
     }
 
     fn register_now(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
+        crate::export::first_use();
         let name = site_name(self.custom_name, self.module, self.func, self_name);
         let (file, line, sample, cpu, budget) =
             (self.file, self.line, self.sample, self.cpu, self.budget);

@@ -101,6 +101,12 @@ impl FnStats {
         self.baseline.since(self.current())
     }
 
+    /// Runs `f` on what the last reset saw, for readers that sum the shards themselves (the
+    /// Prometheus exporter, which must not build a `Histogram` per fn per scrape).
+    pub(crate) fn with_baseline<R>(&self, f: impl FnOnce(Option<&Totals>) -> R) -> R {
+        self.baseline.with(f)
+    }
+
     pub(crate) fn reset(&self) {
         self.baseline.reset(self.current());
         self.slowest.clear();
