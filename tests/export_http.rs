@@ -62,7 +62,12 @@ fn routes_content_types_and_errors() {
     assert!(post.headers.contains("allow: get, head"));
     assert_eq!(request(addr, "DELETE", "/nothing").status, 405);
     server.stop();
-    assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(), "stopped");
+    // tiny_http's own accept thread lets go of the socket just after `stop` returns.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "still accepting after stop");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 #[test]
