@@ -1,5 +1,6 @@
 //! A small service's start-up and request handling, profiled: sync and async fns, a method, an
-//! error, a panic that is caught, and a slow call. Prints the report table and writes the JSON.
+//! error, a panic that is caught, a slow call, and two budgets: one that holds and one that
+//! does not. Prints the report table (budgets last, failures first) and writes the JSON.
 //!
 //! ```text
 //! cargo run --release --example quickstart
@@ -30,8 +31,8 @@ struct UserRepo {
 }
 
 impl UserRepo {
-    /// Looks a user up "in the database"; every 20th lookup is slow.
-    #[profile(name = "db.fetch_user", slow = "5ms")]
+    /// Looks a user up "in the database"; every 20th lookup is slow, so its p99 is over budget.
+    #[profile(name = "db.fetch_user", slow = "5ms", budget = "p50 < 5ms, p99 < 5ms")]
     async fn fetch_user(&mut self, id: u64) -> Option<String> {
         self.hits += 1;
         let latency = if id.is_multiple_of(20) { 8 } else { 1 };
@@ -40,8 +41,8 @@ impl UserRepo {
     }
 }
 
-/// CPU work: a checksum over a payload.
-#[profile]
+/// CPU work: a checksum over a payload; well inside its budget.
+#[profile(budget = "p99 < 1ms, panics < 1")]
 fn checksum(payload: &[u8]) -> u64 {
     payload
         .iter()

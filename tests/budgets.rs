@@ -168,7 +168,9 @@ fn a_glob_matches_names_and_an_exact_name_wins() {
     let ours = ["budgets.http.", "budgets.db.", "budgets.nothing."];
     let mine: Vec<_> =
         results.iter().filter(|r| ours.iter().any(|p| r.r#fn.starts_with(p))).collect();
-    let rows: Vec<_> = mine.iter().map(|r| (r.r#fn.as_str(), r.stat, r.status)).collect();
+    let mut rows: Vec<_> = mine.iter().map(|r| (r.r#fn.as_str(), r.stat, r.status)).collect();
+    assert!(rows.is_sorted_by_key(|(_, _, status)| *status), "failures, no data, passes");
+    rows.sort_by_key(|&(name, stat, status)| (status, name, stat));
     assert_eq!(
         rows,
         [

@@ -85,7 +85,10 @@ fn sampled_percentiles_match_timing_every_call() {
     assert_eq!(e.timed_calls, e.calls);
     for (what, sampled, every) in [("p50", s.p50_ns, e.p50_ns), ("p99", s.p99_ns, e.p99_ns)] {
         let ratio = sampled as f64 / every as f64;
-        assert!((0.95..=1.05).contains(&ratio), "{what}: sampled {sampled} ns, every call {every} ns");
+        assert!(
+            (0.95..=1.05).contains(&ratio),
+            "{what}: sampled {sampled} ns, every call {every} ns"
+        );
     }
     // The slow calls are 1.6% of all: p99 must be one of them, or sampling aliased.
     assert!(s.p99_ns >= 30_000, "p99 {} ns misses the slow calls", s.p99_ns);

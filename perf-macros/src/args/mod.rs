@@ -75,7 +75,9 @@ impl Arg {
         let expected = format!("expected a whole number above zero: `{hint}`");
         match self.value(hint)? {
             Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse::<u32>() {
-                Ok(0) => Err(syn::Error::new(i.span(), format!("`{}` must be above zero", self.key))),
+                Ok(0) => {
+                    Err(syn::Error::new(i.span(), format!("`{}` must be above zero", self.key)))
+                }
                 Ok(n) => Ok(n),
                 Err(_) => Err(syn::Error::new(i.span(), expected)),
             },

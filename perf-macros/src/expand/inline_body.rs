@@ -69,4 +69,3 @@ impl VisitMut for ObserveErrors<'_> {
 
     fn visit_item_mut(&mut self, _: &mut Item) {}
 }
-

@@ -87,6 +87,7 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         Some(every) => quote!(#site.sample(#every)),
         None => site,
     };
+    let site = if args.cpu { quote!(#site.cpu()) } else { site };
     let site = match args.budget.as_slice() {
         [] => site,
         clauses => {
@@ -127,8 +128,11 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
             InlineMode::Opaque => quote!(#body),
             InlineMode::TrackCaller(ret) => {
                 let body = inline_body::observe_errors(body, &ret, &rt);
+                // A body that always panics or returns makes what follows unreachable: that
+                // is ours, not the user's to hear about.
                 quote! {
                     let __perf_ret: #ret = #body;
+                    #[allow(unreachable_code)]
                     __perf_guard.error_if(#rt::Probe(&__perf_ret).__perf_is_err());
                     __perf_ret
                 }
@@ -162,7 +166,9 @@ enum InlineMode {
 
 impl InlineMode {
     fn of(f: &FnItem) -> Option<Self> {
-        let opaque = f.output().is_some_and(|ty| matches!(ty, syn::Type::Never(_)) || contains_impl_trait(ty));
+        let opaque = f
+            .output()
+            .is_some_and(|ty| matches!(ty, syn::Type::Never(_)) || contains_impl_trait(ty));
         let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
         match (opaque, track_caller) {
             (true, _) => Some(Self::Opaque),

@@ -123,6 +123,7 @@ where
         self_name: SelfName,
         #[cfg_attr(not(feature = "redis"), allow(unused_variables))] serde: L2Serde<K, V>,
     ) -> &'static Inner<K, V, S> {
+        crate::export::first_use();
         let stats: &'static CacheStats = Box::leak(Box::new(CacheStats::new()));
         let name = self.config.name(self_name);
         let inner = self.inner.get_or_init(|| Inner {

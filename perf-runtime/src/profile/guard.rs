@@ -10,6 +10,7 @@ use std::cell::Cell;
 use std::mem::ManuallyDrop;
 
 use super::callsite::{Call, CallSite, Untimed};
+use super::usage::Mark;
 use crate::record::site_name::SelfName;
 use crate::record::{clock, enabled};
 
@@ -27,6 +28,8 @@ pub struct ProfileGuard {
     self_name: SelfName,
     /// Clock ticks at entry, or [`OFF`], or [`UNTIMED`].
     start: u64,
+    /// Allocation and CPU counters at entry, when measured.
+    mark: Mark,
 }
 
 /// Starts timing one call of a free fn.
@@ -45,14 +48,15 @@ pub fn enter_method<S: ?Sized>(site: &'static CallSite) -> ProfileGuard {
 #[cfg_attr(debug_assertions, inline(never))]
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn start(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
-    let start = if !enabled::is_enabled() {
-        OFF
-    } else if site.times_call(self_name, false) {
-        clock::ticks()
-    } else {
-        UNTIMED
-    };
-    ProfileGuard { site, self_name, start }
+    if !enabled::is_enabled() {
+        return ProfileGuard { site, self_name, start: OFF, mark: Mark::NONE };
+    }
+    if !site.times_call(self_name, false) {
+        return ProfileGuard { site, self_name, start: UNTIMED, mark: Mark::NONE };
+    }
+    // Counters first and the clock last, so the timed span holds as little of ours as can be.
+    let mark = site.mark();
+    ProfileGuard { site, self_name, start: clock::ticks(), mark }
 }
 
 impl ProfileGuard {
@@ -68,12 +72,14 @@ impl ProfileGuard {
         match self.start {
             OFF => {}
             UNTIMED => {
-                let call = Untimed { is_async: false, error, panicked };
-                self.site.count_untimed(self.self_name, call);
+                if error || panicked {
+                    self.site.count_outcome(self.self_name, Untimed { error, panicked });
+                }
             }
             start => {
                 let wall_ns = clock::nanos_between(start, clock::ticks());
-                let call = Call { wall_ns, busy_ns: None, error, panicked };
+                let usage = (self.mark.what, self.mark.since());
+                let call = Call { wall_ns, usage, busy_ns: None, error, panicked };
                 self.site.record(self.self_name, call);
             }
         }

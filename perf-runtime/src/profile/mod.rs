@@ -9,3 +9,4 @@ pub(crate) mod sample;
 pub(crate) mod shard;
 pub(crate) mod slow;
 pub(crate) mod stats;
+pub(crate) mod usage;

@@ -64,6 +64,10 @@ impl<S: Sync> Sharded<S> {
     #[cold]
     #[inline(never)]
     fn attach(&'static self, local: &mut LocalShards) -> &'static S {
+        super::alloc::untracked(|| self.attach_now(local))
+    }
+
+    fn attach_now(&'static self, local: &mut LocalShards) -> &'static S {
         if local.0.len() <= self.id {
             local.0.resize(self.id + 1, None);
         }

@@ -5,6 +5,7 @@ mod function;
 pub(crate) mod histogram;
 pub(crate) mod instance;
 mod merge;
+mod process;
 mod table;
 
 use std::io::{self, Write};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use function::{FunctionReport, SlowCallReport};
 pub use merge::MergeError;
+pub use process::ProcessReport;
 
 /// Version of the JSON layout; bumped on any change that is not an added field.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -59,6 +61,13 @@ pub struct Report {
     pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
     pub benches: Vec<crate::bench::BenchResult>,
+    /// Whether [`alloc::Counting`](crate::alloc::Counting) is the global allocator, so that
+    /// profiled fns have allocation counts.
+    #[serde(default)]
+    pub alloc_counting: bool,
+    /// The process's peak RSS, CPU seconds and threads when the report was taken.
+    #[serde(default)]
+    pub process: ProcessReport,
     /// The budgets in force when the snapshot was taken, checked against it: see
     /// [`Report::budgets`]. Failures first.
     #[serde(default)]
@@ -82,6 +91,8 @@ impl Report {
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
             benches: crate::bench::collect(),
+            alloc_counting: crate::alloc::installed(),
+            process: ProcessReport::collect(),
             budgets: Vec::new(),
         };
         report.budgets = report.budgets();
@@ -161,14 +172,6 @@ pub struct Config {
     /// errors and panics are still all counted. When `None`, env `PERF_SAMPLE` is used (and
     /// without it, every call is timed).
     pub sample: Option<u32>,
-    /// Rewrite the JSON report (at `json_path` or env `PERF_REPORT_JSON`) every `interval`,
-    /// from one background thread; when `None`, env `PERF_REPORT_INTERVAL` (`60s`, `500ms`,
-    /// `5m`) is used. See [`crate::export`].
-    pub interval: Option<Duration>,
-    /// Upper bounds, in seconds and increasing, of the Prometheus buckets of
-    /// `perf_call_duration_seconds`; when `None`,
-    /// [`DEFAULT_BUCKETS`](crate::export::DEFAULT_BUCKETS) (1µs to 60s).
-    pub buckets: Option<Vec<f64>>,
     /// Budgets that override the fns' `#[profile(budget = ...)]`, usually
     /// [`Budgets::load`](budget::Budgets::load)ed from a `perf-budgets.toml`; when `None`, the
     /// file named by env `PERF_BUDGETS` is used.
@@ -177,6 +180,14 @@ pub struct Config {
     /// checks the last window's calls; when `None`, env `PERF_ALERT_WINDOW` (like `"30s"`), else
     /// 60 seconds.
     pub alert_window: Option<Duration>,
+    /// Rewrite the JSON report (at `json_path` or env `PERF_REPORT_JSON`) every `interval`,
+    /// from one background thread; when `None`, env `PERF_REPORT_INTERVAL` (`60s`, `500ms`,
+    /// `5m`) is used. See [`crate::export`].
+    pub interval: Option<Duration>,
+    /// Upper bounds, in seconds and increasing, of the Prometheus buckets of
+    /// `perf_call_duration_seconds`; when `None`,
+    /// [`DEFAULT_BUCKETS`](crate::export::DEFAULT_BUCKETS) (1µs to 60s).
+    pub buckets: Option<Vec<f64>>,
 }
 
 static CONFIG: RwLock<Option<Config>> = RwLock::new(None);

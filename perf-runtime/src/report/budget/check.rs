@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::clause::{Clause, Limit, Stat};
 use super::file::{Budgets, Entry};
-use super::glob;
+use super::glob::Pattern;
 use crate::report::{FunctionReport, Report};
 
 /// How one clause of one fn's budget fared.
@@ -90,7 +90,8 @@ impl Display for BudgetResult {
 /// pattern with more characters besides `*` beats a shorter one. An entry that matches no fn
 /// gives `no_data` results with 0 calls ("never called").
 ///
-/// Results come failures first, then `no_data`, then passes, each by name and stat.
+/// Results come failures first, then `no_data`, then passes; within each, in the report's
+/// order of fns (most total time first) and stat order, then the unmatched file entries.
 ///
 /// ```
 /// use perf_runtime::budget::{Budgets, Status, check};
@@ -110,7 +111,7 @@ impl Display for BudgetResult {
 pub fn check(report: &Report, budgets: &Budgets) -> Vec<BudgetResult> {
     let index = Index::new(budgets);
     let mut used = vec![false; budgets.entries.len()];
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(report.functions.len());
     for f in &report.functions {
         let mut chosen: [Option<(Limit, u64)>; Stat::ALL.len()] = [None; Stat::ALL.len()];
         for c in &f.budget {
@@ -139,7 +140,9 @@ pub fn check(report: &Report, budgets: &Budgets) -> Vec<BudgetResult> {
             status: Status::NoData,
         }));
     }
-    out.sort_by(|a, b| (a.status, &a.r#fn, a.stat).cmp(&(b.status, &b.r#fn, b.stat)));
+    // Failures first, then no data, then passes; a stable sort on one byte keeps the report's
+    // order (most total time first) within each, and is cheap next to sorting by name.
+    out.sort_by_key(|r| r.status);
     out
 }
 
@@ -175,32 +178,32 @@ fn evaluate(f: &FunctionReport, stat: Stat, limit: Limit, min_calls: u64) -> Bud
 /// The entries of a budgets file, arranged so that a name finds its matches in one hash
 /// lookup plus one pass over the patterns, least specific first.
 struct Index<'b> {
-    exact: HashMap<&'b str, usize>,
-    globs: Vec<(usize, &'b Entry)>,
+    exact: HashMap<&'b str, usize, foldhash::fast::RandomState>,
+    globs: Vec<(usize, &'b Entry, Pattern<'b>)>,
     entries: &'b [Entry],
 }
 
 impl<'b> Index<'b> {
     fn new(budgets: &'b Budgets) -> Self {
         let entries = &budgets.entries;
-        let mut exact = HashMap::new();
+        let mut exact = HashMap::default();
         let mut globs = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             if e.is_glob() {
-                globs.push((i, e));
+                globs.push((i, e, Pattern::new(&e.name)));
             } else {
                 exact.insert(e.name.as_str(), i);
             }
         }
-        globs.sort_by_key(|(i, e)| (e.name.chars().filter(|&c| c != '*').count(), *i));
+        globs.sort_by_key(|(i, e, _)| (e.name.chars().filter(|&c| c != '*').count(), *i));
         Self { exact, globs, entries }
     }
 
     /// Calls `f` for each entry matching `name`, so that later calls override earlier ones.
     fn for_each_match(&self, name: &str, mut f: impl FnMut(usize, &'b Entry)) {
-        for &(i, e) in &self.globs {
-            if glob::matches(&e.name, name) {
-                f(i, e);
+        for (i, e, pattern) in &self.globs {
+            if pattern.matches(name) {
+                f(*i, e);
             }
         }
         if let Some(&i) = self.exact.get(name) {

@@ -152,9 +152,30 @@ impl Limit {
 }
 
 impl Display for Limit {
+    /// As a budget writes it: `50ms`, `1.5s`, `1%`, `10`.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.pad(&self.show(self.value()))
+        match *self {
+            Limit::Nanos(ns) => f.pad(&exact_duration(ns)),
+            other => f.pad(&other.show(other.value())),
+        }
     }
+}
+
+/// `ns` in the largest unit it has at least one of, with no more decimals than it needs.
+fn exact_duration(ns: u64) -> String {
+    const UNITS: [(u64, &str); 5] = [
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+    ];
+    for (scale, unit) in UNITS {
+        if ns >= scale {
+            return format!("{}{unit}", round3(ns as f64 / scale as f64));
+        }
+    }
+    format!("{ns}ns")
 }
 
 fn round3(v: f64) -> f64 {
@@ -217,6 +238,9 @@ mod tests {
         let back = serde_json::from_value::<Clause>(serde_json::to_value(clause).unwrap());
         assert_eq!(back.unwrap(), clause);
         assert_eq!(clause.to_string(), "errors < 1.5%");
+        let shown = [50_000_000, 1_500_000_000, 250, 2_000, 90_000_000_000, 1_234_567]
+            .map(|ns| Limit::Nanos(ns).to_string());
+        assert_eq!(shown, ["50ms", "1.5s", "250ns", "2us", "1.5m", "1.235ms"]);
     }
 
     #[test]

@@ -1,28 +1,45 @@
 //! Names in a budgets file may hold `*`, which matches any run of characters (dots too), so
 //! `http.*` covers `http.get_user` and `http.admin.login`. Nothing else is special.
 
-/// Whether `name` matches `pattern`.
-pub(crate) fn matches(pattern: &str, name: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or("");
-    let Some(mut rest) = name.strip_prefix(first) else {
-        return false;
-    };
-    let Some(last) = parts.next_back() else {
-        return rest.is_empty(); // no `*` at all
-    };
-    for middle in parts {
-        match rest.find(middle) {
-            Some(at) => rest = &rest[at + middle.len()..],
-            None => return false,
-        }
+/// A name with `*`s, split once so that matching many names does not split it again.
+pub(crate) struct Pattern<'a> {
+    prefix: &'a str,
+    middles: Vec<&'a str>,
+    /// `None` without any `*`: then the name must equal `prefix`.
+    suffix: Option<&'a str>,
+}
+
+impl<'a> Pattern<'a> {
+    pub(crate) fn new(pattern: &'a str) -> Self {
+        let mut parts = pattern.split('*');
+        let prefix = parts.next().unwrap_or("");
+        let suffix = parts.next_back();
+        Self { prefix, middles: parts.collect(), suffix }
     }
-    rest.len() >= last.len() && rest.ends_with(last)
+
+    /// Whether `name` matches.
+    pub(crate) fn matches(&self, name: &str) -> bool {
+        let Some(mut rest) = name.strip_prefix(self.prefix) else {
+            return false;
+        };
+        let Some(suffix) = self.suffix else {
+            return rest.is_empty();
+        };
+        for middle in &self.middles {
+            match rest.find(middle) {
+                Some(at) => rest = &rest[at + middle.len()..],
+                None => return false,
+            }
+        }
+        rest.ends_with(suffix)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    fn matches(pattern: &str, name: &str) -> bool {
+        super::Pattern::new(pattern).matches(name)
+    }
 
     #[test]
     fn stars() {
@@ -40,5 +57,6 @@ mod tests {
         assert!(!matches("ab*ba", "aba"), "the two ends must not overlap");
         assert!(matches("db.fetch_user", "db.fetch_user"));
         assert!(!matches("db.fetch_user", "db.fetch_users"));
+        assert!(!matches("db.fetch_user", "db.fetch"));
     }
 }

@@ -24,6 +24,7 @@
 //! assert_eq!((errors.actual, errors.status), (Some(50.0), Status::Fail)); // 50% is not < 50%
 //! ```
 
+mod alert;
 mod check;
 mod clause;
 mod file;
@@ -32,6 +33,7 @@ mod table;
 
 use std::sync::OnceLock;
 
+pub use alert::on_budget_violation;
 pub use check::{BudgetResult, Status, check};
 pub use clause::{Clause, Limit, Stat};
 pub use file::{BudgetFileError, Budgets, Entry};

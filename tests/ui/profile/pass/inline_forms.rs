@@ -72,6 +72,19 @@ pub fn checked(s: &str) -> Result<u32, std::num::ParseIntError> {
     closure(s)
 }
 
+/// Nothing may follow a body that always diverges, or `deny(warnings)` crates break.
+#[track_caller]
+#[profile]
+pub fn always_panics(n: u32) -> u32 {
+    panic!("no {n}")
+}
+
+#[track_caller]
+#[profile]
+pub fn always_returns(n: u32) -> Result<u32, String> {
+    return Err(format!("{n}"));
+}
+
 #[track_caller]
 #[profile]
 pub fn track_impl() -> impl std::fmt::Display {
@@ -116,6 +129,8 @@ fn main() {
     assert_eq!(S(vec![2]).at(0), 2);
     std::panic::set_hook(Box::new(|_| {}));
     let _ = std::panic::catch_unwind(|| abort());
+    let _ = std::panic::catch_unwind(|| always_panics(1));
+    assert!(always_returns(2).is_err());
     if v.is_empty() {
         exit_with(0);
     }

@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile(budget = "")]
+fn f() {}
+fn main() {}

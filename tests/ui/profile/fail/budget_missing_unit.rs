@@ -1,0 +1,4 @@
+use perf_runtime::profile;
+#[profile(budget = "p99 < 50")]
+fn f() {}
+fn main() {}
