@@ -56,6 +56,14 @@ pub struct Input {
 /// assert!(e.what.starts_with("truncated JSON"), "{e}");
 /// ```
 pub fn load(path: &str) -> Result<Input, InputError> {
+    let input = read(path)?;
+    check_histograms(&input.report).map_err(|what| InputError::new(&input.path, what))?;
+    Ok(input)
+}
+
+/// [`load`] without decoding the histograms, for a caller that decodes them anyway (merge):
+/// a bad one is found there, and [`check_histograms`] names it.
+pub fn read(path: &str) -> Result<Input, InputError> {
     let (name, bytes) = if path == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -67,12 +75,35 @@ pub fn load(path: &str) -> Result<Input, InputError> {
             .map_err(|e| InputError::new(path, format!("cannot read: {}", io_reason(&e))))?;
         (path.to_owned(), bytes)
     };
-    let report = parse(&bytes).map_err(|what| InputError::new(&name, what))?;
+    let report = parse_json(&bytes).map_err(|what| InputError::new(&name, what))?;
     Ok(Input { path: name, report })
+}
+
+/// [`read`] of every path, on as many threads as there are cores (parsing is most of a
+/// merge's time), in the order given; the first error in that order.
+pub fn read_all(paths: &[String]) -> Result<Vec<Input>, InputError> {
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len().max(1));
+    let chunk = paths.len().div_ceil(threads).max(1);
+    let parts: Vec<Vec<Result<Input, InputError>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(|p| read(p)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("reading a report never panics")).collect()
+    });
+    parts.into_iter().flatten().collect()
 }
 
 /// The report in `bytes`, or what is wrong with it (without the file name).
 pub fn parse(bytes: &[u8]) -> Result<Report, String> {
+    let report = parse_json(bytes)?;
+    check_histograms(&report)?;
+    Ok(report)
+}
+
+/// [`parse`] without decoding the histograms.
+pub fn parse_json(bytes: &[u8]) -> Result<Report, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("empty: not a report".to_owned());
     }
@@ -83,7 +114,6 @@ pub fn parse(bytes: &[u8]) -> Result<Report, String> {
     if report.schema_version != SCHEMA_VERSION {
         return Err(version_reason(u64::from(report.schema_version)));
     }
-    check_histograms(&report)?;
     Ok(report)
 }
 
@@ -147,7 +177,7 @@ fn deserialize_reason(e: &hdrhistogram::serialization::DeserializeError) -> Stri
 
 /// Every histogram of the report decodes: a corrupt one is an error now, not a wrong figure
 /// later. Histograms that older reports lack (empty strings) are allowed.
-fn check_histograms(report: &Report) -> Result<(), String> {
+pub(crate) fn check_histograms(report: &Report) -> Result<(), String> {
     let bad = |section: &str, name: &str, field: &str, reason: String| {
         format!("{section} entry `{name}`: {field} is {reason}")
     };

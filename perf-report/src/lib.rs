@@ -30,6 +30,6 @@ mod units;
 pub use check::{Checked, check, load_budgets};
 pub use diff::{Diff, DiffOptions, Kind, Metric, Row, Unit, Verdict, diff};
 pub use html::html;
-pub use input::{Input, InputError, load, parse};
+pub use input::{Input, InputError, load, parse, parse_json, read, read_all};
 pub use merge::merge;
 pub use show::{Sort, show};

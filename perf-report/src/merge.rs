@@ -4,9 +4,11 @@
 
 use perf_runtime::{MergeError, Report};
 
-use crate::input::{Input, InputError, decode};
+use crate::input::{Input, InputError, check_histograms, decode};
 
 /// The reports of `inputs` as one: counters summed, histograms added, percentiles recomputed.
+/// The inputs' histograms need not have been checked ([`read`](crate::read) is enough): one
+/// that does not decode is an error naming its file.
 ///
 /// ```
 /// let report: perf_runtime::Report = serde_json::from_str(r#"{
@@ -48,11 +50,15 @@ fn explain(inputs: &[Input], e: MergeError) -> InputError {
             )
         }
         MergeError::Histogram { section, ref name, field, .. } => {
+            // Said as `load` says it, when the histogram is there but unreadable.
+            for i in inputs {
+                if let Err(what) = check_histograms(&i.report) {
+                    return InputError::new(&i.path, what);
+                }
+            }
             let path = inputs
                 .iter()
-                .find(|i| {
-                    histogram(&i.report, section, name, field).is_none_or(|t| decode(t).is_err())
-                })
+                .find(|i| histogram(&i.report, section, name, field).is_some_and(str::is_empty))
                 .map_or(first_path, |i| &i.path);
             InputError::new(path, e.to_string())
         }

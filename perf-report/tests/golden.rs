@@ -222,7 +222,15 @@ fn check_against_a_budgets_file() {
         .filter(|r| r["status"] == "fail")
         .map(|r| r["fn"].as_str().unwrap())
         .collect();
-    assert_eq!(failed, ["quickstart::handle_request"], "{json}");
+    // The file's clause fails (14 of 100 requests fail); the example's own attribute budgets
+    // fail or pass as the fixture's run went, each by its figures.
+    assert!(failed.contains(&"quickstart::handle_request"), "{json}");
+    for r in json["results"].as_array().unwrap() {
+        if let Some(actual) = r["actual"].as_f64() {
+            let limit = r["limit"].as_f64().unwrap();
+            assert_eq!(r["status"] == "fail", actual >= limit, "{r}");
+        }
+    }
     let passing = fixture_str("perf-budgets-loose.toml");
     let r = run(&["check", &report, "--budgets", &passing]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);

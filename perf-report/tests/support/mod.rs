@@ -8,7 +8,6 @@ use std::process::{Command, Output, Stdio};
 
 use base64::Engine as _;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Serializer as _, V2Serializer};
 use perf_runtime::Report;
 
 pub mod synthetic;
@@ -73,11 +72,7 @@ pub fn write_report(path: &Path, report: &Report) {
     std::fs::write(path, serde_json::to_vec_pretty(report).unwrap()).unwrap();
 }
 
-pub fn encode(h: &Histogram<u64>) -> String {
-    let mut bytes = Vec::new();
-    V2Serializer::new().serialize(h, &mut bytes).unwrap();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+pub use synthetic::encode;
 
 pub fn decode(text: &str) -> Histogram<u64> {
     let bytes = base64::engine::general_purpose::STANDARD.decode(text).unwrap();
