@@ -76,12 +76,15 @@ pub(super) fn section(out: &mut String, report: &Report, compared: Option<&Diff>
                 let class = verdict.replace(' ', "-");
                 let _ = write!(
                     out,
-                    r#"<td data-v="{c}">{c:+.1}% <span class="sub">[{lo:+.1}%, {hi:+.1}%]</span></td><td data-v="{verdict}"><span class="verdict {class}">{verdict}</span></td>"#
+                    r#"<td data-v="{c}">{c:+.1}% <span class="sub">[{lo:+.1}%, {hi:+.1}%]</span></td><td class="l" data-v="{verdict}"><span class="verdict {class}">{verdict}</span></td>"#
                 );
             }
             None => {
                 let verdict = row.map_or("", |r| r.verdict.as_str());
-                let _ = write!(out, r#"<td data-v="0"></td><td data-v="{verdict}">{verdict}</td>"#);
+                let _ = write!(
+                    out,
+                    r#"<td data-v="0"></td><td class="l" data-v="{verdict}">{verdict}</td>"#
+                );
             }
         }
         out.push_str("</tr>");
@@ -111,8 +114,14 @@ pub(super) fn budgets(out: &mut String, report: &Report) {
         return;
     }
     out.push_str(r#"<section id="budgets"><h2>Budgets</h2><div class="scroll"><table class="sortable" id="budget-table"><thead><tr>"#);
-    for label in ["status", "function", "budget", "actual", "calls"] {
-        let _ = write!(out, r#"<th data-type="text" tabindex="0">{label}</th>"#);
+    for (label, kind) in [
+        ("status", "text"),
+        ("function", "text"),
+        ("budget", "text"),
+        ("actual", "num"),
+        ("calls", "num"),
+    ] {
+        let _ = write!(out, r#"<th data-type="{kind}" tabindex="0">{label}</th>"#);
     }
     out.push_str("</tr></thead><tbody>");
     for r in &report.budgets {
@@ -130,9 +139,11 @@ pub(super) fn budgets(out: &mut String, report: &Report) {
         };
         let _ = write!(
             out,
-            r#"<tr><td data-v="{status}"><span class="verdict {class}">{status}</span></td><td class="name">{}</td><td>{}</td><td>{actual}</td><td>{}</td></tr>"#,
+            r#"<tr><td data-v="{status}"><span class="verdict {class}">{status}</span></td><td class="name">{}</td><td class="l">{}</td><td data-v="{}">{actual}</td><td data-v="{}">{}</td></tr>"#,
             escape(&r.r#fn),
             escape(&r.clause().to_string()),
+            r.actual.unwrap_or(-1.0),
+            r.calls,
             r.calls
         );
     }

@@ -87,7 +87,7 @@ pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>
                     let pct = p99.and_then(|m| m.change_pct);
                     let _ = write!(
                         out,
-                        r#"<td data-v="{}">{}</td><td data-v="{}">"#,
+                        r#"<td data-v="{}">{}</td><td class="l" data-v="{}">"#,
                         pct.unwrap_or(0.0),
                         change(pct),
                         row.verdict.as_str()
@@ -95,7 +95,7 @@ pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>
                     verdict_badge(out, row.verdict);
                     out.push_str("</td>");
                 }
-                None => out.push_str(r#"<td data-v="0"></td><td data-v=""></td>"#),
+                None => out.push_str(r#"<td data-v="0"></td><td class="l" data-v=""></td>"#),
             }
         }
         out.push_str("</tr>");

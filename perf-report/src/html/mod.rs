@@ -10,6 +10,7 @@ mod retries;
 use std::fmt::Write as _;
 
 use perf_runtime::Report;
+use perf_runtime::budget::Status;
 
 use crate::diff::{DiffOptions, diff};
 use crate::input::decode;
@@ -102,6 +103,10 @@ fn header(
     if !report.benches.is_empty() {
         tiles.push((report.benches.len().to_string(), "benches"));
     }
+    if !report.budgets.is_empty() {
+        let failed = report.budgets.iter().filter(|b| b.status == Status::Fail).count();
+        tiles.push((failed.to_string(), "budgets failed"));
+    }
     if let Some(d) = compared {
         tiles.push((d.regressed.to_string(), "regressed"));
         tiles.push((d.improved.to_string(), "improved"));
@@ -109,7 +114,7 @@ fn header(
     out.push_str(r#"<div class="tiles">"#);
     for (value, label) in tiles {
         let class = match label {
-            "regressed" if value != "0" => " bad",
+            "regressed" | "budgets failed" if value != "0" => " bad",
             "improved" if value != "0" => " good",
             _ => "",
         };
