@@ -53,7 +53,7 @@ fn a_page_of_every_section() {
 }
 
 #[test]
-fn a_sampled_fn_says_so() {
+fn a_sampled_fn_says_so_in_show_diff_and_html() {
     let dir = temp_dir("html-sampled");
     let mut report = read_report(&fixture("quickstart-1.json"));
     report.functions[0].sample = 8;
@@ -66,6 +66,10 @@ fn a_sampled_fn_says_so() {
     assert!(page.contains("sampled 1 in 8"), "no sampled badge");
     let shown = run(&["show", file.to_str().unwrap()]).stdout;
     assert!(shown.contains("1 call in 8"), "{shown}");
+    let base = fixture_str("quickstart-1.json");
+    let diffed = run(&["diff", &base, file.to_str().unwrap()]).stdout;
+    let row = diffed.lines().find(|l| l.starts_with(&report.functions[0].name)).unwrap();
+    assert!(row.contains("sampled 1/8"), "{diffed}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
