@@ -20,7 +20,7 @@ pub struct CacheReport {
     pub loads: u64,
     /// Loads that returned `Err`.
     pub load_errors: u64,
-    /// Entries held now.
+    /// Entries held now (counted after the cache's pending maintenance, for sync and async fns).
     pub entries: u64,
     /// Entries evicted to respect `capacity`.
     pub evictions: u64,
