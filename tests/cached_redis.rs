@@ -32,13 +32,14 @@ fn cache(name: &str) -> CacheReport {
 
 /// Runs `child_shared` in a new process against `url`, and returns its report of `it.shared`.
 fn run_child(url: &str, namespace: &str) -> CacheReport {
-    wait_child(spawn_child("child_shared", url, namespace), "it.shared")
+    wait_child(spawn_child("child_shared", Some(url), namespace), "it.shared")
 }
 
-/// This binary again, running the ignored test `test` against `url`; its report goes to a file.
+/// This binary again, running the ignored test `test` against `url` (`None`: no Redis
+/// configured); its report goes to a file.
 fn spawn_child(
     test: &str,
-    url: &str,
+    url: Option<&str>,
     namespace: &str,
 ) -> (std::process::Child, std::path::PathBuf) {
     let json = std::env::temp_dir().join(format!(
@@ -46,9 +47,13 @@ fn spawn_child(
         std::process::id(),
         rand_suffix()
     ));
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", test, "--nocapture"])
-        .env("PERF_REDIS_URL", url)
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child.args(["--ignored", "--exact", test, "--nocapture"]);
+    match url {
+        Some(url) => child.env("PERF_REDIS_URL", url),
+        None => child.env_remove("PERF_REDIS_URL"),
+    };
+    let child = child
         .env("PERF_CACHE_NAMESPACE", namespace)
         .env("PERF_REPORT_JSON", &json)
         .stdout(std::process::Stdio::piped())
@@ -95,6 +100,14 @@ fn child_shared() {
     perf_runtime::report();
 }
 
+// `l2 = "redis"` with no Redis configured uses memory alone, and the report says `off`, as for
+// a fn without `l2`. No server needed: this runs where redis-server is missing too.
+#[test]
+fn with_no_redis_configured_the_report_says_l2_off() {
+    let c = wait_child(spawn_child("child_shared", None, "it-unconfigured"), "it.shared");
+    assert_eq!((c.l2.as_str(), c.loads, c.l2_misses, c.l2_errors), ("off", 1, 0, 0), "{c:?}");
+}
+
 static V1: AtomicUsize = AtomicUsize::new(0);
 static V2: AtomicUsize = AtomicUsize::new(0);
 
@@ -139,8 +152,8 @@ fn l2_against_a_real_redis() {
     assert_eq!(second.l2, url);
 
     // lock = true: of two processes missing at once, one loads and the other waits for it.
-    let a = spawn_child("child_locked", &url, &namespace);
-    let b = spawn_child("child_locked", &url, &namespace);
+    let a = spawn_child("child_locked", Some(&url), &namespace);
+    let b = spawn_child("child_locked", Some(&url), &namespace);
     let (a, b) = (wait_child(a, "it.locked"), wait_child(b, "it.locked"));
     assert_eq!(a.loads + b.loads, 1, "{a:?} {b:?}");
     assert_eq!(a.lock_waits + b.lock_waits, 1, "{a:?} {b:?}");

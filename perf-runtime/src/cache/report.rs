@@ -32,7 +32,8 @@ pub struct CacheReport {
     pub load_p99_ns: u64,
     /// Hits in memory.
     pub l1_hits: u64,
-    /// `"off"`, or where the Redis level points (`redis://host:port/db`).
+    /// `"off"` (the fn has no `l2`, or no Redis is configured), or where the Redis level points
+    /// (`redis://host:port/db`, without credentials).
     pub l2: String,
     /// Memory misses that Redis answered.
     pub l2_hits: u64,
