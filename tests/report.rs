@@ -50,12 +50,7 @@ fn record_some_calls() {
 #[test]
 fn json_validates_against_the_schema() {
     record_some_calls();
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../schema/report.schema.json")).unwrap();
-    let validator = jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the schema is valid");
+    let validator = validator();
     perf_runtime::bench::run("report.bench");
     let json = Report::collect().to_json();
     let errors: Vec<String> =
@@ -78,6 +73,54 @@ fn json_validates_against_the_schema() {
     let mut broken = json;
     broken["functions"][0]["calls"] = serde_json::json!("3");
     assert!(!validator.is_valid(&broken));
+}
+
+/// The validator of `schema/report.schema.json`.
+fn validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/report.schema.json")).unwrap();
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema is valid")
+}
+
+// A bench whose body the harness cannot tell from its own loop measures 0.00ns (issue #18:
+// its rate was written as `null` where the schema wanted a number, and did not read back).
+#[test]
+fn a_zero_time_bench_is_valid_by_the_schema_and_reads_back() {
+    let zero = perf_runtime::bench::BenchResult {
+        name: "report.zero".into(),
+        samples: 5,
+        iterations: 1_000_000,
+        mean_ns: 0.0,
+        median_ns: 0.0,
+        stddev_ns: 0.0,
+        mad_ns: 0.0,
+        min_ns: 0.0,
+        max_ns: 0.0,
+        p99_ns: 0.0,
+        ops_per_sec: None,
+        ci95_low_ns: 0.0,
+        ci95_high_ns: 0.0,
+        outliers: 0,
+        baseline: Some(perf_runtime::bench::BaselineComparison {
+            name: "main".into(),
+            change_pct: None,
+            change_ci95_pct: None,
+            verdict: "no change".into(),
+        }),
+    };
+    let mut report = Report::collect();
+    report.benches = vec![zero];
+    let json = report.to_json();
+    let errors: Vec<String> =
+        validator().iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{json:#}");
+    assert!(json["benches"][0]["ops_per_sec"].is_null());
+    let back: Report = serde_json::from_value(json).unwrap();
+    assert_eq!(back, report);
+    assert!(report.to_string().contains("unbounded"), "{report}");
 }
 
 #[test]
