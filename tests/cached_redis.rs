@@ -5,6 +5,8 @@
 //! One server and one configuration serve the whole binary, so the scenarios run in order in
 //! one test; child processes are this binary again, running `child_*` tests.
 
+#[path = "support/stalls.rs"]
+mod stalls;
 #[allow(dead_code)]
 #[path = "support/redis_server.rs"]
 mod support;
@@ -16,6 +18,7 @@ use std::time::{Duration, Instant};
 use perf_runtime::cache::redis::{RedisOptions, configure};
 use perf_runtime::{CacheReport, Report, cached};
 use redis::Commands;
+use stalls::Stalls;
 use support::TestRedis;
 
 static SHARED: AtomicUsize = AtomicUsize::new(0);
@@ -224,53 +227,41 @@ fn l2_against_a_real_redis() {
     // call may suffer too, for reasons that are not Redis.
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let done = std::sync::atomic::AtomicBool::new(false);
-    let (slowest, stall) = std::thread::scope(|s| {
-        let stalls = s.spawn(|| {
-            let mut stall = Duration::ZERO;
-            while !done.load(SeqCst) {
-                let started = Instant::now();
-                std::thread::sleep(Duration::from_millis(1));
-                stall = stall.max(started.elapsed().saturating_sub(Duration::from_millis(1)));
+    let stalls = Stalls::measure();
+    let slowest = rt.block_on(async {
+        // The slowest call of each phase: Redis up, Redis down, Redis back.
+        let mut slowest = [Duration::ZERO; 3];
+        for phase in 0..3 {
+            if phase == 1 {
+                server.kill();
             }
-            stall
-        });
-        let slowest = rt.block_on(async {
-            // The slowest call of each phase: Redis up, Redis down, Redis back.
-            let mut slowest = [Duration::ZERO; 3];
-            for phase in 0..3 {
-                if phase == 1 {
-                    server.kill();
-                }
-                if phase == 2 {
-                    server.restart();
-                    // Past the breaker's cool-down, one call probes and closes it.
-                    tokio::time::sleep(Duration::from_millis(1_100)).await;
-                }
-                let tasks: Vec<_> = (0..4u32)
-                    .map(|t| {
-                        tokio::spawn(async move {
-                            let mut slowest = Duration::ZERO;
-                            for i in 0..834u32 {
-                                let id = (t * 834 + i) % 20;
-                                let started = Instant::now();
-                                assert_eq!(through(id).await, u64::from(id) * 3);
-                                slowest = slowest.max(started.elapsed());
-                                tokio::time::sleep(Duration::from_micros(50)).await;
-                            }
-                            slowest
-                        })
+            if phase == 2 {
+                server.restart();
+                // Past the breaker's cool-down, one call probes and closes it.
+                tokio::time::sleep(Duration::from_millis(1_100)).await;
+            }
+            let tasks: Vec<_> = (0..4u32)
+                .map(|t| {
+                    tokio::spawn(async move {
+                        let mut slowest = Duration::ZERO;
+                        for i in 0..834u32 {
+                            let id = (t * 834 + i) % 20;
+                            let started = Instant::now();
+                            assert_eq!(through(id).await, u64::from(id) * 3);
+                            slowest = slowest.max(started.elapsed());
+                            tokio::time::sleep(Duration::from_micros(50)).await;
+                        }
+                        slowest
                     })
-                    .collect();
-                for t in tasks {
-                    slowest[phase] = slowest[phase].max(t.await.unwrap());
-                }
+                })
+                .collect();
+            for t in tasks {
+                slowest[phase] = slowest[phase].max(t.await.unwrap());
             }
-            slowest
-        });
-        done.store(true, SeqCst);
-        (slowest, stalls.join().unwrap())
+        }
+        slowest
     });
+    let stall = stalls.longest();
     let c = cache("it.through");
     assert_eq!(c.hits + c.misses, 3 * 4 * 834, "every call returned, with the right value");
     assert!(c.breaker_opened >= 1, "{c:?}");
