@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Published crates as a test corpus for #[profile]: download each (pinned) crate with its test
+# suite, put #[perf_runtime::profile] on every fn with a body in its src/ (tools/profile-all),
+# and run its tests before and after. See docs/real-crates.md.
+#
+# Usage: tools/real-crates.sh [--opt-runtime] [--doc] [--runs N] [NAME@VERSION ...]
+#   --opt-runtime  add `[profile.dev.package.perf-runtime] opt-level = 3` to the copies that
+#                  depend on perf-runtime (the setting the README recommends for debug builds)
+#   --doc          also run the doc tests (not timed; they are mostly compile time)
+#   --runs N       time the tests N times and keep the fastest (default 3)
+# Three copies of each crate under target/real-crates/NAME/:
+#   orig       as published
+#   dep-only   + the perf-runtime dependency, no attribute (what the dependency alone changes)
+#   annotated  + the dependency and the attribute; a fn whose annotation does not compile is
+#              found from the compiler's error lines, left unannotated and the build retried,
+#              so the rest of the crate still gets its tests run
+# Results: target/real-crates/results.md (also printed), logs next to each copy.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work="$root/target/real-crates"
+export CARGO_TARGET_DIR="$work/target"
+export CARGO_TERM_COLOR=never
+
+opt_runtime=0 doc=0 runs=3 crates=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --opt-runtime) opt_runtime=1 ;;
+    --doc) doc=1 ;;
+    --runs) runs=$2; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "real-crates.sh: unknown option $1" >&2; exit 2 ;;
+    *@*) crates+=("$1") ;;
+    *) echo "real-crates.sh: expected NAME@VERSION, got $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+# Chosen for their fn forms (docs/real-crates.md has the census): track_caller (slab, indexmap),
+# generics and trait impls (either), unsafe, vtables of fn pointers and `-> !` (bytes),
+# `impl Fn(&usize)` returns (indexmap), async fn and `-> !` (async-lock). All are
+# `no_std` + `std` feature crates and ship their tests and their Cargo.lock.
+[ ${#crates[@]} -gt 0 ] || crates=(slab@0.4.12 either@1.19.0 bytes@1.12.2 indexmap@2.14.2 async-lock@3.5.0)
+
+mkdir -p "$work"
+log() { printf '%s\n' "$*" >&2; }
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+log "== building tools/profile-all"
+cargo build -q --manifest-path "$root/tools/profile-all/Cargo.toml"
+profile_all="$CARGO_TARGET_DIR/debug/profile-all"
+
+log "== fetching ${crates[*]}"
+fetch="$work/fetch"
+mkdir -p "$fetch/src"
+: > "$fetch/src/lib.rs"
+{
+  printf '[package]\nname = "real-crates-fetch"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n[workspace]\n[dependencies]\n'
+  for c in "${crates[@]}"; do printf '%s = "=%s"\n' "${c%@*}" "${c#*@}"; done
+} > "$fetch/Cargo.toml"
+cargo fetch -q --manifest-path "$fetch/Cargo.toml"
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+
+# copy SRC DEST WITH_DEP
+copy() {
+  rm -rf "$2"
+  cp -r "$1" "$2"
+  chmod -R u+w "$2"
+  grep -q '^\[workspace\]' "$2/Cargo.toml" || printf '\n[workspace]\n' >> "$2/Cargo.toml"
+  if [ "$3" = 1 ]; then
+    printf '\n[dependencies.perf-runtime]\npath = "%s"\n' "$root/perf-runtime" >> "$2/Cargo.toml"
+    if [ "$opt_runtime" = 1 ]; then
+      printf '\n[profile.dev.package.perf-runtime]\nopt-level = 3\n' >> "$2/Cargo.toml"
+    fi
+  fi
+}
+
+# build DIR LOG: builds the test targets; 0 if they compile
+build() {
+  (cd "$1" && cargo test --tests --no-run --message-format=short) > "$2" 2>&1
+}
+
+# run_tests DIR NAME: sets test_ms (fastest of $runs), test_summary ("P passed, F failed"),
+# tests_ok (1 if every run passed), failed_tests (names); logs in DIR/../NAME-test.log
+run_tests() {
+  local dir=$1 out="$1/../$2-test.log" best="" ok=1 t0 t rc
+  : > "$out"
+  for _ in $(seq 1 "$runs"); do
+    t0=$(ms_now)
+    rc=0
+    (cd "$dir" && cargo test -q --tests) >> "$out" 2>&1 || rc=$?
+    t=$(($(ms_now) - t0))
+    [ "$rc" = 0 ] || ok=0
+    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+  done
+  test_ms=$best
+  tests_ok=$ok
+  # Counts of the first run only (every run repeats them).
+  test_summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+                      /^test result:/ { seen++ } END { printf "%d passed, %d failed", p / '"$runs"', f / '"$runs"' }' "$out")
+  # The second `failures:` block of libtest's output lists the names, indented by 4.
+  failed_tests=$(awk '/^failures:$/ { block = 1; next } /^$/ { block = 0 } block && /^    [^ ]+$/ { print $1 }' "$out" | sort -u | paste -sd' ' - || true)
+}
+
+# panic_sites DIR NAME: where each test's panics say they happened, one `test<TAB>file:line`
+# a line (column dropped: the attribute shifts the columns of the line it is inserted on), in
+# DIR/../NAME-panics.txt. A `#[track_caller]` fn that lost caller tracking moves these.
+panic_sites() {
+  (cd "$1" && cargo test -q --tests -- --nocapture --test-threads=1) 2>&1 |
+    sed -nE "s/^thread '([^']+)' \(?[0-9]*\)? ?panicked at ([^:]+):([0-9]+):[0-9]+:?$/\1\t\2:\3/p" |
+    sort -u > "$1/../$2-panics.txt" || true
+}
+
+# doc_tests DIR NAME: sets doc_result
+doc_tests() {
+  if [ "$doc" = 0 ]; then doc_result="not run"; return; fi
+  if (cd "$1" && cargo test -q --doc) > "$1/../$2-doc.log" 2>&1; then doc_result="pass"; else doc_result="FAIL"; fi
+}
+
+results="$work/results.md"
+details="$work/details.md"
+{
+  echo "| crate | fns annotated | excluded to build | orig: tests | dep-only: build, tests | annotated: build, tests | test time orig → annotated | ratio | panic locations moved |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+} > "$results"
+: > "$details"
+
+for c in "${crates[@]}"; do
+  name=${c%@*} version=${c#*@}
+  src="$registry"/*/"$name-$version"
+  # shellcheck disable=SC2086
+  src=$(ls -d $src | head -1)
+  dir="$work/$name"
+  mkdir -p "$dir"
+  log "== $name $version ($src)"
+
+  copy "$src" "$dir/orig" 0
+  copy "$src" "$dir/dep-only" 1
+  copy "$src" "$dir/annotated" 1
+
+  log "   orig: build"
+  if build "$dir/orig" "$dir/orig-build.log"; then
+    log "   orig: tests x$runs"
+    run_tests "$dir/orig" orig
+    orig_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; orig_ms=$test_ms
+    doc_tests "$dir/orig" orig; orig_doc=$doc_result
+    panic_sites "$dir/orig" orig
+  else
+    orig_tests="build FAILED"; orig_ms=""; orig_doc="-"
+  fi
+
+  log "   dep-only: build"
+  if build "$dir/dep-only" "$dir/dep-only-build.log"; then
+    log "   dep-only: tests x1"
+    saved_runs=$runs; runs=1
+    run_tests "$dir/dep-only" dep-only
+    runs=$saved_runs
+    dep_result="ok, $test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"
+  else
+    dep_result="FAILED ($(grep -c ': error' "$dir/dep-only-build.log" || true) errors)"
+  fi
+
+  # Annotate, build, and on errors leave the fns that hold them unannotated, until it builds or
+  # an error is in no annotated fn (then the failure is not the attribute's alone).
+  excludes=() ; : > "$dir/blamed.tsv" ; : > "$dir/errors.tsv"
+  ann_build=""
+  for round in 1 2 3 4 5 6 7 8; do
+    rm -rf "$dir/annotated/src"
+    cp -r "$dir/orig/src" "$dir/annotated/src"
+    "$profile_all" "$dir/orig" "$dir/annotated" "${excludes[@]}" > "$dir/profile-all.txt"
+    grep '^blamed' "$dir/profile-all.txt" >> "$dir/blamed.tsv" || true
+    log "   annotated: build (round $round, $(awk '$1 == "annotated" { print $2 }' "$dir/profile-all.txt") fns annotated)"
+    if build "$dir/annotated" "$dir/annotated-build.log"; then ann_build=ok; break; fi
+    # `src/x.rs:12:5: error[E0282]: message` -> round, location, message
+    grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$dir/annotated-build.log" | sed "s/^/$round\t/; s/: error/\terror/" >> "$dir/errors.tsv" || true
+    new=0
+    while IFS=: read -r file line _; do
+      case "$file" in src/*) ;; *) continue ;; esac
+      spec="$file:$line"
+      if [[ " ${excludes[*]} " != *" $spec "* ]]; then excludes+=(--exclude "$spec"); new=1; fi
+    done < <(grep -E '^src/[^ ]+:[0-9]+:[0-9]+: error' "$dir/annotated-build.log" || true)
+    if [ "$new" = 0 ]; then ann_build="FAILED"; break; fi
+  done
+  [ -n "$ann_build" ] || ann_build="FAILED"
+  blamed_fns=$(cut -f3 "$dir/blamed.tsv" | sort -u | grep -c . || true)
+  annotated=$(awk '$1 == "annotated" { print $2 }' "$dir/profile-all.txt")
+  fns=$(awk '$1 == "fns" { print $2 }' "$dir/profile-all.txt")
+  consts=$(awk '$1 == "const" { print $2 }' "$dir/profile-all.txt")
+  in_macros=$(awk '$1 == "fns_in_macros" { print $2 }' "$dir/profile-all.txt")
+  unparsed=$(awk '$1 == "unparsed" && NF == 2 { print $2 }' "$dir/profile-all.txt")
+
+  if [ "$ann_build" = ok ]; then
+    log "   annotated: tests x$runs"
+    run_tests "$dir/annotated" annotated
+    ann_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; ann_ms=$test_ms
+    ann_failed=$failed_tests
+    doc_tests "$dir/annotated" annotated; ann_doc=$doc_result
+    panic_sites "$dir/annotated" annotated
+  else
+    ann_tests="-"; ann_ms=""; ann_failed=""; ann_doc="-"
+  fi
+  ratio="-"
+  if [ -n "$orig_ms" ] && [ -n "$ann_ms" ]; then ratio=$(awk "BEGIN { printf \"%.1f×\", $ann_ms / $orig_ms }"); fi
+  fmt_s() { [ -n "$1" ] && awk "BEGIN { printf \"%.2f s\", $1 / 1000 }" || echo "-"; }
+
+  moved=0
+  if [ -f "$dir/orig-panics.txt" ] && [ -f "$dir/annotated-panics.txt" ] && [ "$ann_build" = ok ]; then
+    # test, the places only the original reports, the places only the annotated copy reports
+    awk -F'\t' 'NR == FNR { orig[$0] = 1; next } { ann[$0] = 1; tests[$1] = 1 }
+      END {
+        for (k in orig) if (!(k in ann)) { split(k, p, "\t"); if (p[1] in tests) gone[p[1]] = gone[p[1]] " " p[2] }
+        for (k in ann) if (!(k in orig)) { split(k, p, "\t"); came[p[1]] = came[p[1]] " " p[2] }
+        for (t in gone) print t "\t" substr(gone[t], 2) "\t" substr(came[t], 2)
+      }' "$dir/orig-panics.txt" "$dir/annotated-panics.txt" | sort > "$dir/moved-panics.tsv"
+    moved=$(grep -c . "$dir/moved-panics.tsv" || true)
+  fi
+
+  echo "| $name $version | $annotated of $fns ($consts const fn skipped, ~$in_macros fns in macros, $unparsed files unparsed) | $blamed_fns | $orig_tests | $dep_result | $ann_build, $ann_tests | $(fmt_s "$orig_ms") → $(fmt_s "$ann_ms") | $ratio | $moved |" >> "$results"
+
+  {
+    echo "### $name $version"
+    echo
+    echo "Forms among the annotated fns: $(grep '^form\.' "$dir/profile-all.txt" | awk '$2 > 0 { sub(/^form\./, "", $1); printf "%s%s %s", sep, $1, $2; sep = ", " }')."
+    [ "$doc" = 0 ] || echo "Doc tests: orig $orig_doc, annotated $ann_doc."
+    echo
+    if [ -s "$dir/blamed.tsv" ]; then
+      echo "Left unannotated because their annotation did not compile (fn, its forms, the first error it caused):"
+      echo
+      cut -f3- "$dir/blamed.tsv" | sort -u -t$'\t' -k1,1 | while IFS=$'\t' read -r at fn forms; do
+        first=$(cut -f2- "$dir/blamed.tsv" | awk -F'\t' -v at="$at" '$2 == at { print $1; exit }')
+        msg=$(awk -F'\t' -v loc="$first" 'index($2, loc ":") == 1 { print $3; exit }' "$dir/errors.tsv")
+        echo "- \`$at\` \`$fn\` ($forms): $msg"
+      done
+      echo
+    fi
+    if [ "$ann_build" != ok ]; then
+      echo "Errors outside any annotated fn (last round):"
+      echo
+      grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$dir/annotated-build.log" | grep -v '^src/' | sort -u | head -20 | sed 's/^/- /'
+      echo
+    fi
+    if [ "$moved" -gt 0 ]; then
+      echo "Panics reported at another place once annotated (test: orig → annotated), $moved tests, first 10:"
+      echo
+      head -10 "$dir/moved-panics.tsv" | awk -F'\t' '{ printf "- `%s`: `%s` → `%s`\n", $1, $2, $3 }'
+      echo
+    fi
+    if [ -n "$ann_failed" ]; then
+      echo "Failing tests (annotated): $ann_failed"
+      echo
+    fi
+  } >> "$details"
+done
+
+{
+  echo
+  echo "Machine: $(nproc) cores, $(uname -m), $(rustc --version)."
+  echo "Settings: --runs $runs$([ "$opt_runtime" = 1 ] && echo ', --opt-runtime')$([ "$doc" = 1 ] && echo ', --doc'); test time = fastest of the runs of \`cargo test --tests\` after the build."
+  echo
+  cat "$details"
+} >> "$results"
+cat "$results"
