@@ -76,7 +76,7 @@ copy() {
 
 # build DIR LOG: builds the test targets; 0 if they compile
 build() {
-  (cd "$1" && cargo test --tests --no-run --message-format=short) > "$2" 2>&1
+  (cd "$1" && cargo test --no-run --no-fail-fast --message-format=short "${target_args[@]}") > "$2" 2>&1
 }
 
 # run_tests DIR NAME: sets test_ms (fastest of $runs), test_summary ("P passed, F failed"),
@@ -87,7 +87,7 @@ run_tests() {
   for _ in $(seq 1 "$runs"); do
     t0=$(ms_now)
     rc=0
-    (cd "$dir" && cargo test -q --tests) >> "$out" 2>&1 || rc=$?
+    (cd "$dir" && cargo test -q "${target_args[@]}") >> "$out" 2>&1 || rc=$?
     t=$(($(ms_now) - t0))
     [ "$rc" = 0 ] || ok=0
     if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
@@ -105,7 +105,7 @@ run_tests() {
 # a line (column dropped: the attribute shifts the columns of the line it is inserted on), in
 # DIR/../NAME-panics.txt. A `#[track_caller]` fn that lost caller tracking moves these.
 panic_sites() {
-  (cd "$1" && cargo test -q --tests -- --nocapture --test-threads=1) 2>&1 |
+  (cd "$1" && cargo test -q "${target_args[@]}" -- --nocapture --test-threads=1) 2>&1 |
     sed -nE "s/^thread '([^']+)' \(?[0-9]*\)? ?panicked at ([^:]+):([0-9]+):[0-9]+:?$/\1\t\2:\3/p" |
     sort -u > "$1/../$2-panics.txt" || true
 }
@@ -137,15 +137,32 @@ for c in "${crates[@]}"; do
   copy "$src" "$dir/dep-only" 1
   copy "$src" "$dir/annotated" 1
 
+  # The crate's targets as `kind name path` lines, for building and testing all but the test
+  # targets that only the annotated copy cannot compile.
+  mapfile -t targets < <(cd "$dir/orig" && cargo metadata -q --no-deps --format-version 1 | python3 -c '
+import json, os, sys
+package = json.load(sys.stdin)["packages"][0]
+root = os.path.dirname(package["manifest_path"])
+for t in package["targets"]:
+    kind = "test" if "test" in t["kind"] else "bin" if "bin" in t["kind"] else "lib" if "lib" in t["kind"] or "rlib" in t["kind"] else None
+    if kind and t.get("test", True):
+        print(kind, t["name"], os.path.relpath(t["src_path"], root))')
+  dropped=" "
+  set_target_args() {
+    target_args=()
+    local kind name path
+    for t in "${targets[@]}"; do
+      read -r kind name path <<< "$t"
+      [[ "$dropped" == *" $name "* ]] && continue
+      case $kind in lib) target_args+=(--lib) ;; *) target_args+=("--$kind" "$name") ;; esac
+    done
+  }
+  set_target_args
+
   log "   orig: build"
-  if build "$dir/orig" "$dir/orig-build.log"; then
-    log "   orig: tests x$runs"
-    run_tests "$dir/orig" orig
-    orig_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; orig_ms=$test_ms
-    doc_tests "$dir/orig" orig; orig_doc=$doc_result
-    panic_sites "$dir/orig" orig
-  else
-    orig_tests="build FAILED"; orig_ms=""; orig_doc="-"
+  if ! build "$dir/orig" "$dir/orig-build.log"; then
+    echo "| $name $version | - | - | build FAILED | - | - | - | - | - |" >> "$results"
+    continue
   fi
 
   log "   dep-only: build"
@@ -159,8 +176,9 @@ for c in "${crates[@]}"; do
     dep_result="FAILED ($(grep -c ': error' "$dir/dep-only-build.log" || true) errors)"
   fi
 
-  # Annotate, build, and on errors leave the fns that hold them unannotated, until it builds or
-  # an error is in no annotated fn (then the failure is not the attribute's alone).
+  # Annotate and build. Each fn that holds a compile error is left unannotated and the build
+  # retried; then each test target (tests/*.rs) that still does not compile is left out. It
+  # stops when it builds, or when an error is in neither (not the attribute's alone).
   excludes=() ; : > "$dir/blamed.tsv" ; : > "$dir/errors.tsv"
   ann_build=""
   for round in 1 2 3 4 5 6 7 8; do
@@ -174,20 +192,30 @@ for c in "${crates[@]}"; do
     grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$dir/annotated-build.log" | sed "s/^/$round\t/; s/: error/\terror/" >> "$dir/errors.tsv" || true
     new=0
     while IFS=: read -r file line _; do
-      case "$file" in src/*) ;; *) continue ;; esac
       spec="$file:$line"
       if [[ " ${excludes[*]} " != *" $spec "* ]]; then excludes+=(--exclude "$spec"); new=1; fi
     done < <(grep -E '^src/[^ ]+:[0-9]+:[0-9]+: error' "$dir/annotated-build.log" || true)
+    [ "$new" = 0 ] || continue
+    while IFS=: read -r file _; do
+      owner=""
+      for t in "${targets[@]}"; do
+        read -r kind tname path <<< "$t"
+        if [ "$kind" = test ] && { [ "$path" = "$file" ] || [[ "$path" == */main.rs && "$file" == "${path%main.rs}"* ]]; }; then owner=$tname; fi
+      done
+      if [ -z "$owner" ]; then new=0; break; fi
+      if [[ "$dropped" != *" $owner "* ]]; then dropped+="$owner "; new=1; fi
+    done < <(grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$dir/annotated-build.log" | grep -v '^src/' | sort -u || true)
     if [ "$new" = 0 ]; then ann_build="FAILED"; break; fi
+    set_target_args
   done
   [ -n "$ann_build" ] || ann_build="FAILED"
-  blamed_fns=$(cut -f3 "$dir/blamed.tsv" | sort -u | grep -c . || true)
-  annotated=$(awk '$1 == "annotated" { print $2 }' "$dir/profile-all.txt")
-  fns=$(awk '$1 == "fns" { print $2 }' "$dir/profile-all.txt")
-  consts=$(awk '$1 == "const" { print $2 }' "$dir/profile-all.txt")
-  in_macros=$(awk '$1 == "fns_in_macros" { print $2 }' "$dir/profile-all.txt")
-  unparsed=$(awk '$1 == "unparsed" && NF == 2 { print $2 }' "$dir/profile-all.txt")
 
+  # Both copies tested on the same targets.
+  log "   orig: tests x$runs"
+  run_tests "$dir/orig" orig
+  orig_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; orig_ms=$test_ms
+  doc_tests "$dir/orig" orig; orig_doc=$doc_result
+  panic_sites "$dir/orig" orig
   if [ "$ann_build" = ok ]; then
     log "   annotated: tests x$runs"
     run_tests "$dir/annotated" annotated
@@ -198,6 +226,14 @@ for c in "${crates[@]}"; do
   else
     ann_tests="-"; ann_ms=""; ann_failed=""; ann_doc="-"
   fi
+  [ "$dropped" = " " ] || ann_build="ok without test targets${dropped% }"
+  blamed_fns=$(cut -f3 "$dir/blamed.tsv" | sort -u | grep -c . || true)
+  annotated=$(awk '$1 == "annotated" { print $2 }' "$dir/profile-all.txt")
+  fns=$(awk '$1 == "fns" { print $2 }' "$dir/profile-all.txt")
+  consts=$(awk '$1 == "const" { print $2 }' "$dir/profile-all.txt")
+  in_macros=$(awk '$1 == "fns_in_macros" { print $2 }' "$dir/profile-all.txt")
+  unparsed=$(awk '$1 == "unparsed" && NF == 2 { print $2 }' "$dir/profile-all.txt")
+
   ratio="-"
   if [ -n "$orig_ms" ] && [ -n "$ann_ms" ]; then ratio=$(awk "BEGIN { printf \"%.1f×\", $ann_ms / $orig_ms }"); fi
   fmt_s() { [ -n "$1" ] && awk "BEGIN { printf \"%.2f s\", $1 / 1000 }" || echo "-"; }
@@ -232,8 +268,14 @@ for c in "${crates[@]}"; do
       done
       echo
     fi
-    if [ "$ann_build" != ok ]; then
-      echo "Errors outside any annotated fn (last round):"
+    if [ "$dropped" != " " ]; then
+      echo "Test targets left out (they compile as published, not once the crate is annotated), first errors:"
+      echo
+      awk -F'\t' '$2 !~ /^src\// { print "- `" $2 "`: " $3 }' "$dir/errors.tsv" | sort -u | head -10
+      echo
+    fi
+    if [ "$ann_build" = FAILED ]; then
+      echo "Errors neither in an annotated fn nor in a test target (last round):"
       echo
       grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$dir/annotated-build.log" | grep -v '^src/' | sort -u | head -20 | sed 's/^/- /'
       echo
@@ -254,7 +296,7 @@ done
 {
   echo
   echo "Machine: $(nproc) cores, $(uname -m), $(rustc --version)."
-  echo "Settings: --runs $runs$([ "$opt_runtime" = 1 ] && echo ', --opt-runtime')$([ "$doc" = 1 ] && echo ', --doc'); test time = fastest of the runs of \`cargo test --tests\` after the build."
+  echo "Settings: --runs $runs$([ "$opt_runtime" = 1 ] && echo ', --opt-runtime')$([ "$doc" = 1 ] && echo ', --doc'); test time = fastest of the runs of \`cargo test\` on the lib and test targets (the same ones for both copies), after the build."
   echo
   cat "$details"
 } >> "$results"
