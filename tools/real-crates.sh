@@ -21,6 +21,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/target/real-crates"
 export CARGO_TARGET_DIR="$work/target"
 export CARGO_TERM_COLOR=never
+# A captured backtrace per panic would time the unwinder, not the code (and should_panic
+# tests panic on purpose).
+export RUST_BACKTRACE=0
 
 opt_runtime=0 doc=0 runs=3 crates=()
 while [ $# -gt 0 ]; do
