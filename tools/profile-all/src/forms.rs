@@ -34,7 +34,12 @@ pub const ALL: &[&str] = &[
     "test",
 ];
 
-pub fn forms(attrs: &[Attribute], sig: &Signature, context: Context, nested: bool) -> Vec<&'static str> {
+pub fn forms(
+    attrs: &[Attribute],
+    sig: &Signature,
+    context: Context,
+    nested: bool,
+) -> Vec<&'static str> {
     let mut forms = vec![match context {
         Context::Free => "free",
         Context::Inherent => "inherent",
@@ -51,8 +56,16 @@ pub fn forms(attrs: &[Attribute], sig: &Signature, context: Context, nested: boo
         ("async", sig.asyncness.is_some()),
         ("extern_abi", sig.abi.is_some()),
         ("impl_trait_ret", returns(sig, |t| has_ident(t, &["impl"]))),
-        ("impl_fn_ret", returns(sig, |t| has_ident(t.clone(), &["impl"]) && has_ident(t, &["Fn", "FnMut", "FnOnce"]))),
-        ("never_ret", matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))),
+        (
+            "impl_fn_ret",
+            returns(sig, |t| {
+                has_ident(t.clone(), &["impl"]) && has_ident(t, &["Fn", "FnMut", "FnOnce"])
+            }),
+        ),
+        (
+            "never_ret",
+            matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_))),
+        ),
         ("track_caller", attrs.iter().any(|a| a.path().is_ident("track_caller"))),
         ("test", attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == "test"))),
     ];

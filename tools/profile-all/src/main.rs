@@ -49,8 +49,10 @@ fn run() -> Result<(), String> {
             "--list" => list = true,
             "--exclude" => {
                 let spec = args.next().ok_or("--exclude needs FILE:LINE")?;
-                let (file, line) = spec.rsplit_once(':').ok_or(format!("--exclude {spec}: expected FILE:LINE"))?;
-                let line = line.parse().map_err(|_| format!("--exclude {spec}: bad line number"))?;
+                let (file, line) =
+                    spec.rsplit_once(':').ok_or(format!("--exclude {spec}: expected FILE:LINE"))?;
+                let line =
+                    line.parse().map_err(|_| format!("--exclude {spec}: bad line number"))?;
                 excludes.push(Exclude { file: file.to_string(), line, hit: false });
             }
             _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
@@ -105,7 +107,12 @@ fn run() -> Result<(), String> {
             };
             *totals.entry(status).or_default() += 1;
             if list {
-                println!("{status}\t{rel}:{}\t{}\t{}", site.insert_at.line, site.name, site.forms.join(","));
+                println!(
+                    "{status}\t{rel}:{}\t{}\t{}",
+                    site.insert_at.line,
+                    site.name,
+                    site.forms.join(",")
+                );
             }
         }
         let bom = text.starts_with('\u{feff}');
@@ -132,7 +139,9 @@ fn blame(fns: &[sites::Site], rel: &str, excludes: &mut [Exclude]) -> Vec<(usize
         let innermost = fns
             .iter()
             .enumerate()
-            .filter(|(_, f)| !f.is_const && f.first_line <= exclude.line && exclude.line <= f.last_line)
+            .filter(|(_, f)| {
+                !f.is_const && f.first_line <= exclude.line && exclude.line <= f.last_line
+            })
             .min_by_key(|(_, f)| f.last_line - f.first_line);
         if let Some((i, _)) = innermost {
             exclude.hit = true;
