@@ -7,7 +7,7 @@
 #   --opt-runtime  add `[profile.dev.package.perf-runtime] opt-level = 3` to the copies that
 #                  depend on perf-runtime (the setting the README recommends for debug builds)
 #   --doc          also run the doc tests (not timed; they are mostly compile time)
-#   --runs N       time the tests N times and keep the fastest (default 3)
+#   --runs N       time the tests N times and keep the fastest (default 5)
 # Three copies of each crate under target/real-crates/NAME/:
 #   orig       as published
 #   dep-only   + the perf-runtime dependency, no attribute (what the dependency alone changes)
@@ -24,8 +24,9 @@ export CARGO_TERM_COLOR=never
 # A captured backtrace per panic would time the unwinder, not the code (and should_panic
 # tests panic on purpose).
 export RUST_BACKTRACE=0
+TIMEFORMAT='%3U %3S %3R'
 
-opt_runtime=0 doc=0 runs=3 crates=()
+opt_runtime=0 doc=0 runs=5 crates=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --opt-runtime) opt_runtime=1 ;;
@@ -46,7 +47,6 @@ done
 
 mkdir -p "$work"
 log() { printf '%s\n' "$*" >&2; }
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
 log "== building tools/profile-all"
 cargo build -q --manifest-path "$root/tools/profile-all/Cargo.toml"
@@ -82,24 +82,45 @@ build() {
   (cd "$1" && cargo test --no-run --no-fail-fast --message-format=short "${target_args[@]}") > "$2" 2>&1
 }
 
-# run_tests DIR NAME: sets test_ms (fastest of $runs), test_summary ("P passed, F failed"),
-# tests_ok (1 if every run passed), failed_tests (names); logs in DIR/../NAME-test.log
+# test_exes DIR: the test executables of the current target_args (built already), one a line
+test_exes() {
+  (cd "$1" && cargo test -q --no-run --message-format=json "${target_args[@]}") 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["executable"])'
+}
+
+# run_tests DIR NAME: runs the test executables (as `cargo test` would, from the crate's
+# directory) $runs times and sets cpu_ms and wall_ms (the fastest run's user+sys and wall
+# time, summed over the executables), test_summary ("P passed, F failed"), tests_ok (1 if
+# every run passed), failed_tests (names); output in DIR/../NAME-test.log. The executables are
+# run directly so that cargo's own work is not timed; CPU time is the figure to compare, since
+# other builds on a shared machine inflate wall time.
 run_tests() {
-  local dir=$1 out="$1/../$2-test.log" best="" ok=1 t0 t rc
+  local dir=$1 out="$1/../$2-test.log" times="$1/../$2-test.times" ok=1 exe
+  local -a exes
+  mapfile -t exes < <(test_exes "$dir")
   : > "$out"
-  for _ in $(seq 1 "$runs"); do
-    t0=$(ms_now)
-    rc=0
-    (cd "$dir" && cargo test -q "${target_args[@]}") >> "$out" 2>&1 || rc=$?
-    t=$(($(ms_now) - t0))
-    [ "$rc" = 0 ] || ok=0
-    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+  : > "$times"
+  for run in $(seq 1 "$runs"); do
+    for exe in "${exes[@]}"; do
+      { time (cd "$dir" && CARGO_MANIFEST_DIR="$dir" "$exe" >> "$out" 2>&1); } 2> "$times.one" || ok=0
+      echo "$run $(cat "$times.one")" >> "$times"
+    done
   done
-  test_ms=$best
+  rm -f "$times.one"
+  read -r cpu_ms wall_ms < <(awk '{ cpu[$1] += ($2 + $3) * 1000; wall[$1] += $4 * 1000 }
+    END { for (r in cpu) { if (best == "" || cpu[r] < best) best = cpu[r]; if (bw == "" || wall[r] < bw) bw = wall[r] }
+          printf "%d %d\n", best, bw }' "$times")
   tests_ok=$ok
-  # Counts of the first run only (every run repeats them).
+  # Every run repeats the counts.
   test_summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
-                      /^test result:/ { seen++ } END { printf "%d passed, %d failed", p / '"$runs"', f / '"$runs"' }' "$out")
+                      END { printf "%d passed, %d failed", p / '"$runs"', f / '"$runs"' }' "$out")
   # The second `failures:` block of libtest's output lists the names, indented by 4.
   failed_tests=$(awk '/^failures:$/ { block = 1; next } /^$/ { block = 0 } block && /^    [^ ]+$/ { print $1 }' "$out" | sort -u | paste -sd' ' - || true)
 }
@@ -122,8 +143,8 @@ doc_tests() {
 results="$work/results.md"
 details="$work/details.md"
 {
-  echo "| crate | fns annotated | excluded to build | orig: tests | dep-only: build, tests | annotated: build, tests | test time orig → annotated | ratio | panic locations moved |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| crate | fns annotated | excluded to build | orig: tests | dep-only: build, tests | annotated: build, tests | test CPU time orig → annotated | ratio | wall time orig → annotated | panic locations moved |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } > "$results"
 : > "$details"
 
@@ -164,7 +185,7 @@ for t in package["targets"]:
 
   log "   orig: build"
   if ! build "$dir/orig" "$dir/orig-build.log"; then
-    echo "| $name $version | - | - | build FAILED | - | - | - | - | - |" >> "$results"
+    echo "| $name $version | - | - | build FAILED | - | - | - | - | - | - |" >> "$results"
     continue
   fi
 
@@ -216,18 +237,18 @@ for t in package["targets"]:
   # Both copies tested on the same targets.
   log "   orig: tests x$runs"
   run_tests "$dir/orig" orig
-  orig_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; orig_ms=$test_ms
+  orig_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; orig_cpu=$cpu_ms orig_wall=$wall_ms
   doc_tests "$dir/orig" orig; orig_doc=$doc_result
   panic_sites "$dir/orig" orig
   if [ "$ann_build" = ok ]; then
     log "   annotated: tests x$runs"
     run_tests "$dir/annotated" annotated
-    ann_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; ann_ms=$test_ms
+    ann_tests="$test_summary$([ "$tests_ok" = 1 ] || echo ' (FAIL)')"; ann_cpu=$cpu_ms ann_wall=$wall_ms
     ann_failed=$failed_tests
     doc_tests "$dir/annotated" annotated; ann_doc=$doc_result
     panic_sites "$dir/annotated" annotated
   else
-    ann_tests="-"; ann_ms=""; ann_failed=""; ann_doc="-"
+    ann_tests="-"; ann_cpu=""; ann_wall=""; ann_failed=""; ann_doc="-"
   fi
   [ "$dropped" = " " ] || ann_build="ok without test targets${dropped% }"
   blamed_fns=$(cut -f3 "$dir/blamed.tsv" | sort -u | grep -c . || true)
@@ -238,8 +259,8 @@ for t in package["targets"]:
   unparsed=$(awk '$1 == "unparsed" && NF == 2 { print $2 }' "$dir/profile-all.txt")
 
   ratio="-"
-  if [ -n "$orig_ms" ] && [ -n "$ann_ms" ]; then ratio=$(awk "BEGIN { printf \"%.1f×\", $ann_ms / $orig_ms }"); fi
-  fmt_s() { [ -n "$1" ] && awk "BEGIN { printf \"%.2f s\", $1 / 1000 }" || echo "-"; }
+  if [ -n "$ann_cpu" ] && [ "$orig_cpu" -gt 0 ]; then ratio=$(awk "BEGIN { printf \"%.1f×\", $ann_cpu / $orig_cpu }"); fi
+  fmt_s() { [ -n "$1" ] && awk "BEGIN { if ($1 < 1000) printf \"%d ms\", $1; else printf \"%.2f s\", $1 / 1000 }" || echo "-"; }
 
   moved=0
   if [ -f "$dir/orig-panics.txt" ] && [ -f "$dir/annotated-panics.txt" ] && [ "$ann_build" = ok ]; then
@@ -253,7 +274,7 @@ for t in package["targets"]:
     moved=$(grep -c . "$dir/moved-panics.tsv" || true)
   fi
 
-  echo "| $name $version | $annotated of $fns ($consts const fn skipped, ~$in_macros fns in macros, $unparsed files unparsed) | $blamed_fns | $orig_tests | $dep_result | $ann_build, $ann_tests | $(fmt_s "$orig_ms") → $(fmt_s "$ann_ms") | $ratio | $moved |" >> "$results"
+  echo "| $name $version | $annotated of $fns ($consts const fn skipped, ~$in_macros fns in macros, $unparsed files unparsed) | $blamed_fns | $orig_tests | $dep_result | $ann_build, $ann_tests | $(fmt_s "$orig_cpu") → $(fmt_s "$ann_cpu") | $ratio | $(fmt_s "$orig_wall") → $(fmt_s "$ann_wall") | $moved |" >> "$results"
 
   {
     echo "### $name $version"
@@ -299,7 +320,7 @@ done
 {
   echo
   echo "Machine: $(nproc) cores, $(uname -m), $(rustc --version)."
-  echo "Settings: --runs $runs$([ "$opt_runtime" = 1 ] && echo ', --opt-runtime')$([ "$doc" = 1 ] && echo ', --doc'); test time = fastest of the runs of \`cargo test\` on the lib and test targets (the same ones for both copies), after the build."
+  echo "Settings: --runs $runs$([ "$opt_runtime" = 1 ] && echo ', --opt-runtime')$([ "$doc" = 1 ] && echo ', --doc'); test times = the fastest run's user+sys CPU and wall time of the test executables of the lib and test targets (the same ones for both copies)."
   echo
   cat "$details"
 } >> "$results"
