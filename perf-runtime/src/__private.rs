@@ -5,7 +5,10 @@ pub use crate::profile::callsite::CallSite;
 pub use crate::profile::future::{
     Profiled, profile_future, profile_method_future, record_async_error,
 };
-pub use crate::profile::guard::{ProfileGuard, call_once, enter, enter_method};
+pub use crate::profile::guard::{
+    InlineGuard, ProfileGuard, TryOperand, call_once, enter, enter_inline, enter_inline_method,
+    enter_method,
+};
 pub use crate::report::budget::{Clause as BudgetClause, Limit as BudgetLimit, Stat as BudgetStat};
 
 /// `Probe(&value).__perf_is_err()`: `true` if `value` is a `Result::Err`, `false` for any other

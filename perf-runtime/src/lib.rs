@@ -43,11 +43,12 @@ pub mod retry;
 
 pub use cache::CacheReport;
 pub use profile::slow::{SlowCall, on_slow_call};
+pub use record::alloc;
 pub use record::enabled::{is_enabled, set_enabled};
 pub use report::budget::{self, BudgetResult, assert_budgets, on_budget_violation};
 pub use report::{
-    Config, FunctionReport, MergeError, Report, SCHEMA_VERSION, SlowCallReport, configure, report,
-    reset,
+    Config, FunctionReport, MergeError, ProcessReport, Report, SCHEMA_VERSION, SlowCallReport,
+    configure, report, reset,
 };
 
 /// Times every call of a fn: calls, errors, panics, slow calls and latency percentiles.

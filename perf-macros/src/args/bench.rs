@@ -1,5 +1,5 @@
 use proc_macro2::TokenStream;
-use syn::{Expr, ExprLit, Lit, LitStr, Path};
+use syn::{Expr, LitStr, Path};
 
 use super::Arg;
 use crate::errors::Errors;
@@ -45,15 +45,7 @@ impl BenchArgs {
 }
 
 fn positive(arg: &Arg, hint: &str) -> syn::Result<u64> {
-    let expected = format!("expected a whole number above zero: `{hint}`");
-    match arg.value(hint)? {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse::<u32>() {
-            Ok(0) => Err(syn::Error::new(i.span(), format!("`{}` must be above zero", arg.key))),
-            Ok(n) => Ok(u64::from(n)),
-            Err(_) => Err(syn::Error::new(i.span(), expected)),
-        },
-        other => Err(syn::Error::new_spanned(other, expected)),
-    }
+    arg.positive_u32(hint).map(u64::from)
 }
 
 fn values(arg: &Arg) -> syn::Result<(Vec<Expr>, proc_macro2::Span)> {

@@ -70,6 +70,21 @@ impl Arg {
         }
     }
 
+    /// A whole number above zero that fits a `u32`, such as `samples = 100`.
+    pub(crate) fn positive_u32(&self, hint: &str) -> syn::Result<u32> {
+        let expected = format!("expected a whole number above zero: `{hint}`");
+        match self.value(hint)? {
+            Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse::<u32>() {
+                Ok(0) => {
+                    Err(syn::Error::new(i.span(), format!("`{}` must be above zero", self.key)))
+                }
+                Ok(n) => Ok(n),
+                Err(_) => Err(syn::Error::new(i.span(), expected)),
+            },
+            other => Err(syn::Error::new_spanned(other, expected)),
+        }
+    }
+
     /// `crate = "path"` (as serde) or `crate = path`.
     pub(crate) fn path(&self) -> syn::Result<Path> {
         match self.value("\"path::to::perf_runtime\"")? {

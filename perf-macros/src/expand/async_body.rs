@@ -69,6 +69,18 @@ fn erase_impl_trait(ty: &syn::Type) -> syn::Type {
     ty
 }
 
+/// Whether `ty` has an `impl Trait` anywhere in it, so it cannot be written elsewhere.
+pub(crate) fn contains_impl_trait(ty: &syn::Type) -> bool {
+    fn has_impl(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => i == "impl",
+            TokenTree::Group(g) => has_impl(g.stream()),
+            _ => false,
+        })
+    }
+    has_impl(ty.to_token_stream())
+}
+
 struct EraseImplTrait;
 
 impl VisitMut for EraseImplTrait {

@@ -5,6 +5,7 @@ mod async_body;
 mod bench;
 mod cached;
 mod compose;
+mod inline_body;
 mod profile;
 mod retry;
 

@@ -20,9 +20,29 @@
 //!
 //! The body becomes the whole of a closure called once, so `return` and `?` leave it with the
 //! same value they would have left the fn with; naming `R` gives the closure the fn's return
-//! type, so `return Box::new(x)` still coerces to `Box<dyn Trait>` (`impl Trait` in `R` is
-//! erased to `_`). If the body unwinds, `finish` is skipped and the guard's `Drop` records a
-//! panic. An `async fn` moves the body into `async move { <fake return edge> body }` given to
+//! type, so `return Box::new(x)` still coerces to `Box<dyn Trait>`. If the body unwinds,
+//! `finish` is skipped and the guard's `Drop` records a panic.
+//!
+//! Three kinds of fn keep their body where it is instead ("inline"), with a guard that records
+//! the call when it drops and tells a panic by `std::thread::panicking()`:
+//! - `R` is `!`: it cannot be a closure's written return type on stable;
+//! - `R` contains `impl Trait`: it cannot be named, and a closure returned as
+//!   `impl Fn(&T)` takes its signature from that expected type, which a closure in between
+//!   would hide. Their errors are not counted (the type is opaque);
+//! - `#[track_caller]`: inside a closure, `Location::caller()` and the panics of
+//!   `#[track_caller]` callees would point at the fn instead of its caller. Errors are
+//!   counted by passing the operand of each `?`, each `return` value and the tail value past
+//!   the guard (see `inline_body.rs`).
+//!
+//! ```text
+//! fn f(args) -> ! {
+//!     static __PERF_SITE: ...;
+//!     let __perf_guard = rt::enter_inline(&__PERF_SITE);
+//!     body
+//! }
+//! ```
+//!
+//! An `async fn` moves the body into `async move { <fake return edge> body }` given to
 //! `rt::profile_future`; a method that `#[async_trait]` already turned into
 //! `Box::pin(async move { ... })` gets the same inside the box. Methods use `enter_method::<Self>`
 //! (`profile_method_future::<Self, _>`) instead, so the report can name the type.
@@ -31,7 +51,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
 
-use super::async_body::{boxed_async, fake_return_edge, return_type};
+use super::async_body::{boxed_async, contains_impl_trait, fake_return_edge, return_type};
+use super::inline_body;
 use crate::args::profile::ProfileArgs;
 use crate::args::runtime_path;
 use crate::errors::Errors;
@@ -62,6 +83,11 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
             quote!(#rt::CallSite::new(::core::module_path!(), #func, ::core::file!(), ::core::line!(), #slow_ns))
         }
     };
+    let site = match args.sample {
+        Some(every) => quote!(#site.sample(#every)),
+        None => site,
+    };
+    let site = if args.cpu { quote!(#site.cpu()) } else { site };
     let site = match args.budget.as_slice() {
         [] => site,
         clauses => {
@@ -70,10 +96,14 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         }
     };
     let site = quote!(static __PERF_SITE: #rt::CallSite = #site;);
-    let (enter, profile_future) = if f.in_impl() {
-        (quote!(#rt::enter_method::<Self>), quote!(#rt::profile_method_future::<Self, _>))
+    let (enter, enter_inline, profile_future) = if f.in_impl() {
+        (
+            quote!(#rt::enter_method::<Self>),
+            quote!(#rt::enter_inline_method::<Self>),
+            quote!(#rt::profile_method_future::<Self, _>),
+        )
     } else {
-        (quote!(#rt::enter), quote!(#rt::profile_future))
+        (quote!(#rt::enter), quote!(#rt::enter_inline), quote!(#rt::profile_future))
     };
     let profiled_async = |block: TokenStream| {
         quote! {
@@ -93,6 +123,26 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         let block = &boxed.block;
         let inner = profiled_async(quote!(#block));
         quote!(#pin_fn(async move { #inner }))
+    } else if let Some(mode) = InlineMode::of(f) {
+        let body = match mode {
+            InlineMode::Opaque => quote!(#body),
+            InlineMode::TrackCaller(ret) => {
+                let body = inline_body::observe_errors(body, &ret, &rt);
+                // A body that always panics or returns makes what follows unreachable: that
+                // is ours, not the user's to hear about.
+                quote! {
+                    let __perf_ret: #ret = #body;
+                    #[allow(unreachable_code)]
+                    __perf_guard.error_if(#rt::Probe(&__perf_ret).__perf_is_err());
+                    __perf_ret
+                }
+            }
+        };
+        quote! {
+            #site
+            let __perf_guard = #enter_inline(&__PERF_SITE);
+            #body
+        }
     } else {
         let ret = return_type(f.output());
         quote! {
@@ -104,4 +154,26 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         }
     };
     Ok(f.with_body(new_body))
+}
+
+/// Why a sync fn keeps its body in place (see the module docs).
+enum InlineMode {
+    /// `-> !` or a return type with `impl Trait`: the body is the fn's tail, errors uncounted.
+    Opaque,
+    /// `#[track_caller]` with a return type that can be written: errors counted.
+    TrackCaller(TokenStream),
+}
+
+impl InlineMode {
+    fn of(f: &FnItem) -> Option<Self> {
+        let opaque = f
+            .output()
+            .is_some_and(|ty| matches!(ty, syn::Type::Never(_)) || contains_impl_trait(ty));
+        let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
+        match (opaque, track_caller) {
+            (true, _) => Some(Self::Opaque),
+            (false, true) => Some(Self::TrackCaller(return_type(f.output()))),
+            (false, false) => None,
+        }
+    }
 }

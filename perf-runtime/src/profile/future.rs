@@ -5,7 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::callsite::{Call, CallSite};
+use super::callsite::{Call, CallSite, Untimed};
+use super::usage::{Mark, Usage};
 use crate::record::site_name::SelfName;
 use crate::record::{clock, enabled};
 
@@ -24,7 +25,7 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for Profiled<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let State::Pending { .. } | State::NotPolled = this.state {
+            if let State::Pending { .. } | State::Untimed | State::NotPolled = this.state {
                 this.site.record_cancelled(*this.self_name);
             }
         }
@@ -37,7 +38,11 @@ enum State {
     Pending {
         start: u64,
         busy_ns: u64,
+        /// Allocations and CPU time of the polls so far.
+        used: Usage,
     },
+    /// A call that a sampled fn counts without timing.
+    Untimed,
     /// Finished, panicked, or recording was off at the first poll.
     Done,
 }
@@ -61,19 +66,36 @@ struct PanicGuard<'a> {
     site: &'static CallSite,
     self_name: SelfName,
     state: &'a mut State,
-    poll_start: u64,
+    poll: PollStart,
+}
+
+/// The clock and the counters when a poll started.
+#[derive(Clone, Copy)]
+struct PollStart {
+    ticks: u64,
+    mark: Mark,
 }
 
 impl Drop for PanicGuard<'_> {
     fn drop(&mut self) {
-        if let State::Pending { start, busy_ns } = *self.state {
-            let now = clock::ticks();
-            let busy_ns = busy_ns + clock::nanos_between(self.poll_start, now);
-            let wall_ns = clock::nanos_between(start, now);
-            let call = Call { wall_ns, busy_ns: Some(busy_ns), error: false, panicked: true };
-            self.site.record(self.self_name, call);
-            *self.state = State::Done;
+        match *self.state {
+            State::Pending { start, busy_ns, mut used } => {
+                let now = clock::ticks();
+                let busy_ns = busy_ns + clock::nanos_between(self.poll.ticks, now);
+                used.add(self.poll.mark.since());
+                let wall_ns = clock::nanos_between(start, now);
+                let usage = (self.poll.mark.what, used);
+                let call =
+                    Call { wall_ns, usage, busy_ns: Some(busy_ns), error: false, panicked: true };
+                self.site.record(self.self_name, call);
+            }
+            State::Untimed => {
+                let call = Untimed { error: false, panicked: true };
+                self.site.count_untimed(self.self_name, call);
+            }
+            State::NotPolled | State::Done => return,
         }
+        *self.state = State::Done;
     }
 }
 
@@ -82,37 +104,78 @@ impl<F: Future> Future for Profiled<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if let State::NotPolled = this.state {
-            *this.state = if enabled::is_enabled() {
-                State::Pending { start: clock::ticks(), busy_ns: 0 }
-            } else {
-                State::Done
-            };
-        }
-        let State::Pending { start, busy_ns } = *this.state else {
+        let (site, self_name) = (*this.site, *this.self_name);
+        let Some(poll) = begin_poll(this.state, site, self_name) else {
             return this.inner.poll(cx);
         };
-        let poll_start = clock::ticks();
-        let guard = PanicGuard {
-            site: this.site,
-            self_name: *this.self_name,
-            state: this.state,
-            poll_start,
-        };
-        let poll = this.inner.poll(cx);
+        let guard = PanicGuard { site, self_name, state: this.state, poll };
+        let result = this.inner.poll(cx);
         std::mem::forget(guard);
-        let now = clock::ticks();
-        let busy_ns = busy_ns + clock::nanos_between(poll_start, now);
-        *this.state = match poll {
-            Poll::Pending => State::Pending { start, busy_ns },
-            Poll::Ready(_) => {
-                let wall_ns = clock::nanos_between(start, now);
-                let call = Call { wall_ns, busy_ns: Some(busy_ns), error: false, panicked: false };
-                this.site.record(*this.self_name, call);
-                State::Done
-            }
+        end_poll(this.state, site, self_name, poll, result.is_ready());
+        result
+    }
+}
+
+// `begin_poll` and `end_poll` hold all the logic of `poll` outside the generic future, so a
+// crate built at opt-level 0 calls them compiled optimized in this crate (see `guard.rs`).
+
+/// The clock and counters at the start of this poll, or `None` when this call is not recorded.
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn begin_poll(
+    state: &mut State,
+    site: &'static CallSite,
+    self_name: SelfName,
+) -> Option<PollStart> {
+    if let State::NotPolled = state {
+        *state = if !enabled::is_enabled() {
+            State::Done
+        } else if site.times_call(self_name, true) {
+            State::Pending { start: clock::ticks(), busy_ns: 0, used: Usage::default() }
+        } else {
+            State::Untimed
         };
-        poll
+    }
+    match state {
+        State::Pending { .. } => {
+            let mark = site.mark();
+            Some(PollStart { ticks: clock::ticks(), mark })
+        }
+        State::Untimed => Some(PollStart { ticks: 0, mark: Mark::NONE }),
+        State::NotPolled | State::Done => None,
+    }
+}
+
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn end_poll(
+    state: &mut State,
+    site: &'static CallSite,
+    self_name: SelfName,
+    poll: PollStart,
+    ready: bool,
+) {
+    match *state {
+        State::Pending { start, busy_ns, mut used } => {
+            let now = clock::ticks();
+            let busy_ns = busy_ns + clock::nanos_between(poll.ticks, now);
+            used.add(poll.mark.since());
+            *state = if ready {
+                let wall_ns = clock::nanos_between(start, now);
+                let usage = (poll.mark.what, used);
+                let call =
+                    Call { wall_ns, usage, busy_ns: Some(busy_ns), error: false, panicked: false };
+                site.record(self_name, call);
+                State::Done
+            } else {
+                State::Pending { start, busy_ns, used }
+            };
+        }
+        State::Untimed if ready => {
+            site.count_untimed(self_name, Untimed { error: false, panicked: false });
+            *state = State::Done;
+        }
+        _ => {}
     }
 }
 

@@ -1,8 +1,23 @@
 //! Timing of one synchronous call.
+//!
+//! Generated code calls the entry points below on every call. With debug assertions on (cargo's
+//! `dev` and `test` profiles) they stay out of line, so that a crate built at opt-level 0 calls
+//! code compiled once, optimized, in this crate (given `[profile.dev.package.perf-runtime]
+//! opt-level = 3`), instead of inlining the whole recording path into itself unoptimized. In
+//! release builds they inline as usual.
 
-use super::callsite::{Call, CallSite};
+use std::cell::Cell;
+use std::mem::ManuallyDrop;
+
+use super::callsite::{Call, CallSite, Untimed};
+use super::usage::Mark;
 use crate::record::site_name::SelfName;
 use crate::record::{clock, enabled};
+
+/// `start` when recording was off at entry.
+const OFF: u64 = 0;
+/// `start` of a call that a sampled fn counts without timing.
+const UNTIMED: u64 = u64::MAX;
 
 /// Started by [`enter`]; [`finish`](ProfileGuard::finish) records a returned call, and dropping
 /// it unfinished records a panic, since only unwinding skips `finish`.
@@ -11,12 +26,15 @@ use crate::record::{clock, enabled};
 pub struct ProfileGuard {
     site: &'static CallSite,
     self_name: SelfName,
-    /// Clock ticks at entry; 0 when recording was disabled at entry.
+    /// Clock ticks at entry, or [`OFF`], or [`UNTIMED`].
     start: u64,
+    /// Allocation and CPU counters at entry, when measured.
+    mark: Mark,
 }
 
 /// Starts timing one call of a free fn.
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn enter(site: &'static CallSite) -> ProfileGuard {
     start(site, None)
 }
@@ -27,33 +45,50 @@ pub fn enter_method<S: ?Sized>(site: &'static CallSite) -> ProfileGuard {
     start(site, Some(std::any::type_name::<S>))
 }
 
-#[inline(always)]
+#[cfg_attr(debug_assertions, inline(never))]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn start(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
-    let start = if enabled::is_enabled() { clock::ticks() } else { 0 };
-    ProfileGuard { site, self_name, start }
+    if !enabled::is_enabled() {
+        return ProfileGuard { site, self_name, start: OFF, mark: Mark::NONE };
+    }
+    if !site.times_call(self_name, false) {
+        return ProfileGuard { site, self_name, start: UNTIMED, mark: Mark::NONE };
+    }
+    // Counters first and the clock last, so the timed span holds as little of ours as can be.
+    let mark = site.mark();
+    ProfileGuard { site, self_name, start: clock::ticks(), mark }
 }
 
 impl ProfileGuard {
     /// Records a call that returned; `error` says whether it returned `Err`.
-    #[inline(always)]
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn finish(self, error: bool) {
-        let this = std::mem::ManuallyDrop::new(self);
-        this.record(error, false);
+        ManuallyDrop::new(self).end(error, false);
     }
 
     #[inline(always)]
-    fn record(&self, error: bool, panicked: bool) {
-        if self.start == 0 {
-            return;
+    fn end(&self, error: bool, panicked: bool) {
+        match self.start {
+            OFF => {}
+            UNTIMED => {
+                if error || panicked {
+                    self.site.count_outcome(self.self_name, Untimed { error, panicked });
+                }
+            }
+            start => {
+                let wall_ns = clock::nanos_between(start, clock::ticks());
+                let usage = (self.mark.what, self.mark.since());
+                let call = Call { wall_ns, usage, busy_ns: None, error, panicked };
+                self.site.record(self.self_name, call);
+            }
         }
-        let wall_ns = clock::nanos_between(self.start, clock::ticks());
-        self.site.record(self.self_name, Call { wall_ns, busy_ns: None, error, panicked });
     }
 }
 
 impl Drop for ProfileGuard {
     fn drop(&mut self) {
-        self.record(false, true);
+        self.end(false, true);
     }
 }
 
@@ -62,4 +97,100 @@ impl Drop for ProfileGuard {
 #[inline(always)]
 pub fn call_once<R, F: FnOnce() -> R>(body: F) -> R {
     body()
+}
+
+/// Started by [`enter_inline`] for a fn whose body stays where it was written (it returns `!`
+/// or `impl Trait`, or is `#[track_caller]`): it records the call when dropped, however the
+/// body left, and tells a panic from a return by whether the thread started unwinding since.
+#[derive(Debug)]
+#[must_use]
+pub struct InlineGuard {
+    guard: ManuallyDrop<ProfileGuard>,
+    unwinding_at_entry: bool,
+    error: Cell<bool>,
+}
+
+/// Starts timing one call of a free fn whose body stays in place.
+#[inline(always)]
+pub fn enter_inline(site: &'static CallSite) -> InlineGuard {
+    inline_guard(enter(site))
+}
+
+/// [`enter_inline`] for a method of `S`.
+#[inline(always)]
+pub fn enter_inline_method<S: ?Sized>(site: &'static CallSite) -> InlineGuard {
+    inline_guard(enter_method::<S>(site))
+}
+
+#[inline(always)]
+fn inline_guard(guard: ProfileGuard) -> InlineGuard {
+    let unwinding_at_entry = std::thread::panicking();
+    InlineGuard { guard: ManuallyDrop::new(guard), unwinding_at_entry, error: Cell::new(false) }
+}
+
+impl InlineGuard {
+    /// Marks the call as an error if `error` (the value it is about to return is an `Err`).
+    #[inline(always)]
+    pub fn error_if(&self, error: bool) {
+        if error {
+            self.error.set(true);
+        }
+    }
+
+    /// Passes the operand of a `?` through, marking the call as an error when it is an `Err`,
+    /// since `?` then returns one.
+    #[inline(always)]
+    pub fn try_operand<T: TryOperand>(&self, operand: T) -> T {
+        self.error_if(operand.is_err());
+        operand
+    }
+}
+
+impl Drop for InlineGuard {
+    #[cfg_attr(debug_assertions, inline(never))]
+    fn drop(&mut self) {
+        let panicked = !self.unwinding_at_entry && std::thread::panicking();
+        self.guard.end(self.error.get(), panicked);
+    }
+}
+
+/// What `?` can be applied to on stable Rust, and which of its values make `?` return an error.
+pub trait TryOperand {
+    /// Whether `?` on this value returns an `Err`.
+    fn is_err(&self) -> bool;
+}
+
+impl<T, E> TryOperand for Result<T, E> {
+    #[inline(always)]
+    fn is_err(&self) -> bool {
+        self.is_err()
+    }
+}
+
+impl<T> TryOperand for Option<T> {
+    #[inline(always)]
+    fn is_err(&self) -> bool {
+        false
+    }
+}
+
+impl<B, C> TryOperand for std::ops::ControlFlow<B, C> {
+    #[inline(always)]
+    fn is_err(&self) -> bool {
+        false
+    }
+}
+
+impl<T, E> TryOperand for std::task::Poll<Result<T, E>> {
+    #[inline(always)]
+    fn is_err(&self) -> bool {
+        matches!(self, Self::Ready(Err(_)))
+    }
+}
+
+impl<T, E> TryOperand for std::task::Poll<Option<Result<T, E>>> {
+    #[inline(always)]
+    fn is_err(&self) -> bool {
+        matches!(self, Self::Ready(Some(Err(_))))
+    }
 }

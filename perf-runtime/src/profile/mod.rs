@@ -5,6 +5,8 @@ pub(crate) mod callsite;
 pub(crate) mod future;
 pub(crate) mod guard;
 pub(crate) mod registry;
+pub(crate) mod sample;
 pub(crate) mod shard;
 pub(crate) mod slow;
 pub(crate) mod stats;
+pub(crate) mod usage;

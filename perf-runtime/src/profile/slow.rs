@@ -80,6 +80,10 @@ impl Slowest {
 #[cold]
 #[inline(never)]
 pub(crate) fn observe(stats: &FnStats, ns: u64) {
+    crate::alloc::untracked(|| observe_now(stats, ns));
+}
+
+fn observe_now(stats: &FnStats, ns: u64) {
     let at = SystemTime::now();
     stats.slowest.keep(ns, at);
     let hook = HOOK.read().unwrap_or_else(|e| e.into_inner());

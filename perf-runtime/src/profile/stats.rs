@@ -14,6 +14,10 @@ pub(crate) struct Meta {
     pub(crate) file: &'static str,
     pub(crate) line: u32,
     pub(crate) is_async: bool,
+    /// The attribute's `sample = N`; 0 when it gave none (the process default applies).
+    pub(crate) sample: u32,
+    /// The attribute's `cpu = true`.
+    pub(crate) cpu: bool,
     /// `#[profile(budget = ...)]`, read only when a report is checked.
     pub(crate) budget: &'static [crate::report::budget::Clause],
 }
@@ -38,6 +42,13 @@ pub(crate) struct Totals {
     pub(crate) busy_total_ns: u64,
     pub(crate) wall: Histogram<u64>,
     pub(crate) busy: Histogram<u64>,
+    pub(crate) alloc_count: Histogram<u64>,
+    pub(crate) alloc_bytes: Histogram<u64>,
+    pub(crate) alloc_count_total: u64,
+    pub(crate) alloc_bytes_total: u64,
+    pub(crate) freed_bytes_total: u64,
+    pub(crate) cpu: Histogram<u64>,
+    pub(crate) cpu_total_ns: u64,
 }
 
 impl std::fmt::Debug for FnStats {
@@ -69,6 +80,18 @@ impl FnStats {
             t.busy_total_ns += shard.busy_total_ns.get();
             shard.wall.add_to(&mut t.wall);
             shard.busy.add_to(&mut t.busy);
+            shard.alloc_count.add_to(&mut t.alloc_count);
+            shard.alloc_bytes.add_to(&mut t.alloc_bytes);
+            let none = shard.no_alloc_calls.get();
+            if none > 0 {
+                t.alloc_count.record_n(0, none).expect("0 is within bounds");
+                t.alloc_bytes.record_n(0, none).expect("0 is within bounds");
+            }
+            t.alloc_count_total += shard.alloc_count_total.get();
+            t.alloc_bytes_total += shard.alloc_bytes_total.get();
+            t.freed_bytes_total += shard.freed_bytes_total.get();
+            shard.cpu.add_to(&mut t.cpu);
+            t.cpu_total_ns += shard.cpu_total_ns.get();
         });
         t
     }
@@ -76,6 +99,12 @@ impl FnStats {
     /// What was recorded since the last reset.
     pub(crate) fn totals(&self) -> Totals {
         self.baseline.since(self.current())
+    }
+
+    /// Runs `f` on what the last reset saw, for readers that sum the shards themselves (the
+    /// Prometheus exporter, which must not build a `Histogram` per fn per scrape).
+    pub(crate) fn with_baseline<R>(&self, f: impl FnOnce(Option<&Totals>) -> R) -> R {
+        self.baseline.with(f)
     }
 
     pub(crate) fn reset(&self) {
@@ -96,6 +125,13 @@ impl Totals {
             busy_total_ns: 0,
             wall: histogram::empty(),
             busy: histogram::empty(),
+            alloc_count: histogram::empty(),
+            alloc_bytes: histogram::empty(),
+            alloc_count_total: 0,
+            alloc_bytes_total: 0,
+            freed_bytes_total: 0,
+            cpu: histogram::empty(),
+            cpu_total_ns: 0,
         }
     }
 }
@@ -110,7 +146,18 @@ impl Subtract for Totals {
         self.total_ns -= base.total_ns;
         self.busy_total_ns -= base.busy_total_ns;
         // Counts only grow, so every bucket of `base` is at most ours.
-        self.wall.subtract(&base.wall).expect("baseline is a subset");
-        self.busy.subtract(&base.busy).expect("baseline is a subset");
+        self.alloc_count_total -= base.alloc_count_total;
+        self.alloc_bytes_total -= base.alloc_bytes_total;
+        self.freed_bytes_total -= base.freed_bytes_total;
+        self.cpu_total_ns -= base.cpu_total_ns;
+        for (h, b) in [
+            (&mut self.wall, &base.wall),
+            (&mut self.busy, &base.busy),
+            (&mut self.alloc_count, &base.alloc_count),
+            (&mut self.alloc_bytes, &base.alloc_bytes),
+            (&mut self.cpu, &base.cpu),
+        ] {
+            h.subtract(b).expect("baseline is a subset");
+        }
     }
 }

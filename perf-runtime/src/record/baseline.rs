@@ -26,6 +26,11 @@ impl<T: Subtract> Baseline<T> {
         current
     }
 
+    /// Runs `f` on what the last reset saw, if any.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
+        f(lock(&self.0).as_ref())
+    }
+
     pub(crate) fn reset(&self, current: T) {
         *lock(&self.0) = Some(current);
     }

@@ -13,6 +13,12 @@ impl Counter {
         self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed);
     }
 
+    #[inline(always)]
+    pub(crate) fn set(&self, n: u64) {
+        self.0.store(n, Relaxed);
+    }
+
+    #[inline(always)]
     pub(crate) fn get(&self) -> u64 {
         self.0.load(Relaxed)
     }

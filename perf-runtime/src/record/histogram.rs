@@ -74,7 +74,9 @@ impl AtomicHistogram {
     #[cold]
     #[inline(never)]
     fn grow(&self, chunk: usize) -> *mut Chunk {
-        let fresh = Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]));
+        let fresh = super::alloc::untracked(|| {
+            Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]))
+        });
         // The single writer is the only one that allocates, so nobody can have raced us here.
         self.chunks[chunk].store(fresh, Ordering::Release);
         fresh
@@ -137,6 +139,27 @@ impl AtomicHistogram {
     }
 }
 
+impl AtomicHistogram {
+    /// Visits every non-zero count, lowest values first, with the highest value its bucket
+    /// holds (HdrHistogram's `highest_equivalent`, the value its percentiles report): for
+    /// exporters that re-bucket the counts without building a `Histogram`.
+    pub(crate) fn for_each_count(&self, mut visit: impl FnMut(u64, u64)) {
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            let chunk = chunk.load(Ordering::Acquire);
+            if chunk.is_null() {
+                continue;
+            }
+            // SAFETY: as in `record`.
+            for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
+                let count = counter.load(Ordering::Relaxed);
+                if count != 0 {
+                    visit(value_at(c * CHUNK_LEN + i + 1) - 1, count);
+                }
+            }
+        }
+    }
+}
+
 impl std::fmt::Debug for AtomicHistogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AtomicHistogram").finish_non_exhaustive()
@@ -188,6 +211,21 @@ mod tests {
             v = v * 5 / 4 + 1;
         }
         assert_eq!(LEN, reference.distinct_values());
+    }
+
+    #[test]
+    fn visits_counts_at_their_highest_equivalent_value() {
+        let ours = AtomicHistogram::new();
+        let mut direct = empty();
+        for v in [1, 2047, 2048, 2049, 5_000_000, 123_456_789, MAX_VALUE] {
+            ours.record(v);
+            direct.record(v).unwrap();
+        }
+        let mut seen = Vec::new();
+        ours.for_each_count(|v, n| seen.push((v, n)));
+        let expected: Vec<_> =
+            direct.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The recording primitives every attribute shares: per-thread shards of single-writer counters
 //! and lock-free histograms, the clock, the on/off switch, reset baselines, and call-site names.
 
+pub mod alloc;
 pub(crate) mod baseline;
 pub(crate) mod clock;
 pub(crate) mod counter;
+pub(crate) mod cpu_clock;
 pub(crate) mod enabled;
 pub(crate) mod histogram;
+pub(crate) mod rng;
 pub(crate) mod sharded;
 pub(crate) mod site_name;
 

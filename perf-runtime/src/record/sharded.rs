@@ -40,7 +40,7 @@ impl<S: Sync> Sharded<S> {
 
     /// Runs `record` on this thread's shard. Only this thread writes into it meanwhile.
     #[inline(always)]
-    pub(crate) fn with(&'static self, record: impl FnOnce(&S)) {
+    pub(crate) fn with<R>(&'static self, record: impl FnOnce(&S) -> R) -> R {
         let shard = LOCAL.try_with(|local| {
             // SAFETY: the borrow ends before this closure returns and nothing in it re-enters.
             let local = unsafe { &mut *local.get() };
@@ -56,7 +56,7 @@ impl<S: Sync> Sharded<S> {
             // is gone, so record under the container's own lock instead.
             Err(_) => {
                 let mut shared = lock(&self.shared);
-                record(shared.get_or_insert_with(|| self.acquire()));
+                record(shared.get_or_insert_with(|| self.acquire()))
             }
         }
     }
@@ -64,6 +64,10 @@ impl<S: Sync> Sharded<S> {
     #[cold]
     #[inline(never)]
     fn attach(&'static self, local: &mut LocalShards) -> &'static S {
+        super::alloc::untracked(|| self.attach_now(local))
+    }
+
+    fn attach_now(&'static self, local: &mut LocalShards) -> &'static S {
         if local.0.len() <= self.id {
             local.0.resize(self.id + 1, None);
         }

@@ -20,6 +20,15 @@ pub struct FunctionReport {
     pub is_async: bool,
     /// Calls that finished, returned or panicked.
     pub calls: u64,
+    /// One call in `sample` was timed (`#[profile(sample = N)]` or the process default); 1
+    /// when every call was. The counts are exact either way; the histogram, the percentiles,
+    /// `min_ns`, `max_ns` and `stddev_ns` describe the timed calls, and `total_ns` and
+    /// `mean_ns` are scaled up from them.
+    #[serde(default = "every_call")]
+    pub sample: u32,
+    /// Calls that were timed: `calls` unless sampled.
+    #[serde(default)]
+    pub timed_calls: u64,
     /// Calls that returned `Err`.
     pub errors: u64,
     /// Calls that unwound; they count in `calls` and are timed too.
@@ -28,7 +37,7 @@ pub struct FunctionReport {
     pub cancelled: u64,
     /// Calls at or over the fn's `slow` threshold.
     pub slow_calls: u64,
-    /// Wall time of all calls.
+    /// Wall time of all calls (estimated from the timed ones when sampled).
     pub total_ns: u64,
     /// `total_ns / calls`.
     pub mean_ns: f64,
@@ -57,6 +66,52 @@ pub struct FunctionReport {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     /// 99th percentile of busy time.
     pub busy_p99_ns: Option<u64>,
+    /// Mean allocations per call (reallocations included), with
+    /// [`alloc::Counting`](crate::alloc::Counting) installed; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_count_mean: Option<f64>,
+    /// 99th percentile of allocations per call.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_count_p99: Option<u64>,
+    /// Mean bytes allocated per call (a reallocation counts its new size).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_bytes_mean: Option<f64>,
+    /// 99th percentile of bytes allocated per call.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_bytes_p99: Option<u64>,
+    /// Allocations (and reallocations) of all timed calls.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_count_total: Option<u64>,
+    /// Bytes allocated by all timed calls.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_bytes_total: Option<u64>,
+    /// Bytes allocated less bytes freed, over all timed calls: what they left behind.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub net_bytes_total: Option<i64>,
+    /// Median thread CPU time per call, for `cpu = true`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_p50_ns: Option<u64>,
+    /// 99th percentile of CPU time per call.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_p99_ns: Option<u64>,
+    /// CPU time of all timed calls.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_total_ns: Option<u64>,
+    /// `cpu_total_ns` over the wall time of the same calls.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_share: Option<f64>,
+    /// Allocations per call, HdrHistogram V2 in base64 (as `histogram`), for exact merges.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_count_histogram: Option<String>,
+    /// Bytes allocated per call, HdrHistogram V2 in base64.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alloc_bytes_histogram: Option<String>,
+    /// CPU time per call (ns), HdrHistogram V2 in base64.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_histogram: Option<String>,
+    /// `"unavailable"` where `cpu = true` was asked on a platform without a thread CPU clock.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu_clock: Option<String>,
     /// The slowest calls over the `slow` threshold, slowest first.
     pub slowest: Vec<SlowCallReport>,
     /// The wall-time histogram in HdrHistogram's V2 encoding, base64: reports of several
@@ -91,18 +146,32 @@ impl FunctionReport {
         let q = |q: f64| h.value_at_quantile(q);
         let is_async = stats.meta.is_async;
         let busy = |v: u64| is_async.then_some(v);
+        let sample = crate::profile::sample::every(stats.meta.sample);
+        let timed_calls = h.len();
+        // Sampled: the timed calls stand for all of them.
+        let scale = |sum: u64| match timed_calls {
+            0 => sum,
+            timed if timed >= t.calls => sum,
+            timed => (sum as f64 * t.calls as f64 / timed as f64).round() as u64,
+        };
+        let total_ns = scale(t.total_ns);
+        // Measured calls only: a fn measured before a reset and not since shows none.
+        let alloc = !t.alloc_count.is_empty();
+        let cpu = stats.meta.cpu && crate::record::cpu_clock::AVAILABLE && !t.cpu.is_empty();
         Some(Self {
             name: stats.name.to_string(),
             file: stats.meta.file.to_owned(),
             line: stats.meta.line,
             is_async,
             calls: t.calls,
+            sample,
+            timed_calls,
             errors: t.errors,
             panics: t.panics,
             cancelled: t.cancelled,
             slow_calls: t.slow_calls,
-            total_ns: t.total_ns,
-            mean_ns: if t.calls == 0 { 0.0 } else { t.total_ns as f64 / t.calls as f64 },
+            total_ns,
+            mean_ns: if t.calls == 0 { 0.0 } else { total_ns as f64 / t.calls as f64 },
             min_ns: if h.is_empty() { 0 } else { h.min() },
             max_ns: if h.is_empty() { 0 } else { h.max() },
             stddev_ns: h.stdev(),
@@ -111,9 +180,29 @@ impl FunctionReport {
             p95_ns: q(0.95),
             p99_ns: q(0.99),
             p999_ns: q(0.999),
-            busy_total_ns: busy(t.busy_total_ns),
+            busy_total_ns: busy(scale(t.busy_total_ns)),
             busy_p50_ns: busy(t.busy.value_at_quantile(0.50)),
             busy_p99_ns: busy(t.busy.value_at_quantile(0.99)),
+            // Means from the exact sums; percentiles from the histograms (within 0.1%).
+            alloc_count_mean: alloc
+                .then(|| t.alloc_count_total as f64 / t.alloc_count.len() as f64),
+            alloc_count_p99: alloc.then(|| t.alloc_count.value_at_quantile(0.99)),
+            alloc_bytes_mean: alloc
+                .then(|| t.alloc_bytes_total as f64 / t.alloc_bytes.len() as f64),
+            alloc_bytes_p99: alloc.then(|| t.alloc_bytes.value_at_quantile(0.99)),
+            alloc_count_total: alloc.then_some(t.alloc_count_total),
+            alloc_bytes_total: alloc.then_some(t.alloc_bytes_total),
+            net_bytes_total: alloc.then(|| t.alloc_bytes_total as i64 - t.freed_bytes_total as i64),
+            cpu_p50_ns: cpu.then(|| t.cpu.value_at_quantile(0.50)),
+            cpu_p99_ns: cpu.then(|| t.cpu.value_at_quantile(0.99)),
+            cpu_total_ns: cpu.then_some(t.cpu_total_ns),
+            // Both sums cover the same timed calls.
+            cpu_share: cpu.then(|| t.cpu_total_ns as f64 / t.total_ns.max(1) as f64),
+            alloc_count_histogram: alloc.then(|| super::histogram::encode(&t.alloc_count)),
+            alloc_bytes_histogram: alloc.then(|| super::histogram::encode(&t.alloc_bytes)),
+            cpu_histogram: cpu.then(|| super::histogram::encode(&t.cpu)),
+            cpu_clock: (stats.meta.cpu && !crate::record::cpu_clock::AVAILABLE)
+                .then(|| "unavailable".to_owned()),
             slowest: stats
                 .slowest
                 .snapshot()
@@ -130,4 +219,8 @@ impl FunctionReport {
     pub fn decode_histogram(&self) -> Option<Histogram<u64>> {
         super::histogram::decode(&self.histogram).ok()
     }
+}
+
+fn every_call() -> u32 {
+    1
 }

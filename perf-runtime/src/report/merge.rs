@@ -215,6 +215,8 @@ impl Report {
             caches,
             retries,
             benches,
+            alloc_counting: reports.iter().any(|r| r.alloc_counting),
+            process: Default::default(),
             budgets: Vec::new(),
         })
     }
@@ -277,6 +279,8 @@ impl Report {
             caches,
             retries,
             benches,
+            alloc_counting: self.alloc_counting,
+            process: self.process.clone(),
             budgets: Vec::new(),
         }
     }
@@ -327,6 +331,49 @@ fn refresh_fn(f: &mut FunctionReport, wall: &Histogram<u64>, busy: Option<&Histo
     }
     f.slowest.sort_by(|a, b| b.duration_ns.cmp(&a.duration_ns).then_with(|| a.at.cmp(&b.at)));
     f.slowest.truncate(SLOWEST_KEPT);
+    f.timed_calls = wall.len();
+}
+
+/// The per-call histograms of allocations and CPU time, when the entry has them.
+#[derive(Default)]
+struct Usage {
+    alloc_count: Option<Histogram<u64>>,
+    alloc_bytes: Option<Histogram<u64>>,
+    cpu: Option<Histogram<u64>>,
+}
+
+/// Recomputes what `FunctionReport::from_stats` derives from the usage histograms and sums.
+fn refresh_usage(f: &mut FunctionReport, u: &Usage) {
+    if let (Some(count), Some(bytes)) = (&u.alloc_count, &u.alloc_bytes) {
+        let n = count.len().max(1) as f64;
+        f.alloc_count_mean = f.alloc_count_total.map(|t| t as f64 / n);
+        f.alloc_bytes_mean = f.alloc_bytes_total.map(|t| t as f64 / n);
+        f.alloc_count_p99 = Some(quantile(count, 0.99));
+        f.alloc_bytes_p99 = Some(quantile(bytes, 0.99));
+        f.alloc_count_histogram = Some(encode(count));
+        f.alloc_bytes_histogram = Some(encode(bytes));
+    }
+    if let Some(cpu) = &u.cpu {
+        f.cpu_p50_ns = Some(quantile(cpu, 0.50));
+        f.cpu_p99_ns = Some(quantile(cpu, 0.99));
+        f.cpu_histogram = Some(encode(cpu));
+        // The wall time of the timed calls, which `total_ns` scales up when sampled.
+        let timed_wall = f.total_ns as f64 * f.timed_calls as f64 / f.calls.max(1) as f64;
+        f.cpu_share = f.cpu_total_ns.map(|c| c as f64 / timed_wall.max(1.0));
+    }
+}
+
+fn add_opt(sum: &mut Option<u64>, v: Option<u64>) {
+    if let Some(v) = v {
+        *sum.get_or_insert(0) += v;
+    }
+}
+
+fn sub_opt(v: Option<u64>, e: Option<u64>) -> Option<Option<u64>> {
+    match (v, e) {
+        (Some(v), Some(e)) => Some(Some(v.checked_sub(e)?)),
+        (v, _) => Some(v),
+    }
 }
 
 fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
@@ -336,7 +383,27 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
         (0, 0, 0, 0, 0, 0);
     let mut busy_total_ns: Option<u64> = None;
     let (mut wall, mut busy) = (None, None);
+    let mut usage = Usage::default();
+    let (mut alloc_count_total, mut alloc_bytes_total, mut net, mut cpu_total) =
+        (None, None, None::<i64>, None);
     for f in group {
+        out.sample = out.sample.max(f.sample);
+        add_opt(&mut alloc_count_total, f.alloc_count_total);
+        add_opt(&mut alloc_bytes_total, f.alloc_bytes_total);
+        add_opt(&mut cpu_total, f.cpu_total_ns);
+        if let Some(n) = f.net_bytes_total {
+            *net.get_or_insert(0) += n;
+        }
+        let at = |field| At { section: "functions", name: &f.name, field };
+        for (sum, text, field) in [
+            (&mut usage.alloc_count, &f.alloc_count_histogram, "alloc_count_histogram"),
+            (&mut usage.alloc_bytes, &f.alloc_bytes_histogram, "alloc_bytes_histogram"),
+            (&mut usage.cpu, &f.cpu_histogram, "cpu_histogram"),
+        ] {
+            if let Some(text) = text {
+                at(field).add(sum, text)?;
+            }
+        }
         calls += f.calls;
         errors += f.errors;
         panics += f.panics;
@@ -358,8 +425,11 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
     (out.calls, out.errors, out.panics, out.cancelled, out.slow_calls, out.total_ns) =
         (calls, errors, panics, cancelled, slow_calls, total_ns);
     out.busy_total_ns = busy_total_ns;
+    (out.alloc_count_total, out.alloc_bytes_total, out.net_bytes_total, out.cpu_total_ns) =
+        (alloc_count_total, alloc_bytes_total, net, cpu_total);
     let wall = wall.expect("a group has at least one entry");
     refresh_fn(&mut out, &wall, busy.as_ref());
+    refresh_usage(&mut out, &usage);
     Ok(out)
 }
 
@@ -379,10 +449,27 @@ fn delta_fn(f: &FunctionReport, e: &FunctionReport) -> Option<FunctionReport> {
         }
         _ => None,
     };
+    out.alloc_count_total = sub_opt(f.alloc_count_total, e.alloc_count_total)?;
+    out.alloc_bytes_total = sub_opt(f.alloc_bytes_total, e.alloc_bytes_total)?;
+    out.cpu_total_ns = sub_opt(f.cpu_total_ns, e.cpu_total_ns)?;
+    if let (Some(n), Some(en)) = (f.net_bytes_total, e.net_bytes_total) {
+        out.net_bytes_total = Some(n - en);
+    }
+    let usage_delta = |now: &Option<String>, then: &Option<String>| match (now, then) {
+        (Some(now), Some(then)) => subtract(now, then).map(Some),
+        (Some(now), None) => decode(now).ok().map(Some),
+        _ => Some(None),
+    };
+    let usage = Usage {
+        alloc_count: usage_delta(&f.alloc_count_histogram, &e.alloc_count_histogram)?,
+        alloc_bytes: usage_delta(&f.alloc_bytes_histogram, &e.alloc_bytes_histogram)?,
+        cpu: usage_delta(&f.cpu_histogram, &e.cpu_histogram)?,
+    };
     // A call kept now but not then happened in between: had it happened before, the calls
     // that kept it out of `earlier`'s list would keep it out of this one too.
     out.slowest.retain(|s| !e.slowest.contains(s));
     refresh_fn(&mut out, &wall, busy.as_ref());
+    refresh_usage(&mut out, &usage);
     Some(out)
 }
 

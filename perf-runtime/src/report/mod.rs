@@ -5,6 +5,7 @@ mod function;
 pub(crate) mod histogram;
 pub(crate) mod instance;
 mod merge;
+mod process;
 mod table;
 
 use std::io::{self, Write};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use function::{FunctionReport, SlowCallReport};
 pub use merge::MergeError;
+pub use process::ProcessReport;
 
 /// Version of the JSON layout; bumped on any change that is not an added field.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -59,6 +61,13 @@ pub struct Report {
     pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
     pub benches: Vec<crate::bench::BenchResult>,
+    /// Whether [`alloc::Counting`](crate::alloc::Counting) is the global allocator, so that
+    /// profiled fns have allocation counts.
+    #[serde(default)]
+    pub alloc_counting: bool,
+    /// The process's peak RSS, CPU seconds and threads when the report was taken.
+    #[serde(default)]
+    pub process: ProcessReport,
     /// The budgets in force when the snapshot was taken, checked against it: see
     /// [`Report::budgets`]. Failures first.
     #[serde(default)]
@@ -82,6 +91,8 @@ impl Report {
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
             benches: crate::bench::collect(),
+            alloc_counting: crate::alloc::installed(),
+            process: ProcessReport::collect(),
             budgets: Vec::new(),
         };
         report.budgets = report.budgets();
@@ -157,6 +168,10 @@ pub struct Config {
     pub json_path: Option<PathBuf>,
     /// Do not print the table to stderr.
     pub quiet: bool,
+    /// Time one call in N of every profiled fn that gives no `sample` of its own; calls,
+    /// errors and panics are still all counted. When `None`, env `PERF_SAMPLE` is used (and
+    /// without it, every call is timed).
+    pub sample: Option<u32>,
     /// Budgets that override the fns' `#[profile(budget = ...)]`, usually
     /// [`Budgets::load`](budget::Budgets::load)ed from a `perf-budgets.toml`; when `None`, the
     /// file named by env `PERF_BUDGETS` is used.
@@ -192,6 +207,9 @@ static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
 /// # }
 /// ```
 pub fn configure(config: Config) {
+    if let Some(every) = config.sample {
+        crate::profile::sample::set_default(every);
+    }
     *CONFIG.write().unwrap_or_else(|e| e.into_inner()) = Some(config);
     crate::export::configured();
 }

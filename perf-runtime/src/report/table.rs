@@ -5,7 +5,19 @@ use crate::format::duration;
 
 impl Display for Report {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        writeln!(f, "perf report at {}", self.generated_at)?;
+        write!(f, "perf report at {}", self.generated_at)?;
+        let p = &self.process;
+        if let (Some(rss), Some(user), Some(sys)) =
+            (p.peak_rss_bytes, p.user_cpu_seconds, p.system_cpu_seconds)
+        {
+            let threads = p.threads.map(|t| format!(", {t} threads")).unwrap_or_default();
+            let rss = bytes(rss as f64);
+            write!(
+                f,
+                "; process: peak RSS {rss}, CPU {user:.2}s user + {sys:.2}s system{threads}"
+            )?;
+        }
+        writeln!(f)?;
         if self.functions.is_empty() {
             writeln!(f, "  no profiled calls recorded")?;
             crate::cache::write_table(f, &self.caches)?;
@@ -15,7 +27,8 @@ impl Display for Report {
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
         let width = width.max("function".len());
-        writeln!(
+        let alloc = self.functions.iter().any(|r| r.alloc_count_mean.is_some());
+        write!(
             f,
             "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
             "function",
@@ -30,6 +43,10 @@ impl Display for Report {
             "total",
             "busy",
         )?;
+        if alloc {
+            write!(f, " {:>11} {:>10}", "allocs/call", "bytes/call")?;
+        }
+        writeln!(f)?;
         for r in &self.functions {
             let busy = match r.busy_total_ns {
                 Some(busy) if r.total_ns > 0 => {
@@ -37,7 +54,7 @@ impl Display for Report {
                 }
                 _ => String::new(),
             };
-            writeln!(
+            write!(
                 f,
                 "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
                 r.name,
@@ -52,6 +69,12 @@ impl Display for Report {
                 duration(r.total_ns),
                 busy,
             )?;
+            if alloc {
+                let count = r.alloc_count_mean.map(|c| format!("{c:.1}")).unwrap_or_default();
+                let b = r.alloc_bytes_mean.map(bytes).unwrap_or_default();
+                write!(f, " {count:>11} {b:>10}")?;
+            }
+            writeln!(f)?;
         }
         let notes: Vec<String> = self
             .functions
@@ -65,9 +88,66 @@ impl Display for Report {
                 writeln!(f, "{note}")?;
             }
         }
+        let used: Vec<String> = self
+            .functions
+            .iter()
+            .filter_map(|r| {
+                let mut parts = Vec::new();
+                if let Some(net) = r.net_bytes_total.filter(|n| *n != 0) {
+                    parts.push(format!("net {net:+} B left allocated"));
+                }
+                if let (Some(p50), Some(p99), Some(share)) =
+                    (r.cpu_p50_ns, r.cpu_p99_ns, r.cpu_share)
+                {
+                    parts.push(format!(
+                        "CPU p50 {} p99 {} ({:.0}% of wall)",
+                        duration(p50),
+                        duration(p99),
+                        share * 100.0
+                    ));
+                }
+                if r.cpu_clock.is_some() {
+                    parts.push("CPU unavailable (no thread CPU clock here)".to_owned());
+                }
+                (!parts.is_empty()).then(|| format!("  {}: {}", r.name, parts.join("; ")))
+            })
+            .collect();
+        if !used.is_empty() {
+            writeln!(f, "\nmemory and CPU per call:")?;
+            for line in used {
+                writeln!(f, "{line}")?;
+            }
+        }
+        let sampled: Vec<String> = self
+            .functions
+            .iter()
+            .filter(|r| r.sample > 1)
+            .map(|r| {
+                format!("  {}: 1 call in {} ({} of {})", r.name, r.sample, r.timed_calls, r.calls)
+            })
+            .collect();
+        if !sampled.is_empty() {
+            writeln!(
+                f,
+                "
+sampled (every call counted, these timed; mean and total scaled up):"
+            )?;
+            for line in sampled {
+                writeln!(f, "{line}")?;
+            }
+        }
         crate::cache::write_table(f, &self.caches)?;
         crate::bench::write_table(f, &self.benches)?;
         crate::retry::write_table(f, &self.retries)?;
         super::budget::write_table(f, &self.budgets)
+    }
+}
+
+/// `512 B`, `7.8 KiB`, `1.2 MiB`.
+fn bytes(n: f64) -> String {
+    match n {
+        n if n >= 1024.0 * 1024.0 => format!("{:.1} MiB", n / (1024.0 * 1024.0)),
+        n if n >= 1024.0 => format!("{:.1} KiB", n / 1024.0),
+        n => format!("{n:.0} B"),
     }
 }

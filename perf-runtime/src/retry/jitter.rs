@@ -2,7 +2,7 @@
 //! architecture blog ("Exponential Backoff And Jitter", 2015).
 
 use super::backoff::Backoff;
-use super::rng;
+use crate::record::rng;
 
 /// How a delay from the [`Backoff`] schedule is randomized. A jittered delay never exceeds
 /// the schedule's `max` (unlike an additive jitter, which can reach twice it).

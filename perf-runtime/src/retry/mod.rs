@@ -8,7 +8,6 @@ mod budget;
 mod driver;
 mod jitter;
 mod report;
-mod rng;
 mod site;
 mod stats;
 

@@ -76,6 +76,7 @@ impl RetrySite {
     #[cold]
     #[inline(never)]
     fn register(&'static self, self_name: SelfName) -> &'static RetryStats {
+        crate::export::first_use();
         let name = site_name(self.custom_name, self.module, self.func, self_name);
         let meta = Meta {
             file: self.file,

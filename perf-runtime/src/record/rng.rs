@@ -1,6 +1,6 @@
-//! A per-thread wyrand generator for jitter.
+//! A per-thread wyrand generator: retry jitter and the gaps between sampled calls.
 //!
-//! Jitter needs spread, not cryptographic quality, and runs only on the retry path; a
+//! Both need spread, not cryptographic quality, and run off the hot path; a
 //! thread-local state means no lock and no shared cache line. Eight lines of wyrand do it, so
 //! no crate is added for it (`fastrand` is the same algorithm).
 

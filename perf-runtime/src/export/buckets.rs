@@ -1,0 +1,88 @@
+//! The Prometheus buckets of `perf_call_duration_seconds`, and how HdrHistogram counts fall
+//! into them.
+
+/// Upper bounds, in seconds, of `perf_call_duration_seconds`'s buckets unless
+/// [`Config::buckets`](crate::Config::buckets) says otherwise: 1, 2.5 and 5 per decade from
+/// 1µs to 25s, then 60s (Prometheus's own default buckets follow the same 1-2.5-5 steps).
+///
+/// Every process must use the same bounds for `histogram_quantile` over
+/// `sum by (le) (...)` to aggregate replicas.
+pub const DEFAULT_BUCKETS: &[f64] = &[
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2,
+    5e-2, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0,
+];
+
+/// Bounds ready for rendering: `le` label values and the same bounds in nanoseconds.
+#[derive(Debug, Clone)]
+pub(crate) struct Buckets {
+    pub(crate) les: Vec<String>,
+    bounds_ns: Vec<u64>,
+}
+
+impl Buckets {
+    /// From [`crate::Config::buckets`]; bounds that are not positive, finite and increasing
+    /// fall back to [`DEFAULT_BUCKETS`] (with one message on stderr), since a scrape must
+    /// never fail.
+    pub(crate) fn configured() -> Self {
+        match crate::report::config().buckets {
+            Some(bounds) if valid(&bounds) => Self::new(&bounds),
+            Some(bounds) => {
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    eprintln!(
+                        "perf: Config::buckets {bounds:?} are not positive, finite and \
+                         increasing; using the default buckets"
+                    );
+                });
+                Self::new(DEFAULT_BUCKETS)
+            }
+            None => Self::new(DEFAULT_BUCKETS),
+        }
+    }
+
+    pub(crate) fn new(bounds: &[f64]) -> Self {
+        Self {
+            les: bounds.iter().map(|b| format!("{b}")).collect(),
+            bounds_ns: bounds.iter().map(|b| (b * 1e9).round() as u64).collect(),
+        }
+    }
+
+    /// Slots a histogram needs: one per bound, plus one above them all.
+    pub(crate) fn slots(&self) -> usize {
+        self.bounds_ns.len() + 1
+    }
+
+    /// The slot of an HdrHistogram bucket whose highest value is `highest_ns`: the first
+    /// bound at or above it. An HdrHistogram bucket is 0.1% wide, so a value within 0.1% under
+    /// a bound may be counted in the next slot; placing buckets by their highest value keeps
+    /// the slots consistent with the report's percentiles, which report that value too.
+    #[inline]
+    pub(crate) fn slot(&self, highest_ns: u64) -> usize {
+        self.bounds_ns.partition_point(|&b| b < highest_ns)
+    }
+}
+
+fn valid(bounds: &[f64]) -> bool {
+    !bounds.is_empty()
+        && bounds.iter().all(|b| b.is_finite() && *b > 0.0)
+        && bounds.windows(2).all(|w| w[0] < w[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_follow_the_bounds() {
+        let b = Buckets::new(&[1e-6, 1e-3]);
+        assert_eq!(b.les, ["0.000001", "0.001"]);
+        assert_eq!(b.slot(0), 0);
+        assert_eq!(b.slot(1_000), 0);
+        assert_eq!(b.slot(1_001), 1);
+        assert_eq!(b.slot(1_000_000), 1);
+        assert_eq!(b.slot(1_000_001), 2);
+        assert!(valid(DEFAULT_BUCKETS));
+        assert!(!valid(&[1.0, 1.0]));
+        assert!(!valid(&[f64::NAN]));
+    }
+}

@@ -1,0 +1,509 @@
+//! The metric families: what each attribute's numbers are called in Prometheus, rendered from
+//! the live stats ([`prometheus`]) or from a report ([`Report::to_prometheus`]).
+
+use hdrhistogram::Histogram;
+
+use super::buckets::Buckets;
+use super::text::{Family, Kind, labels};
+use crate::bench::BenchResult;
+use crate::cache::CacheReport;
+use crate::profile::stats::FnStats;
+use crate::retry::RetryReport;
+use crate::{FunctionReport, Report};
+
+/// The current stats in Prometheus text format 0.0.4, as `GET /metrics` serves them.
+///
+/// Counts are those [`Report::collect`] would give (since start-up or the last
+/// [`reset`](crate::reset), which Prometheus reads as a counter reset). Profiled fns are read
+/// straight from their per-thread shards into the buckets, without building a report, so a
+/// scrape costs little and never touches the recording path; caches and retries, fewer, go
+/// through their report entries.
+///
+/// ```
+/// use perf_runtime::profile;
+///
+/// #[profile(name = "doc.prom")]
+/// fn work() {}
+///
+/// work();
+/// let text = perf_runtime::export::prometheus();
+/// assert!(text.contains("# TYPE perf_calls_total counter"));
+/// assert!(text.contains("perf_calls_total{fn=\"doc.prom\"} 1"));
+/// assert!(text.contains("perf_call_duration_seconds_bucket{fn=\"doc.prom\",le=\"+Inf\"} 1"));
+/// ```
+pub fn prometheus() -> String {
+    let buckets = Buckets::configured();
+    let mut out = Families::new(&buckets);
+    let mut fns = crate::profile::registry::all();
+    fns.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    for stats in fns {
+        out.live_function(stats);
+    }
+    let l2_up = l2_up();
+    for c in &crate::cache::collect() {
+        out.cache(c, l2_up);
+    }
+    for r in &crate::retry::collect() {
+        out.retry(r);
+    }
+    for b in &crate::bench::collect() {
+        out.bench(b);
+    }
+    out.finish(crate::report::instance::name())
+}
+
+impl Report {
+    /// This report in Prometheus text format 0.0.4: the families of
+    /// [`export::prometheus`](crate::export::prometheus), with the buckets of
+    /// `perf_call_duration_seconds` filled from each fn's histogram. A report does not hold the
+    /// Redis breaker's state, so `perf_cache_l2_up` is left out.
+    ///
+    /// ```
+    /// use perf_runtime::{Report, profile};
+    ///
+    /// #[profile(name = "doc.to_prom")]
+    /// fn work() {}
+    ///
+    /// work();
+    /// let text = Report::collect().to_prometheus();
+    /// assert!(text.contains("perf_call_duration_seconds_count{fn=\"doc.to_prom\"} 1"));
+    /// ```
+    pub fn to_prometheus(&self) -> String {
+        let buckets = Buckets::configured();
+        let mut out = Families::new(&buckets);
+        for f in &self.functions {
+            out.report_function(f);
+        }
+        for c in &self.caches {
+            out.cache(c, None);
+        }
+        for r in &self.retries {
+            out.retry(r);
+        }
+        for b in &self.benches {
+            out.bench(b);
+        }
+        out.finish(&self.instance)
+    }
+}
+
+/// Whether the Redis level answers (its breaker is closed); `None` without the `redis` feature.
+fn l2_up() -> Option<bool> {
+    #[cfg(feature = "redis")]
+    return Some(crate::redis::client().is_some_and(|c| !c.breaker.is_open()));
+    #[cfg(not(feature = "redis"))]
+    None
+}
+
+/// Counts of one fn, wherever they come from.
+#[derive(Default)]
+struct FnCounts {
+    calls: u64,
+    errors: u64,
+    panics: u64,
+    cancelled: u64,
+    slow_calls: u64,
+    total_ns: u64,
+    busy_total_ns: Option<u64>,
+    /// Allocations and bytes allocated by the timed calls, with the counting allocator.
+    alloc: Option<(u64, u64)>,
+    /// Thread CPU time of the timed calls, for `cpu = true`.
+    cpu_ns: Option<u64>,
+}
+
+struct Families<'a> {
+    buckets: &'a Buckets,
+    /// Per-slot counts of the fn being rendered (reused: no allocation per fn).
+    slots: Vec<u64>,
+    /// The rendered labels of the entry being rendered (reused).
+    labels: String,
+    calls: Family,
+    errors: Family,
+    panics: Family,
+    cancelled: Family,
+    slow_calls: Family,
+    duration: Family,
+    busy: Family,
+    allocations: Family,
+    alloc_bytes: Family,
+    cpu: Family,
+    cache_hits: Family,
+    cache_misses: Family,
+    cache_loads: Family,
+    cache_load_errors: Family,
+    cache_coalesced: Family,
+    cache_evictions: Family,
+    cache_entries: Family,
+    cache_l2_errors: Family,
+    cache_l2_timeouts: Family,
+    cache_l2_decode_errors: Family,
+    cache_breaker_openings: Family,
+    cache_l2_up: Family,
+    retry_calls: Family,
+    retry_attempts: Family,
+    retry_retries: Family,
+    retry_successes_after_retry: Family,
+    retry_giveups: Family,
+    retry_permanent_errors: Family,
+    retry_budget_refusals: Family,
+    retry_timeouts: Family,
+    retry_sleep: Family,
+    bench: Family,
+}
+
+impl<'a> Families<'a> {
+    fn new(buckets: &'a Buckets) -> Self {
+        use Kind::{Counter, Gauge, Histogram};
+        Self {
+            buckets,
+            slots: vec![0; buckets.slots()],
+            labels: String::new(),
+            calls: Family::new(
+                "perf_calls_total",
+                Counter,
+                "Calls of a profiled fn that finished (returned or panicked).",
+            ),
+            errors: Family::new("perf_errors_total", Counter, "Calls that returned Err."),
+            panics: Family::new("perf_panics_total", Counter, "Calls that panicked."),
+            cancelled: Family::new(
+                "perf_cancelled_total",
+                Counter,
+                "Futures of an async fn dropped before they completed.",
+            ),
+            slow_calls: Family::new(
+                "perf_slow_calls_total",
+                Counter,
+                "Calls at or over the fn's slow threshold.",
+            ),
+            duration: Family::new(
+                "perf_call_duration_seconds",
+                Histogram,
+                "Wall time of calls of a profiled fn.",
+            ),
+            busy: Family::new(
+                "perf_busy_seconds_total",
+                Counter,
+                "Time an async fn spent inside poll.",
+            ),
+            allocations: Family::new(
+                "perf_allocations_total",
+                Counter,
+                "Allocations (and reallocations) made inside timed calls, with the counting allocator.",
+            ),
+            alloc_bytes: Family::new(
+                "perf_allocated_bytes_total",
+                Counter,
+                "Bytes allocated inside timed calls, with the counting allocator.",
+            ),
+            cpu: Family::new(
+                "perf_cpu_seconds_total",
+                Counter,
+                "Thread CPU time of timed calls of a fn with cpu = true.",
+            ),
+            cache_hits: Family::new(
+                "perf_cache_hits_total",
+                Counter,
+                "Calls of a cached fn answered by the level (l1 memory, l2 Redis).",
+            ),
+            cache_misses: Family::new(
+                "perf_cache_misses_total",
+                Counter,
+                "Calls of a cached fn the level did not answer.",
+            ),
+            cache_loads: Family::new(
+                "perf_cache_loads_total",
+                Counter,
+                "Runs of a cached fn on a miss.",
+            ),
+            cache_load_errors: Family::new(
+                "perf_cache_load_errors_total",
+                Counter,
+                "Loads that returned Err.",
+            ),
+            cache_coalesced: Family::new(
+                "perf_cache_coalesced_total",
+                Counter,
+                "Callers that waited for another caller's load.",
+            ),
+            cache_evictions: Family::new(
+                "perf_cache_evictions_total",
+                Counter,
+                "Entries evicted to respect the capacity.",
+            ),
+            cache_entries: Family::new("perf_cache_entries", Gauge, "Entries held in memory."),
+            cache_l2_errors: Family::new(
+                "perf_cache_l2_errors_total",
+                Counter,
+                "Redis faults, each answered by loading instead.",
+            ),
+            cache_l2_timeouts: Family::new(
+                "perf_cache_l2_timeouts_total",
+                Counter,
+                "Redis operations that ran out of time.",
+            ),
+            cache_l2_decode_errors: Family::new(
+                "perf_cache_l2_decode_errors_total",
+                Counter,
+                "Redis entries that did not decode.",
+            ),
+            cache_breaker_openings: Family::new(
+                "perf_cache_breaker_openings_total",
+                Counter,
+                "Times the Redis circuit breaker opened.",
+            ),
+            cache_l2_up: Family::new(
+                "perf_cache_l2_up",
+                Gauge,
+                "1 while the Redis level answers (breaker closed), else 0.",
+            ),
+            retry_calls: Family::new(
+                "perf_retry_calls_total",
+                Counter,
+                "Calls of a retried fn that finished.",
+            ),
+            retry_attempts: Family::new(
+                "perf_retry_attempts_total",
+                Counter,
+                "Attempts made, first attempts included.",
+            ),
+            retry_retries: Family::new(
+                "perf_retry_retries_total",
+                Counter,
+                "Attempts after the first.",
+            ),
+            retry_successes_after_retry: Family::new(
+                "perf_retry_successes_after_retry_total",
+                Counter,
+                "Calls that returned Ok after at least one retry.",
+            ),
+            retry_giveups: Family::new(
+                "perf_retry_giveups_total",
+                Counter,
+                "Calls that returned Err because retrying stopped.",
+            ),
+            retry_permanent_errors: Family::new(
+                "perf_retry_permanent_errors_total",
+                Counter,
+                "Calls whose error was permanent, returned at once.",
+            ),
+            retry_budget_refusals: Family::new(
+                "perf_retry_budget_refusals_total",
+                Counter,
+                "Retries the retry budget refused.",
+            ),
+            retry_timeouts: Family::new(
+                "perf_retry_timeouts_total",
+                Counter,
+                "Attempts that ran past their timeout.",
+            ),
+            retry_sleep: Family::new(
+                "perf_retry_sleep_seconds_total",
+                Counter,
+                "Time slept between attempts.",
+            ),
+            bench: Family::new(
+                "perf_bench_seconds",
+                Gauge,
+                "Result of a #[bench]: time per iteration, by statistic.",
+            ),
+        }
+    }
+
+    /// Sums a live fn's shards into the slots, less what the last reset saw.
+    fn live_function(&mut self, stats: &FnStats) {
+        let mut c = FnCounts::default();
+        let mut busy_total_ns = 0;
+        let (mut allocs, mut alloc_bytes, mut cpu_ns) = (0, 0, 0);
+        self.slots.fill(0);
+        let (buckets, slots) = (self.buckets, &mut self.slots);
+        stats.shards.for_each(|s| {
+            c.calls += s.calls.get();
+            c.errors += s.errors.get();
+            c.panics += s.panics.get();
+            c.cancelled += s.cancelled.get();
+            c.slow_calls += s.slow_calls.get();
+            c.total_ns += s.total_ns.get();
+            busy_total_ns += s.busy_total_ns.get();
+            allocs += s.alloc_count_total.get();
+            alloc_bytes += s.alloc_bytes_total.get();
+            cpu_ns += s.cpu_total_ns.get();
+            s.wall.for_each_count(|highest, n| slots[buckets.slot(highest)] += n);
+        });
+        stats.with_baseline(|base| {
+            let Some(b) = base else { return };
+            // A reset racing this read may make a count look smaller than its baseline.
+            c.calls = c.calls.saturating_sub(b.calls);
+            c.errors = c.errors.saturating_sub(b.errors);
+            c.panics = c.panics.saturating_sub(b.panics);
+            c.cancelled = c.cancelled.saturating_sub(b.cancelled);
+            c.slow_calls = c.slow_calls.saturating_sub(b.slow_calls);
+            c.total_ns = c.total_ns.saturating_sub(b.total_ns);
+            busy_total_ns = busy_total_ns.saturating_sub(b.busy_total_ns);
+            allocs = allocs.saturating_sub(b.alloc_count_total);
+            alloc_bytes = alloc_bytes.saturating_sub(b.alloc_bytes_total);
+            cpu_ns = cpu_ns.saturating_sub(b.cpu_total_ns);
+            for v in b.wall.iter_recorded() {
+                let slot = &mut slots[buckets.slot(v.value_iterated_to())];
+                *slot = slot.saturating_sub(v.count_at_value());
+            }
+        });
+        if c.calls == 0 && c.cancelled == 0 {
+            return;
+        }
+        c.busy_total_ns = stats.meta.is_async.then_some(busy_total_ns);
+        c.alloc = crate::alloc::installed().then_some((allocs, alloc_bytes));
+        c.cpu_ns = stats.meta.cpu.then_some(cpu_ns);
+        self.function(&stats.name, &c);
+    }
+
+    fn report_function(&mut self, f: &FunctionReport) {
+        self.slots.fill(0);
+        // A report that does not decode still shows its counters; its histogram is empty.
+        let h = f.decode_histogram().unwrap_or_else(|| Histogram::new(1).expect("valid"));
+        for v in h.iter_recorded() {
+            self.slots[self.buckets.slot(v.value_iterated_to())] += v.count_at_value();
+        }
+        let c = FnCounts {
+            calls: f.calls,
+            errors: f.errors,
+            panics: f.panics,
+            cancelled: f.cancelled,
+            slow_calls: f.slow_calls,
+            total_ns: f.total_ns,
+            busy_total_ns: f.busy_total_ns,
+            alloc: f.alloc_count_total.zip(f.alloc_bytes_total),
+            cpu_ns: f.cpu_total_ns,
+        };
+        self.function(&f.name, &c);
+    }
+
+    fn function(&mut self, name: &str, c: &FnCounts) {
+        labels(&mut self.labels, &[("fn", name)]);
+        let l = self.labels.as_str();
+        self.calls.sample(l, c.calls);
+        self.errors.sample(l, c.errors);
+        self.panics.sample(l, c.panics);
+        self.cancelled.sample(l, c.cancelled);
+        self.slow_calls.sample(l, c.slow_calls);
+        self.duration.histogram(l, &self.buckets.les, &self.slots, seconds(c.total_ns));
+        if let Some(busy) = c.busy_total_ns {
+            self.busy.sample(l, seconds(busy));
+        }
+        if let Some((allocs, bytes)) = c.alloc {
+            self.allocations.sample(l, allocs);
+            self.alloc_bytes.sample(l, bytes);
+        }
+        if let Some(cpu) = c.cpu_ns {
+            self.cpu.sample(l, seconds(cpu));
+        }
+    }
+
+    fn cache(&mut self, c: &CacheReport, l2_up: Option<bool>) {
+        labels(&mut self.labels, &[("cache", &c.name)]);
+        let l = self.labels.as_str();
+        let l2_on = c.l2 != "off";
+        let calls = c.hits + c.misses;
+        self.cache_hits.sample_with(l, ("level", "l1"), c.l1_hits);
+        self.cache_misses.sample_with(l, ("level", "l1"), calls - c.l1_hits.min(calls));
+        if l2_on {
+            self.cache_hits.sample_with(l, ("level", "l2"), c.l2_hits);
+            self.cache_misses.sample_with(l, ("level", "l2"), c.l2_misses);
+        }
+        self.cache_loads.sample(l, c.loads);
+        self.cache_load_errors.sample(l, c.load_errors);
+        self.cache_coalesced.sample(l, c.coalesced);
+        self.cache_evictions.sample(l, c.evictions);
+        self.cache_entries.sample(l, c.entries);
+        if l2_on {
+            self.cache_l2_errors.sample(l, c.l2_errors);
+            self.cache_l2_timeouts.sample(l, c.l2_timeouts);
+            self.cache_l2_decode_errors.sample(l, c.l2_decode_errors);
+            self.cache_breaker_openings.sample(l, c.breaker_opened);
+            if let Some(up) = l2_up {
+                self.cache_l2_up.sample(l, u64::from(up));
+            }
+        }
+    }
+
+    fn retry(&mut self, r: &RetryReport) {
+        labels(&mut self.labels, &[("retry", &r.name)]);
+        let l = self.labels.as_str();
+        self.retry_calls.sample(l, r.calls);
+        self.retry_attempts.sample(l, r.attempts);
+        self.retry_retries.sample(l, r.retries);
+        self.retry_successes_after_retry.sample(l, r.successes_after_retry);
+        self.retry_giveups.sample(l, r.giveups);
+        self.retry_permanent_errors.sample(l, r.permanent_errors);
+        self.retry_budget_refusals.sample(l, r.budget_refused);
+        self.retry_timeouts.sample(l, r.timeouts);
+        self.retry_sleep.sample(l, seconds(r.sleep_total_ns));
+    }
+
+    fn bench(&mut self, b: &BenchResult) {
+        labels(&mut self.labels, &[("bench", &b.name)]);
+        let l = self.labels.as_str();
+        for (stat, ns) in [
+            ("mean", b.mean_ns),
+            ("median", b.median_ns),
+            ("p99", b.p99_ns),
+            ("min", b.min_ns),
+            ("max", b.max_ns),
+        ] {
+            self.bench.sample_with(l, ("stat", stat), ns / 1e9);
+        }
+    }
+
+    fn finish(mut self, instance: &str) -> String {
+        let mut info = Family::new(
+            "perf_info",
+            Kind::Gauge,
+            "Always 1: the perf-runtime version and the instance (PERF_INSTANCE or hostname:pid).",
+        );
+        labels(&mut self.labels, &[("version", env!("CARGO_PKG_VERSION")), ("instance", instance)]);
+        info.sample(&self.labels, 1);
+        let families = [
+            &self.calls,
+            &self.errors,
+            &self.panics,
+            &self.cancelled,
+            &self.slow_calls,
+            &self.duration,
+            &self.busy,
+            &self.allocations,
+            &self.alloc_bytes,
+            &self.cpu,
+            &self.cache_hits,
+            &self.cache_misses,
+            &self.cache_loads,
+            &self.cache_load_errors,
+            &self.cache_coalesced,
+            &self.cache_evictions,
+            &self.cache_entries,
+            &self.cache_l2_errors,
+            &self.cache_l2_timeouts,
+            &self.cache_l2_decode_errors,
+            &self.cache_breaker_openings,
+            &self.cache_l2_up,
+            &self.retry_calls,
+            &self.retry_attempts,
+            &self.retry_retries,
+            &self.retry_successes_after_retry,
+            &self.retry_giveups,
+            &self.retry_permanent_errors,
+            &self.retry_budget_refusals,
+            &self.retry_timeouts,
+            &self.retry_sleep,
+            &self.bench,
+            &info,
+        ];
+        let mut out = String::with_capacity(families.iter().map(|f| f.len()).sum());
+        for f in families {
+            f.finish(&mut out);
+        }
+        out
+    }
+}
+
+fn seconds(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}
