@@ -175,3 +175,22 @@ fn alloc_and_cpu_fields_validate_against_the_schema_and_read_back() {
     assert!(back.process.peak_rss_bytes.unwrap() > 0);
     assert!(back.process.threads.unwrap() >= 1);
 }
+
+#[profile(name = "memory.exported", cpu = true)]
+fn exported() -> usize {
+    black_box(vec![0u8; 64]).len()
+}
+
+#[test]
+fn allocations_and_cpu_reach_prometheus() {
+    exported();
+    let text = perf_runtime::export::prometheus();
+    for family in ["perf_allocations_total", "perf_allocated_bytes_total", "perf_cpu_seconds_total"]
+    {
+        assert!(text.contains(&format!("# TYPE {family} counter")), "{family}");
+    }
+    assert!(text.contains("perf_allocations_total{fn=\"memory.exported\"} 1\n"), "{text}");
+    assert!(text.contains("perf_allocated_bytes_total{fn=\"memory.exported\"} 64\n"));
+    let from_report = Report::collect().to_prometheus();
+    assert!(from_report.contains("perf_allocated_bytes_total{fn=\"memory.exported\"} 64\n"));
+}

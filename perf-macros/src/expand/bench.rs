@@ -13,6 +13,7 @@
 //! static __PERF_BENCH_PARSE_0: rt::BenchEntry = rt::BenchEntry {
 //!     name: concat!(module_path!(), "::parse", "/", stringify!(10)), ..,
 //!     run: |__perf_b| __perf_b.iter(|| parse(10)),
+//!     empty: |__perf_b| __perf_b.iter(|| ()),
 //! };
 //! ```
 //!
@@ -99,6 +100,7 @@ pub(crate) fn bench(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
                 samples: #samples,
                 iterations: #iterations,
                 run: #run,
+                empty: |__perf_b| __perf_b.iter(|| ()),
             };
         }
     };

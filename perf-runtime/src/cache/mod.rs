@@ -4,6 +4,7 @@
 //! (`moka::future::Cache`); the macro returns it from the generated `<fn>_cache()` handle.
 
 mod async_cache;
+mod block_on;
 mod config;
 mod core;
 mod flight;

@@ -20,7 +20,7 @@ pub struct CacheReport {
     pub loads: u64,
     /// Loads that returned `Err`.
     pub load_errors: u64,
-    /// Entries held now.
+    /// Entries held now (counted after the cache's pending maintenance, for sync and async fns).
     pub entries: u64,
     /// Entries evicted to respect `capacity`.
     pub evictions: u64,
@@ -32,7 +32,8 @@ pub struct CacheReport {
     pub load_p99_ns: u64,
     /// Hits in memory.
     pub l1_hits: u64,
-    /// `"off"`, or where the Redis level points (`redis://host:port/db`).
+    /// `"off"` (the fn has no `l2`, or no Redis is configured), or where the Redis level points
+    /// (`redis://host:port/db`, without credentials).
     pub l2: String,
     /// Memory misses that Redis answered.
     pub l2_hits: u64,

@@ -105,6 +105,10 @@ struct FnCounts {
     slow_calls: u64,
     total_ns: u64,
     busy_total_ns: Option<u64>,
+    /// Allocations and bytes allocated by the timed calls, with the counting allocator.
+    alloc: Option<(u64, u64)>,
+    /// Thread CPU time of the timed calls, for `cpu = true`.
+    cpu_ns: Option<u64>,
 }
 
 struct Families<'a> {
@@ -120,6 +124,9 @@ struct Families<'a> {
     slow_calls: Family,
     duration: Family,
     busy: Family,
+    allocations: Family,
+    alloc_bytes: Family,
+    cpu: Family,
     cache_hits: Family,
     cache_misses: Family,
     cache_loads: Family,
@@ -177,6 +184,21 @@ impl<'a> Families<'a> {
                 "perf_busy_seconds_total",
                 Counter,
                 "Time an async fn spent inside poll.",
+            ),
+            allocations: Family::new(
+                "perf_allocations_total",
+                Counter,
+                "Allocations (and reallocations) made inside timed calls, with the counting allocator.",
+            ),
+            alloc_bytes: Family::new(
+                "perf_allocated_bytes_total",
+                Counter,
+                "Bytes allocated inside timed calls, with the counting allocator.",
+            ),
+            cpu: Family::new(
+                "perf_cpu_seconds_total",
+                Counter,
+                "Thread CPU time of timed calls of a fn with cpu = true.",
             ),
             cache_hits: Family::new(
                 "perf_cache_hits_total",
@@ -291,6 +313,7 @@ impl<'a> Families<'a> {
     fn live_function(&mut self, stats: &FnStats) {
         let mut c = FnCounts::default();
         let mut busy_total_ns = 0;
+        let (mut allocs, mut alloc_bytes, mut cpu_ns) = (0, 0, 0);
         self.slots.fill(0);
         let (buckets, slots) = (self.buckets, &mut self.slots);
         stats.shards.for_each(|s| {
@@ -301,6 +324,9 @@ impl<'a> Families<'a> {
             c.slow_calls += s.slow_calls.get();
             c.total_ns += s.total_ns.get();
             busy_total_ns += s.busy_total_ns.get();
+            allocs += s.alloc_count_total.get();
+            alloc_bytes += s.alloc_bytes_total.get();
+            cpu_ns += s.cpu_total_ns.get();
             s.wall.for_each_count(|highest, n| slots[buckets.slot(highest)] += n);
         });
         stats.with_baseline(|base| {
@@ -313,6 +339,9 @@ impl<'a> Families<'a> {
             c.slow_calls = c.slow_calls.saturating_sub(b.slow_calls);
             c.total_ns = c.total_ns.saturating_sub(b.total_ns);
             busy_total_ns = busy_total_ns.saturating_sub(b.busy_total_ns);
+            allocs = allocs.saturating_sub(b.alloc_count_total);
+            alloc_bytes = alloc_bytes.saturating_sub(b.alloc_bytes_total);
+            cpu_ns = cpu_ns.saturating_sub(b.cpu_total_ns);
             for v in b.wall.iter_recorded() {
                 let slot = &mut slots[buckets.slot(v.value_iterated_to())];
                 *slot = slot.saturating_sub(v.count_at_value());
@@ -322,6 +351,8 @@ impl<'a> Families<'a> {
             return;
         }
         c.busy_total_ns = stats.meta.is_async.then_some(busy_total_ns);
+        c.alloc = crate::alloc::installed().then_some((allocs, alloc_bytes));
+        c.cpu_ns = stats.meta.cpu.then_some(cpu_ns);
         self.function(&stats.name, &c);
     }
 
@@ -340,6 +371,8 @@ impl<'a> Families<'a> {
             slow_calls: f.slow_calls,
             total_ns: f.total_ns,
             busy_total_ns: f.busy_total_ns,
+            alloc: f.alloc_count_total.zip(f.alloc_bytes_total),
+            cpu_ns: f.cpu_total_ns,
         };
         self.function(&f.name, &c);
     }
@@ -355,6 +388,13 @@ impl<'a> Families<'a> {
         self.duration.histogram(l, &self.buckets.les, &self.slots, seconds(c.total_ns));
         if let Some(busy) = c.busy_total_ns {
             self.busy.sample(l, seconds(busy));
+        }
+        if let Some((allocs, bytes)) = c.alloc {
+            self.allocations.sample(l, allocs);
+            self.alloc_bytes.sample(l, bytes);
+        }
+        if let Some(cpu) = c.cpu_ns {
+            self.cpu.sample(l, seconds(cpu));
         }
     }
 
@@ -429,6 +469,9 @@ impl<'a> Families<'a> {
             &self.slow_calls,
             &self.duration,
             &self.busy,
+            &self.allocations,
+            &self.alloc_bytes,
+            &self.cpu,
             &self.cache_hits,
             &self.cache_misses,
             &self.cache_loads,
