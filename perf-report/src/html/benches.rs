@@ -48,13 +48,14 @@ pub(super) fn section(out: &mut String, report: &Report, compared: Option<&Diff>
         strip(out, b);
         let _ = write!(
             out,
-            r#" {} – {}</td><td>{} × {}</td><td data-v="{}">{:.0}</td><td data-v="{}">{}</td>"#,
+            r#" {} – {}</td><td>{} × {}</td><td data-v="{}">{}</td><td data-v="{}">{}</td>"#,
             ns(b.ci95_low_ns),
             ns(b.ci95_high_ns),
             b.samples,
             b.iterations,
-            b.ops_per_sec,
-            b.ops_per_sec,
+            // No rate when the median is below what the harness resolves.
+            b.ops_per_sec.unwrap_or(f64::MAX),
+            b.ops_per_sec.map_or("unbounded".to_owned(), |r| format!("{r:.0}")),
             b.outliers,
             b.outliers
         );
@@ -66,10 +67,10 @@ pub(super) fn section(out: &mut String, report: &Report, compared: Option<&Diff>
                 .change_pct
                 .zip(m.change_ci95_pct)
                 .map(|(c, ci)| (c, ci, row.verdict.as_str().to_owned())),
-            _ => b
-                .baseline
-                .as_ref()
-                .map(|base| (base.change_pct, base.change_ci95_pct, base.verdict.clone())),
+            _ => b.baseline.as_ref().and_then(|base| {
+                let (change, ci) = base.change_pct.zip(base.change_ci95_pct)?;
+                Some((change, ci, base.verdict.clone()))
+            }),
         };
         match change {
             Some((c, (lo, hi), verdict)) => {
