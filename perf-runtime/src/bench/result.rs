@@ -3,7 +3,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{BaselineComparison, Summary};
+use super::stats::BaselineComparison;
+#[cfg(feature = "bench")]
+use super::stats::Summary;
 use crate::format::duration as format_duration;
 use crate::record::lock;
 
@@ -44,6 +46,7 @@ pub struct BenchResult {
     pub baseline: Option<BaselineComparison>,
 }
 
+#[cfg(feature = "bench")]
 impl BenchResult {
     pub(crate) fn new(name: &str, samples: u32, iterations: u64, s: &Summary) -> Self {
         Self {
@@ -69,6 +72,7 @@ impl BenchResult {
 /// Every result of this process, for the report's `benches[]`.
 static RESULTS: Mutex<Vec<BenchResult>> = Mutex::new(Vec::new());
 
+#[cfg(feature = "bench")]
 pub(crate) fn keep(result: &BenchResult) {
     let mut all = lock(&RESULTS);
     all.retain(|r| r.name != result.name);
@@ -120,7 +124,7 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, results: &[BenchResult]) -
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "bench"))]
 mod tests {
     use super::*;
     use crate::bench::stats::summarize;

@@ -2,6 +2,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "cache")]
 use super::stats::Totals;
 use crate::format::duration as format_duration;
 
@@ -56,6 +57,7 @@ pub struct CacheReport {
 }
 
 /// The Redis part of a cache's entry, zero when the level is off.
+#[cfg(feature = "cache")]
 #[derive(Debug, Clone, Default)]
 pub(crate) struct L2Counts {
     pub(crate) status: Option<String>,
@@ -70,6 +72,7 @@ pub(crate) struct L2Counts {
     pub(crate) lock_waits: u64,
 }
 
+#[cfg(feature = "cache")]
 impl CacheReport {
     pub(crate) fn new(name: String, t: &Totals, entries: u64, l2: L2Counts) -> Self {
         let calls = t.hits + t.misses;

@@ -2,9 +2,11 @@
 
 use std::fmt::{self, Formatter};
 
+#[cfg(feature = "retry")]
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "retry")]
 use super::stats::{self, RetryStats};
 use crate::format::duration as format_duration;
 
@@ -79,6 +81,7 @@ pub struct RetryReport {
     pub call_p99_ns: Option<u64>,
 }
 
+#[cfg(feature = "retry")]
 impl RetryReport {
     fn from_stats(stats: &RetryStats) -> Option<Self> {
         let t = stats.totals();
@@ -124,9 +127,12 @@ impl RetryReport {
     }
 }
 
-/// Every retry name with calls, by name.
+/// Every retry name with calls, by name (none without the `retry` feature).
 pub(crate) fn collect() -> Vec<RetryReport> {
+    #[cfg(feature = "retry")]
     let mut out: Vec<_> = stats::all().into_iter().filter_map(RetryReport::from_stats).collect();
+    #[cfg(not(feature = "retry"))]
+    let mut out: Vec<RetryReport> = Vec::new();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
