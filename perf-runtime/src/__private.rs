@@ -215,7 +215,12 @@ mod cached {
     )]
     pub trait RedisKey {}
 
+    #[cfg(feature = "json")]
     impl<T: serde::Serialize> RedisKey for T {}
+
+    /// Without serde (no `json`, so no `redis`), `require_redis!` is the one error to report.
+    #[cfg(not(feature = "json"))]
+    impl<T> RedisKey for T {}
 
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be stored in Redis",
@@ -224,7 +229,11 @@ mod cached {
     )]
     pub trait RedisValue {}
 
+    #[cfg(feature = "json")]
     impl<T: serde::Serialize + serde::de::DeserializeOwned> RedisValue for T {}
+
+    #[cfg(not(feature = "json"))]
+    impl<T> RedisValue for T {}
 
     /// Names the key type when it cannot go to Redis.
     pub fn assert_redis_key<T: RedisKey>() {}

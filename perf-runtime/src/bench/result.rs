@@ -1,8 +1,6 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
-
 use super::stats::BaselineComparison;
 #[cfg(feature = "bench")]
 use super::stats::Summary;
@@ -10,7 +8,8 @@ use crate::format::duration as format_duration;
 use crate::record::lock;
 
 /// One benchmark's result. Fields carry their JSON names; times are ns per iteration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct BenchResult {
     /// The registered name.
     pub name: String,
@@ -42,7 +41,7 @@ pub struct BenchResult {
     /// Samples beyond Tukey's fences.
     pub outliers: u32,
     /// The comparison with `--baseline NAME`, when one was asked for and found.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub baseline: Option<BaselineComparison>,
 }
 

@@ -1,7 +1,5 @@
 //! Summary statistics of per-iteration times, and the comparison with a baseline.
 
-use serde::{Deserialize, Serialize};
-
 #[cfg(feature = "bench")]
 /// Summary of samples, each the mean time of one iteration within that sample, in ns.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +70,8 @@ pub(crate) fn summarize(samples: &[f64]) -> Summary {
 }
 
 /// How a benchmark compares with its saved baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct BaselineComparison {
     /// The baseline's name.
     pub name: String,

@@ -1,13 +1,12 @@
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 #[cfg(feature = "cache")]
 use super::stats::Totals;
 use crate::format::duration as format_duration;
 
 /// What one `#[cached]` fn's cache did. Fields carry their JSON names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct CacheReport {
     /// `module::fn`, `module::Type::method`, or the attribute's `name`.
     pub name: String,

@@ -1,6 +1,4 @@
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Serializer, V2Serializer};
-use serde::{Deserialize, Serialize};
 
 use crate::format;
 use crate::profile::stats::{FnStats, Totals};
@@ -9,7 +7,8 @@ use crate::profile::stats::{FnStats, Totals};
 ///
 /// Durations are nanoseconds. Percentiles, `min_ns` and `max_ns` come from an HdrHistogram with
 /// 3 significant digits, so they are exact to 0.1%; `total_ns` and `mean_ns` are exact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct FunctionReport {
     /// `module::fn`, `module::Type::method`, or the `name = "..."` given to the attribute.
     pub name: String,
@@ -50,23 +49,24 @@ pub struct FunctionReport {
     /// 99.9th percentile.
     pub p999_ns: u64,
     /// Time spent inside `poll`, summed over the calls of an `async fn`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub busy_total_ns: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     /// Median busy time of an `async fn` call.
     pub busy_p50_ns: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     /// 99th percentile of busy time.
     pub busy_p99_ns: Option<u64>,
     /// The slowest calls over the `slow` threshold, slowest first.
     pub slowest: Vec<SlowCallReport>,
-    /// The wall-time histogram in HdrHistogram's V2 encoding, base64: reports of several
-    /// processes can be merged exactly.
+    /// The wall-time histogram in HdrHistogram's V2 encoding, base64 (empty without the `json`
+    /// feature): reports of several processes can be merged exactly.
     pub histogram: String,
 }
 
 /// One of the slowest calls of a fn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct SlowCallReport {
     /// Wall time of the call.
     pub duration_ns: u64,
@@ -117,7 +117,9 @@ impl FunctionReport {
         })
     }
 
-    /// Decodes [`histogram`](Self::histogram), e.g. to merge the reports of several processes.
+    /// Decodes [`histogram`](Self::histogram), e.g. to merge the reports of several processes
+    /// (cargo feature `json`, on by default).
+    #[cfg(feature = "json")]
     pub fn decode_histogram(&self) -> Option<Histogram<u64>> {
         use base64::Engine as _;
         let bytes = base64::engine::general_purpose::STANDARD.decode(&self.histogram).ok()?;
@@ -125,9 +127,17 @@ impl FunctionReport {
     }
 }
 
+#[cfg(feature = "json")]
 fn encode(h: &Histogram<u64>) -> String {
     use base64::Engine as _;
+    use hdrhistogram::serialization::{Serializer, V2Serializer};
     let mut bytes = Vec::new();
     V2Serializer::new().serialize(h, &mut bytes).expect("writing to a Vec cannot fail");
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Without the `json` feature the histogram is not encoded: nothing would write it out.
+#[cfg(not(feature = "json"))]
+fn encode(_: &Histogram<u64>) -> String {
+    String::new()
 }

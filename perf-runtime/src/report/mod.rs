@@ -3,12 +3,13 @@
 mod function;
 mod table;
 
+#[cfg(feature = "json")]
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+#[cfg(feature = "json")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::RwLock;
 use std::time::SystemTime;
-
-use serde::{Deserialize, Serialize};
 
 pub use function::{FunctionReport, SlowCallReport};
 
@@ -31,7 +32,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// assert_eq!(f.calls, 1);
 /// assert_eq!(report.to_json()["schema_version"], 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -80,13 +82,16 @@ impl Report {
         self.retries.iter().find(|r| r.name == name)
     }
 
-    /// The report as a JSON value, as [`write_json`](Self::write_json) writes it.
+    /// The report as a JSON value, as [`write_json`](Self::write_json) writes it (cargo feature
+    /// `json`, on by default).
+    #[cfg(feature = "json")]
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a report always serializes")
     }
 
     /// Writes the JSON to `path` through a temporary file and a rename, so a crash never
     /// leaves half a report. Missing parent directories are created.
+    #[cfg(feature = "json")]
     pub fn write_json(&self, path: impl AsRef<Path>) -> io::Result<()> {
         let path = path.as_ref();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -147,9 +152,15 @@ pub fn report() -> Report {
     let json_path =
         config.json_path.or_else(|| std::env::var_os("PERF_REPORT_JSON").map(Into::into));
     if let Some(path) = json_path {
+        #[cfg(feature = "json")]
         if let Err(e) = report.write_json(&path) {
             eprintln!("perf: could not write {}: {e}", path.display());
         }
+        #[cfg(not(feature = "json"))]
+        eprintln!(
+            "perf: not writing {}: the JSON report needs perf-runtime's `json` feature",
+            path.display()
+        );
     }
     report
 }

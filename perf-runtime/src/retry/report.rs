@@ -4,7 +4,6 @@ use std::fmt::{self, Formatter};
 
 #[cfg(feature = "retry")]
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "retry")]
 use super::stats::{self, RetryStats};
@@ -33,7 +32,8 @@ use crate::format::duration as format_duration;
 /// assert_eq!((r.calls, r.attempts, r.retries, r.successes_after_retry), (1, 3, 2, 1));
 /// assert_eq!(r.attempts_histogram, [0, 0, 1]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct RetryReport {
     /// `module::fn`, `module::Type::method`, or the attribute's `name = "..."`.
     pub name: String,
