@@ -1,14 +1,15 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
-
-use super::stats::{BaselineComparison, Summary};
+use super::stats::BaselineComparison;
+#[cfg(feature = "bench")]
+use super::stats::Summary;
 use crate::format::duration as format_duration;
 use crate::record::lock;
 
 /// One benchmark's result. Fields carry their JSON names; times are ns per iteration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct BenchResult {
     /// The registered name.
     pub name: String,
@@ -40,10 +41,11 @@ pub struct BenchResult {
     /// Samples beyond Tukey's fences.
     pub outliers: u32,
     /// The comparison with `--baseline NAME`, when one was asked for and found.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub baseline: Option<BaselineComparison>,
 }
 
+#[cfg(feature = "bench")]
 impl BenchResult {
     pub(crate) fn new(name: &str, samples: u32, iterations: u64, s: &Summary) -> Self {
         Self {
@@ -69,6 +71,7 @@ impl BenchResult {
 /// Every result of this process, for the report's `benches[]`.
 static RESULTS: Mutex<Vec<BenchResult>> = Mutex::new(Vec::new());
 
+#[cfg(feature = "bench")]
 pub(crate) fn keep(result: &BenchResult) {
     let mut all = lock(&RESULTS);
     all.retain(|r| r.name != result.name);
@@ -120,7 +123,7 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, results: &[BenchResult]) -
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "bench"))]
 mod tests {
     use super::*;
     use crate::bench::stats::summarize;

@@ -1,7 +1,6 @@
 //! Summary statistics of per-iteration times, and the comparison with a baseline.
 
-use serde::{Deserialize, Serialize};
-
+#[cfg(feature = "bench")]
 /// Summary of samples, each the mean time of one iteration within that sample, in ns.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Summary {
@@ -18,12 +17,14 @@ pub(crate) struct Summary {
     pub(crate) outliers: u32,
 }
 
+#[cfg(feature = "bench")]
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
+#[cfg(feature = "bench")]
 /// Two-sided 97.5% quantile of Student's t, for `n - 1` degrees of freedom.
 fn t975(n: usize) -> f64 {
     const TABLE: [f64; 10] = [12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
@@ -35,6 +36,7 @@ fn t975(n: usize) -> f64 {
     }
 }
 
+#[cfg(feature = "bench")]
 pub(crate) fn summarize(samples: &[f64]) -> Summary {
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -68,7 +70,8 @@ pub(crate) fn summarize(samples: &[f64]) -> Summary {
 }
 
 /// How a benchmark compares with its saved baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct BaselineComparison {
     /// The baseline's name.
     pub name: String,
@@ -81,6 +84,7 @@ pub struct BaselineComparison {
     pub verdict: String,
 }
 
+#[cfg(feature = "bench")]
 /// Compares two runs' means. The change's interval comes from both runs' standard errors; the
 /// verdict needs the whole interval beyond zero and the change beyond `threshold_pct` (which
 /// any change from a baseline of 0 ns is).
@@ -112,7 +116,7 @@ pub(crate) fn compare(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "bench"))]
 mod tests {
     use super::*;
 
