@@ -168,3 +168,14 @@ pub fn assert_redis_value<T: RedisValue>() {}
 // #[bench]
 pub use crate::bench::{BENCHES, BenchEntry};
 pub use linkme;
+
+// #[load]
+#[cfg(feature = "tokio")]
+pub use crate::load::{LOADS, LoadEntry, run_registered as run_load};
+pub use crate::load::{LoadSpec, Mode as LoadMode, Stop as LoadStop};
+
+/// A `#[load]` fn's output as the runtime counts it: `Err(())` when it was an `Err`.
+#[inline(always)]
+pub fn load_outcome(is_err: bool) -> Result<(), ()> {
+    if is_err { Err(()) } else { Ok(()) }
+}
