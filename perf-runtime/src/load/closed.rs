@@ -33,7 +33,9 @@ pub(crate) async fn run<F, Fut>(
                     )
                     .await;
                 }
-                worker(&plan, &*f, k, concurrency, &shards[k as usize], &tickets).await;
+                let shard = &shards[k as usize % shards.len()];
+                let owned = shards.len() == concurrency as usize;
+                worker(&plan, &*f, (k, concurrency), (shard, owned), &tickets).await;
             })
         })
         .collect();
@@ -46,9 +48,8 @@ pub(crate) async fn run<F, Fut>(
 async fn worker<F, Fut>(
     plan: &Plan,
     f: &F,
-    k: u32,
-    concurrency: u32,
-    shard: &Shard,
+    (k, concurrency): (u32, u32),
+    (shard, owned): (&Shard, bool),
     tickets: &(AtomicU64, AtomicU64),
 ) where
     F: Fn(u64) -> Fut,
@@ -58,6 +59,7 @@ async fn worker<F, Fut>(
     let (seqs, counted_tickets) = tickets;
     let mut start = Instant::now();
     let mut n = 0u64;
+    let mut last_done = None;
     loop {
         let counted = start >= plan.count_from;
         let seq = match plan.stop {
@@ -78,11 +80,15 @@ async fn worker<F, Fut>(
         let done = Instant::now();
         if counted {
             let latency = (done - start).as_nanos() as u64;
-            shard.record_owned(outcome, latency, (done - plan.count_from).as_nanos() as u64);
+            shard.record_closed(owned, outcome, latency);
+            last_done = Some(done);
         }
         start = done;
         n += 1;
         // A fn that never waits would otherwise keep its thread from the other workers.
         tokio::task::coop::consume_budget().await;
+    }
+    if let Some(done) = last_done {
+        shard.done_at((done - plan.count_from).as_nanos() as u64);
     }
 }

@@ -157,7 +157,7 @@ where
             timeout: (spec.timeout_ns > 0).then(|| Duration::from_nanos(spec.timeout_ns)),
         };
         let shard_count = match spec.mode {
-            Mode::Closed { concurrency } => concurrency.max(1) as usize,
+            Mode::Closed { concurrency } => concurrency.clamp(1, super::shard::MAX_SHARDS) as usize,
             Mode::Open { .. } => 1,
         };
         let shards: Arc<Vec<Box<Shard>>> =

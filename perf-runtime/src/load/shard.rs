@@ -1,7 +1,9 @@
-//! Where requests are recorded: counters and lock-free histograms, one shard per closed-loop
-//! worker (a single writer: a relaxed load and store per value) or one shard shared by the
-//! open loop's request tasks (a read-modify-write per value, noise next to a timetable).
-//! Nothing is kept per request, so memory does not grow with the number of requests.
+//! Where requests are recorded: counters and lock-free histograms. A closed loop of up to
+//! [`MAX_SHARDS`] workers gives each its own shard (a single writer: a relaxed load and store
+//! per value); a larger one has workers share them round-robin (a read-modify-write per
+//! value), since each histogram's memory grows with the spread of the values it has seen, and
+//! 64 of them would hold several MB more after ten million requests than after a hundred
+//! thousand. The open loop's request tasks share one shard. Nothing is kept per request.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -9,6 +11,9 @@ use hdrhistogram::Histogram;
 
 use super::outcome::Outcome;
 use crate::record::histogram::AtomicHistogram;
+
+/// Shards of a closed loop at most: one per worker up to this many.
+pub(crate) const MAX_SHARDS: u32 = 16;
 
 #[repr(align(128))] // workers' shards sit on separate cache lines
 pub(crate) struct Shard {
@@ -36,13 +41,23 @@ impl Shard {
         }
     }
 
-    /// A closed-loop request, by the shard's only writer.
+    /// A closed-loop request; `owned` when the caller is the shard's only writer. The worker
+    /// keeps its last completion itself and hands it to [`done_at`](Self::done_at) once.
     #[inline(always)]
-    pub(crate) fn record_owned(&self, outcome: Outcome, latency_ns: u64, done_ns: u64) {
-        self.latency.record(latency_ns);
+    pub(crate) fn record_closed(&self, owned: bool, outcome: Outcome, latency_ns: u64) {
         let c = &self.counts[outcome as usize];
-        c.store(c.load(Relaxed) + 1, Relaxed);
-        self.last_done_ns.store(done_ns, Relaxed);
+        if owned {
+            self.latency.record(latency_ns);
+            c.store(c.load(Relaxed) + 1, Relaxed);
+        } else {
+            self.latency.record_shared(latency_ns);
+            c.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// A completion at `done_ns` from the start of counting.
+    pub(crate) fn done_at(&self, done_ns: u64) {
+        self.last_done_ns.fetch_max(done_ns, Relaxed);
     }
 
     /// An open-loop request, from any task.
