@@ -174,8 +174,12 @@ pub use linkme;
 pub use crate::load::{LOADS, LoadEntry, run_registered as run_load};
 pub use crate::load::{LoadSpec, Mode as LoadMode, Stop as LoadStop};
 
-/// A `#[load]` fn's output as the runtime counts it: `Err(())` when it was an `Err`.
+/// A `#[load]` fn's output as the runtime counts it: `Err` when it was an `Err`.
 #[inline(always)]
-pub fn load_outcome(is_err: bool) -> Result<(), ()> {
-    if is_err { Err(()) } else { Ok(()) }
+pub fn load_outcome(is_err: bool) -> Result<(), RequestFailed> {
+    if is_err { Err(RequestFailed) } else { Ok(()) }
 }
+
+/// The error [`load_outcome`] stands in for the fn's own with.
+#[derive(Debug)]
+pub struct RequestFailed;
