@@ -25,6 +25,7 @@
 //! }
 //! ```
 
+#[cfg(feature = "tokio")]
 mod budget;
 #[cfg(feature = "tokio")]
 mod closed;

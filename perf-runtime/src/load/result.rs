@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use crate::format::duration;
@@ -101,7 +100,8 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    pub(crate) fn of(h: &Histogram<u64>) -> Self {
+    #[cfg(feature = "tokio")]
+    pub(crate) fn of(h: &hdrhistogram::Histogram<u64>) -> Self {
         if h.is_empty() {
             return Self::default();
         }
@@ -143,6 +143,7 @@ impl LoadResult {
 /// Every load result of this process, for the report's `loads[]`.
 static RESULTS: Mutex<Vec<LoadResult>> = Mutex::new(Vec::new());
 
+#[cfg(feature = "tokio")]
 pub(crate) fn keep(result: &LoadResult) {
     let mut all = lock(&RESULTS);
     all.retain(|r| r.name != result.name);
