@@ -43,6 +43,8 @@ pub struct Load<F> {
     f: F,
     spec: LoadSpec,
     budget: Vec<Clause>,
+    /// Set by [`max_in_flight`](Self::max_in_flight), applied when the load is an open loop.
+    max_in_flight: Option<u32>,
 }
 
 /// When a load runs, fixed at its start.
@@ -74,7 +76,7 @@ where
     }
 
     pub(crate) fn from_spec(name: String, spec: LoadSpec, f: F) -> Self {
-        Self { name, f, budget: spec.budget.to_vec(), spec }
+        Self { name, f, budget: spec.budget.to_vec(), spec, max_in_flight: None }
     }
 
     /// A closed loop of `workers` workers calling back to back.
@@ -93,13 +95,10 @@ where
         self
     }
 
-    /// Open loop: the most requests outstanding at once (default 10,000).
+    /// Open loop: the most requests outstanding at once (default 10,000). A closed loop has
+    /// `concurrency` outstanding and ignores it.
     pub fn max_in_flight(mut self, requests: u32) -> Self {
-        if let Mode::Open { rate, .. } = self.spec.mode {
-            self.spec.mode = Mode::Open { rate, max_in_flight: requests.max(1) };
-        } else {
-            self.spec.mode = Mode::Open { rate: 1, max_in_flight: requests.max(1) };
-        }
+        self.max_in_flight = Some(requests.max(1));
         self
     }
 
@@ -142,7 +141,10 @@ where
     /// Runs the load on the current tokio runtime and returns its result, also kept for the
     /// report's `loads[]`.
     pub async fn run(self) -> LoadResult {
-        let spec = self.spec;
+        let mut spec = self.spec;
+        if let (Mode::Open { rate, .. }, Some(max_in_flight)) = (spec.mode, self.max_in_flight) {
+            spec.mode = Mode::Open { rate, max_in_flight };
+        }
         let start = Instant::now();
         let count_from = start + Duration::from_nanos(spec.warmup_ns);
         let plan = Plan {
