@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::outcome::{LoadOutcome, call};
 use super::run::Plan;
-use super::shard::Shard;
+use super::shard::{ByThread, Shard};
 use super::spec::Stop;
+use crate::record::clock;
 
 pub(crate) async fn run<F, Fut>(
     plan: &Plan,
@@ -22,9 +23,11 @@ pub(crate) async fn run<F, Fut>(
     Fut::Output: LoadOutcome,
 {
     let tickets = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let by_thread = Arc::new(ByThread::new(&shards));
     let workers: Vec<_> = (0..concurrency)
         .map(|k| {
             let (f, shards, tickets, plan) = (f.clone(), shards.clone(), tickets.clone(), *plan);
+            let by_thread = by_thread.clone();
             tokio::spawn(async move {
                 let ramp = plan.ramp_ns as u128 * u128::from(k) / u128::from(concurrency);
                 if ramp > 0 {
@@ -33,9 +36,7 @@ pub(crate) async fn run<F, Fut>(
                     )
                     .await;
                 }
-                let shard = &shards[k as usize % shards.len()];
-                let owned = shards.len() == concurrency as usize;
-                worker(&plan, &*f, (k, concurrency), (shard, owned), &tickets).await;
+                worker(&plan, &*f, (k, concurrency), (&shards, &by_thread), &tickets).await;
             })
         })
         .collect();
@@ -49,7 +50,7 @@ async fn worker<F, Fut>(
     plan: &Plan,
     f: &F,
     (k, concurrency): (u32, u32),
-    (shard, owned): (&Shard, bool),
+    (shards, by_thread): (&[Box<Shard>], &ByThread),
     tickets: &(AtomicU64, AtomicU64),
 ) where
     F: Fn(u64) -> Fut,
@@ -57,14 +58,21 @@ async fn worker<F, Fut>(
     Fut::Output: LoadOutcome,
 {
     let (seqs, counted_tickets) = tickets;
-    let mut start = Instant::now();
+    // Raw clock ticks (the TSC where invariant): a fraction of `Instant::now()`'s cost, which
+    // is most of a fast fn's overhead. Times are ns from the plan's start.
+    let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    let (count_from_ns, end_ns) = (ns(plan.count_from - plan.start), ns(plan.end - plan.start));
+    let base = clock::ticks();
+    let base_ns = ns(Instant::now().saturating_duration_since(plan.start));
+    let mut start = base;
     let mut n = 0u64;
-    let mut last_done = None;
+    let mut last_done_ns = None;
     loop {
-        let counted = start >= plan.count_from;
+        let start_ns = base_ns + clock::nanos_between(base, start);
+        let counted = start_ns >= count_from_ns;
         let seq = match plan.stop {
             Stop::Nanos(_) => {
-                if start >= plan.end {
+                if start_ns >= end_ns {
                     break;
                 }
                 u64::from(k) + n * u64::from(concurrency)
@@ -77,18 +85,17 @@ async fn worker<F, Fut>(
             }
         };
         let outcome = call(f, seq, plan.timeout).await;
-        let done = Instant::now();
+        let done = clock::ticks();
         if counted {
-            let latency = (done - start).as_nanos() as u64;
-            shard.record_closed(owned, outcome, latency);
-            last_done = Some(done);
+            by_thread.record(shards, outcome, clock::nanos_between(start, done));
+            last_done_ns = Some(base_ns + clock::nanos_between(base, done));
         }
         start = done;
         n += 1;
         // A fn that never waits would otherwise keep its thread from the other workers.
         tokio::task::coop::consume_budget().await;
     }
-    if let Some(done) = last_done {
-        shard.done_at((done - plan.count_from).as_nanos() as u64);
+    if let Some(done_ns) = last_done_ns {
+        shards[0].done_at(done_ns - count_from_ns);
     }
 }

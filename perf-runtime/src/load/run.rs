@@ -159,7 +159,8 @@ where
             timeout: (spec.timeout_ns > 0).then(|| Duration::from_nanos(spec.timeout_ns)),
         };
         let shard_count = match spec.mode {
-            Mode::Closed { concurrency } => concurrency.clamp(1, super::shard::MAX_SHARDS) as usize,
+            // One per runtime thread, and the shared one (see `shard::ByThread`).
+            Mode::Closed { .. } => tokio::runtime::Handle::current().metrics().num_workers() + 1,
             Mode::Open { .. } => 1,
         };
         let shards: Arc<Vec<Box<Shard>>> =
