@@ -165,7 +165,12 @@ where
         };
         let shards: Arc<Vec<Box<Shard>>> =
             Arc::new((0..shard_count).map(|_| Box::new(Shard::new())).collect());
-        let progress = Progress { name: self.name.clone(), count_from, stop: spec.stop };
+        let progress = Progress {
+            name: self.name.clone(),
+            count_from,
+            stop: spec.stop,
+            warmup: spec.warmup_ns > 0,
+        };
         let ticker = Ticker::start(progress, shards.clone());
         let f = Arc::new(self.f);
         let late_starts = match spec.mode {

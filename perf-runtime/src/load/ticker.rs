@@ -42,6 +42,7 @@ pub(crate) struct Progress {
     pub(crate) name: String,
     pub(crate) count_from: Instant,
     pub(crate) stop: Stop,
+    pub(crate) warmup: bool,
 }
 
 impl Ticker {
@@ -61,7 +62,8 @@ impl Ticker {
             let (state, shards) = (state.clone(), shards.clone());
             async move {
                 if live {
-                    eprint!("\r\x1b[2Kload {}: warming up", progress.name);
+                    let what = if progress.warmup { "warming up" } else { "starting" };
+                    eprint!("\r\x1b[2Kload {}: {what}", progress.name);
                 }
                 for second in 1u64.. {
                     tokio::time::sleep_until(
