@@ -80,3 +80,40 @@ async fn the_async_handle_and_argument_names_the_macro_might_have_taken() {
     handled_cache().invalidate_all().await;
     assert_eq!(handled(0, 0, 0, 0).await, 0);
 }
+
+#[cached(ttl = "60s")]
+async fn counted(id: u32) -> u32 {
+    id * 2
+}
+
+#[cached(ttl = "60s")]
+async fn counted_here(id: u32) -> u32 {
+    id * 3
+}
+
+fn entries_of(name: &str) -> u64 {
+    let report = Report::collect();
+    report.cache(&format!("{}::{name}", module_path!())).unwrap().entries
+}
+
+// The report counts an async cache's entries after moka's maintenance, as it does a sync
+// cache's: without it, moka::future's count stays at 0 until some later call runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_counts_what_an_async_cache_holds() {
+    for id in 0..5 {
+        counted(id).await;
+    }
+    counted(0).await; // a hit adds nothing
+    assert_eq!(entries_of("counted"), 5);
+    counted_cache().invalidate(&3).await;
+    assert_eq!(entries_of("counted"), 4);
+}
+
+// Collected from inside a current-thread runtime, where no other thread runs tasks.
+#[tokio::test(flavor = "current_thread")]
+async fn the_count_holds_on_a_current_thread_runtime_too() {
+    for id in 0..3 {
+        counted_here(id).await;
+    }
+    assert_eq!(entries_of("counted_here"), 3);
+}

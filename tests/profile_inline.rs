@@ -117,12 +117,11 @@ fn parse_positive(s: &str) -> Result<u32, String> {
         return Ok(1);
     }
     // `?` inside a closure leaves the closure, not the fn: not an error of the fn by itself.
-    let checked =
-        |n: i64| -> Result<u32, String> { Ok(u32::try_from(n).map_err(|e| e.to_string())?) };
-    match checked(n) {
-        Ok(v) => Ok(v),
-        Err(e) => Err(e),
-    }
+    let checked = |n: i64| -> Result<u32, String> {
+        let v = u32::try_from(n).map_err(|e| e.to_string())?;
+        Ok(v)
+    };
+    checked(n)
 }
 
 #[test]

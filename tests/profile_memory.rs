@@ -100,9 +100,14 @@ fn interleaved_tasks_on_one_thread_keep_their_own_counts() {
 
 #[profile]
 fn spawns_a_thread(allocations: usize) -> usize {
-    std::thread::spawn(move || (0..allocations).map(|i| black_box(Box::new(i))).count())
-        .join()
-        .unwrap()
+    std::thread::spawn(move || {
+        for i in 0..allocations {
+            black_box(Box::new(i));
+        }
+        allocations
+    })
+    .join()
+    .unwrap()
 }
 
 #[test]

@@ -19,7 +19,7 @@ fn sampled(i: u64) -> Result<u64, u64> {
     if i % 1000 == 999 {
         panic!("call {i}");
     }
-    if i % 10 == 0 { Err(i) } else { Ok(i) }
+    if i.is_multiple_of(10) { Err(i) } else { Ok(i) }
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn spin(d: Duration) {
 
 /// One call in 64 is slow: a fixed sampling period of 64 would see either none or only those.
 fn workload(i: u64) {
-    spin(if i % 64 == 0 { Duration::from_micros(40) } else { Duration::from_micros(2) });
+    spin(if i.is_multiple_of(64) { Duration::from_micros(40) } else { Duration::from_micros(2) });
 }
 
 #[profile(sample = 64)]
@@ -97,7 +97,7 @@ fn sampled_percentiles_match_timing_every_call() {
 #[profile(sample = 16)]
 async fn sampled_async(i: u64) -> Result<u64, u64> {
     tokio::task::yield_now().await;
-    if i % 4 == 0 { Err(i) } else { Ok(i) }
+    if i.is_multiple_of(4) { Err(i) } else { Ok(i) }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Compile-time behaviour of every attribute: `ui/<attr>/pass` must build and run,
 //! `ui/<attr>/fail` must fail with exactly the `.stderr` next to it.
-//! Regenerate with `TRYBUILD=overwrite cargo test --test ui` after checking the new output.
+//! Regenerate with `TRYBUILD=overwrite cargo test -p perf-tests --test ui` after checking the
+//! new output.
 
 #[test]
 fn ui() {

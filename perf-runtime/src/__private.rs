@@ -44,80 +44,226 @@ impl NotAResult {
     }
 }
 
-// #[retry]
-pub use crate::retry::{Backoff, Jitter};
-pub use crate::retry::{RetryLoop, RetryPolicy, RetrySite};
-
-/// `when` when the attribute gives none: every error is worth another attempt.
-#[inline(always)]
-pub fn always_retry<E>(_: &E) -> bool {
-    true
-}
-
-/// `on_retry` when the attribute gives none.
-#[inline(always)]
-pub fn no_hook<E>(_: &crate::retry::RetryEvent<'_, E>) {}
-
-/// A by-value argument, copied for one attempt so the next attempt gets it again.
-#[inline(always)]
-pub fn clone_arg<T: RetryArg>(value: &T) -> T {
-    value.clone()
-}
-
-#[diagnostic::on_unimplemented(
-    message = "`#[retry]` passes every by-value argument to each attempt, so `{Self}` must be `Clone`",
-    label = "this argument is cloned for every attempt",
-    note = "take it by reference (`&{Self}`), or implement `Clone` for it"
-)]
-pub trait RetryArg: Clone {}
-impl<T: Clone> RetryArg for T {}
-
-/// Checks that a `#[retry]` fn returns a `Result`, with the error on its return type.
-#[inline(always)]
-pub fn assert_result<R: ReturnsResult>() {}
-
-#[diagnostic::on_unimplemented(
-    message = "`#[retry]` needs a fn that returns `Result`, not `{Self}`",
-    label = "retries happen on `Err`, so this must be a `Result<T, E>`"
-)]
-pub trait ReturnsResult {}
-impl<T, E> ReturnsResult for Result<T, E> {}
-
-// #[cached]
-pub use crate::cache::{
-    AsyncCache, CacheConfig, OptionKind, Policy, ResultKind, SyncCache, ValueKind,
+/// The feature guards. Each attribute's expansion passes its generated code through one of these
+/// macros, which perf-runtime defines by its own features: with the attribute's feature, the
+/// generated code; without it, one `compile_error!` that names the feature, and the fn as the
+/// user wrote it (so that the error is the only one, and the rest of the crate type-checks).
+/// `#[cached]` wraps its fn's body (`cache_body!({ generated } { original })`) and its handle
+/// (`cache_items! { .. }`), `#[retry]` its fn's body, `#[bench]` its registrations.
+pub use crate::{
+    __perf_bench_items as bench_items, __perf_cache_body as cache_body,
+    __perf_cache_items as cache_items, __perf_load_items as load_items,
+    __perf_retry_body as retry_body,
 };
 
-/// The owned form of a borrowed argument, for the cache key: `&str` → `String`, `&[T]` →
-/// `Vec<T>`, `&T` → `T`.
-#[inline(always)]
-pub fn owned<T: ToOwned + ?Sized>(borrowed: &T) -> T::Owned {
-    borrowed.to_owned()
+#[cfg(feature = "cache")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_cache_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
 }
 
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be part of a cache key",
-    label = "this argument is part of the cache key",
-    note = "a cache key needs Clone + Hash + Eq + Send + Sync + 'static; choose another with `key = ...`"
-)]
-pub trait CacheKey {}
+#[cfg(not(feature = "cache"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_cache_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[cached]` needs perf-runtime's `cache` feature: perf-runtime = { version = \"..\", features = [\"cache\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
 
-impl<T: Clone + std::hash::Hash + Eq + Send + Sync + 'static> CacheKey for T {}
+#[cfg(feature = "cache")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_cache_items {
+    ($($items:tt)*) => { $($items)* };
+}
 
-/// Names the argument when its type cannot be a key (spanned on that argument's type).
-pub fn assert_key<T: CacheKey>() {}
+/// Without the feature, the body's guard has said it.
+#[cfg(not(feature = "cache"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_cache_items {
+    ($($items:tt)*) => {};
+}
 
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be cached",
-    label = "this type is cached",
-    note = "a cached value needs Clone + Send + Sync + 'static (for `Result<T, E>`, only `T`)"
-)]
-pub trait CacheValue {}
+#[cfg(feature = "retry")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_retry_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
+}
 
-impl<T: Clone + Send + Sync + 'static> CacheValue for T {}
+#[cfg(not(feature = "retry"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_retry_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[retry]` needs perf-runtime's `retry` feature: perf-runtime = { version = \"..\", features = [\"retry\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
 
-/// Names the return type when its value cannot be cached (spanned on it).
-pub fn assert_value<T: CacheValue>() {}
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_bench_items {
+    ($($items:tt)*) => { $($items)* };
+}
+
+#[cfg(not(feature = "bench"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_bench_items {
+    ($($items:tt)*) => {
+        ::core::compile_error!(
+            "`#[bench]` needs perf-runtime's `bench` feature: perf-runtime = { version = \"..\", features = [\"bench\"] } (it is on by default)"
+        );
+    };
+}
+
+#[cfg(all(feature = "bench", feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_load_items {
+    ($($items:tt)*) => { $($items)* };
+}
+
+#[cfg(not(all(feature = "bench", feature = "tokio")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_load_items {
+    ($($items:tt)*) => {
+        ::core::compile_error!(
+            "`#[load]` needs perf-runtime's `bench` and `tokio` features: perf-runtime = { version = \"..\", features = [\"bench\", \"tokio\"] } (both are on by default)"
+        );
+    };
+}
+
+// #[retry]
+#[cfg(feature = "retry")]
+pub use self::retry::*;
+
+#[cfg(feature = "retry")]
+mod retry {
+    pub use crate::retry::{Backoff, Jitter};
+    pub use crate::retry::{RetryLoop, RetryPolicy, RetrySite};
+
+    /// `when` when the attribute gives none: every error is worth another attempt.
+    #[inline(always)]
+    pub fn always_retry<E>(_: &E) -> bool {
+        true
+    }
+
+    /// `on_retry` when the attribute gives none.
+    #[inline(always)]
+    pub fn no_hook<E>(_: &crate::retry::RetryEvent<'_, E>) {}
+
+    /// A by-value argument, copied for one attempt so the next attempt gets it again.
+    #[inline(always)]
+    pub fn clone_arg<T: RetryArg>(value: &T) -> T {
+        value.clone()
+    }
+
+    #[diagnostic::on_unimplemented(
+        message = "`#[retry]` passes every by-value argument to each attempt, so `{Self}` must be `Clone`",
+        label = "this argument is cloned for every attempt",
+        note = "take it by reference (`&{Self}`), or implement `Clone` for it"
+    )]
+    pub trait RetryArg: Clone {}
+    impl<T: Clone> RetryArg for T {}
+
+    /// Checks that a `#[retry]` fn returns a `Result`, with the error on its return type.
+    #[inline(always)]
+    pub fn assert_result<R: ReturnsResult>() {}
+
+    #[diagnostic::on_unimplemented(
+        message = "`#[retry]` needs a fn that returns `Result`, not `{Self}`",
+        label = "retries happen on `Err`, so this must be a `Result<T, E>`"
+    )]
+    pub trait ReturnsResult {}
+    impl<T, E> ReturnsResult for Result<T, E> {}
+}
+
+// #[cached]
+#[cfg(feature = "cache")]
+pub use self::cached::*;
+
+#[cfg(feature = "cache")]
+mod cached {
+    pub use crate::cache::{
+        AsyncCache, CacheConfig, OptionKind, Policy, ResultKind, SyncCache, ValueKind,
+    };
+
+    /// The owned form of a borrowed argument, for the cache key: `&str` → `String`, `&[T]` →
+    /// `Vec<T>`, `&T` → `T`.
+    #[inline(always)]
+    pub fn owned<T: ToOwned + ?Sized>(borrowed: &T) -> T::Owned {
+        borrowed.to_owned()
+    }
+
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be part of a cache key",
+        label = "this argument is part of the cache key",
+        note = "a cache key needs Clone + Hash + Eq + Send + Sync + 'static; choose another with `key = ...`"
+    )]
+    pub trait CacheKey {}
+
+    impl<T: Clone + std::hash::Hash + Eq + Send + Sync + 'static> CacheKey for T {}
+
+    /// Names the argument when its type cannot be a key (spanned on that argument's type).
+    pub fn assert_key<T: CacheKey>() {}
+
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be cached",
+        label = "this type is cached",
+        note = "a cached value needs Clone + Send + Sync + 'static (for `Result<T, E>`, only `T`)"
+    )]
+    pub trait CacheValue {}
+
+    impl<T: Clone + Send + Sync + 'static> CacheValue for T {}
+
+    /// Names the return type when its value cannot be cached (spanned on it).
+    pub fn assert_value<T: CacheValue>() {}
+
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be stored in Redis",
+        label = "with `l2 = \"redis\"`, the key and the value go to Redis",
+        note = "keys need serde::Serialize, values serde::Serialize + serde::de::DeserializeOwned"
+    )]
+    pub trait RedisKey {}
+
+    #[cfg(feature = "json")]
+    impl<T: serde::Serialize> RedisKey for T {}
+
+    /// Without serde (no `json`, so no `redis`), `require_redis!` is the one error to report.
+    #[cfg(not(feature = "json"))]
+    impl<T> RedisKey for T {}
+
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be stored in Redis",
+        label = "with `l2 = \"redis\"`, the key and the value go to Redis",
+        note = "keys need serde::Serialize, values serde::Serialize + serde::de::DeserializeOwned"
+    )]
+    pub trait RedisValue {}
+
+    #[cfg(feature = "json")]
+    impl<T: serde::Serialize + serde::de::DeserializeOwned> RedisValue for T {}
+
+    #[cfg(not(feature = "json"))]
+    impl<T> RedisValue for T {}
+
+    /// Names the key type when it cannot go to Redis.
+    pub fn assert_redis_key<T: RedisKey>() {}
+
+    /// Names the value type when it cannot go to Redis.
+    pub fn assert_redis_value<T: RedisValue>() {}
+}
 
 /// `l2 = "redis"` expands to a call of this: nothing with the `redis` feature, a compile error
 /// that names the feature without it.
@@ -141,36 +287,14 @@ macro_rules! __perf_require_redis {
     };
 }
 
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be stored in Redis",
-    label = "with `l2 = \"redis\"`, the key and the value go to Redis",
-    note = "keys need serde::Serialize, values serde::Serialize + serde::de::DeserializeOwned"
-)]
-pub trait RedisKey {}
-
-impl<T: serde::Serialize> RedisKey for T {}
-
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be stored in Redis",
-    label = "with `l2 = \"redis\"`, the key and the value go to Redis",
-    note = "keys need serde::Serialize, values serde::Serialize + serde::de::DeserializeOwned"
-)]
-pub trait RedisValue {}
-
-impl<T: serde::Serialize + serde::de::DeserializeOwned> RedisValue for T {}
-
-/// Names the key type when it cannot go to Redis.
-pub fn assert_redis_key<T: RedisKey>() {}
-
-/// Names the value type when it cannot go to Redis.
-pub fn assert_redis_value<T: RedisValue>() {}
-
 // #[bench]
+#[cfg(feature = "bench")]
 pub use crate::bench::{BENCHES, BenchEntry};
+#[cfg(feature = "bench")]
 pub use linkme;
 
 // #[load]
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 pub use crate::load::{LOADS, LoadEntry, run_registered as run_load};
 pub use crate::load::{LoadSpec, Mode as LoadMode, Stop as LoadStop};
 

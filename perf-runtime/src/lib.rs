@@ -187,7 +187,6 @@ pub use perf_macros::bench;
 /// ```
 ///
 /// [`Load`](crate::load::Load) builds the same in code; see [`mod@load`] and `docs/load.md`.
-#[cfg(feature = "tokio")]
 pub use perf_macros::load;
 
 pub use perf_macros::cached;

@@ -13,11 +13,14 @@
 //! static __PERF_BENCH_PARSE_0: rt::BenchEntry = rt::BenchEntry {
 //!     name: concat!(module_path!(), "::parse", "/", stringify!(10)), ..,
 //!     run: |__perf_b| __perf_b.iter(|| parse(10)),
+//!     empty: |__perf_b| __perf_b.iter(|| ()),
 //! };
 //! ```
 //!
 //! An `async fn` registers `__perf_b.iter_async(|| parse(10))`, run on a tokio runtime the runner
-//! creates. Registrations are statics beside the fn, so a benchmark is a free fn.
+//! creates. Registrations are statics beside the fn, so a benchmark is a free fn. They go
+//! through perf-runtime's feature guard, `rt::bench_items! { .. }`: without the `bench` feature,
+//! one compile error naming the feature instead.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -99,6 +102,7 @@ pub(crate) fn bench(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
                 samples: #samples,
                 iterations: #iterations,
                 run: #run,
+                empty: |__perf_b| __perf_b.iter(|| ()),
             };
         }
     };
@@ -114,5 +118,6 @@ pub(crate) fn bench(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
             .collect(),
     };
     let item = f.with_body(f.body.stream());
-    Ok(quote!(#item #(#entries)*))
+    // Through the `bench` feature's guard: without the feature, an error and no registration.
+    Ok(quote!(#item #private::bench_items! { #(#entries)* }))
 }

@@ -31,6 +31,10 @@
 //! `Result<T, E>` or `Option<T>`, or the return type. In a method the handle is an associated fn
 //! beside it (`Self::get_user_cache()`); `handle = false` keeps the `static` inside the body
 //! instead, as trait impls need.
+//!
+//! The body shown goes through perf-runtime's feature guard, `rt::cache_body!({ body shown }
+//! { original body })`, and the handle through `rt::cache_items! { .. }`: without the `cache`
+//! feature, one compile error naming the feature, and the fn as written.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -111,10 +115,12 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
             if is_async { " (its methods that touch the cache are `async`)" } else { "" },
         );
         let handle = quote! {
-            #[doc = #doc]
-            #[allow(dead_code)]
-            #vis fn #handle_name() -> &'static #cache_ty<#key_ty, #value_ty> {
-                #make_cache
+            #rt::cache_items! {
+                #[doc = #doc]
+                #[allow(dead_code)]
+                #vis fn #handle_name() -> &'static #cache_ty<#key_ty, #value_ty> {
+                    #make_cache
+                }
             }
         };
         (call, handle)
@@ -131,10 +137,13 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     } else {
         quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, move || #body))
     };
+    // Through the `cache` feature's guard: without the feature, the body as written.
     let item = f.with_body(quote! {
-        let __perf_cache = #cache_expr;
-        let __perf_key: #key_ty = #key_value;
-        #load
+        #rt::cache_body!({
+            let __perf_cache = #cache_expr;
+            let __perf_key: #key_ty = #key_value;
+            #load
+        } #body)
     });
     Ok(quote!(#item #handle))
 }

@@ -22,6 +22,8 @@
 //! ```
 //!
 //! `Probe` decides at the call site whether the output is an `Err`, so any return type works.
+//! The registration goes through perf-runtime's feature guard, `rt::load_items! { .. }`:
+//! without the `bench` and `tokio` features, one compile error naming them instead.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -114,8 +116,10 @@ pub(crate) fn load(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
     let call = if typed.is_empty() { quote!(#ident()) } else { quote!(#ident(__perf_seq)) };
     let static_name = format_ident!("__PERF_LOAD_{}", ident.unraw().to_string().to_uppercase());
     let item = f.with_body(f.body.stream());
+    // Through the `bench` and `tokio` features' guard: without them, an error and no registration.
     Ok(quote! {
         #item
+        #private::load_items! {
         #[#private::linkme::distributed_slice(#private::LOADS)]
         #[linkme(crate = #private::linkme)]
         #[doc(hidden)]
@@ -137,6 +141,7 @@ pub(crate) fn load(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
                 })
             },
         };
+        }
     })
 }
 

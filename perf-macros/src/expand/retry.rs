@@ -39,6 +39,10 @@
 //! `__perf_self` and renamed in the body. An `async fn` runs `async { <edge> body }.await` in the
 //! loop instead (under `with_timeout` when there is a `timeout`) and sleeps with
 //! `sleep_async().await`; an `#[async_trait]` method gets the same inside its `Box::pin`.
+//!
+//! The new body goes through perf-runtime's feature guard, `rt::retry_body!({ new body }
+//! { original body })`: without the `retry` feature it is one compile error naming the feature,
+//! and the body as written (with `let mut x = x;` for the `mut` the signature lost).
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
@@ -96,6 +100,7 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
     let mut sig = f.sig.clone();
     let rebinds = rebind_args(&mut sig, &rt);
     let by_value_self = rebinds.by_value_self;
+    let restores = rebinds.restores;
     let rebinds = rebinds.stmts;
 
     let site = site(&args, f, is_async, &rt);
@@ -163,8 +168,11 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
             }
         }
     };
+    // Through the `retry` feature's guard: without the feature, the body as written.
+    let original = &f.body;
+    let guarded = quote!(#rt::retry_body!({ #new_body } { #(#restores)* #original }));
     let f = FnItem { sig, ..f.clone() };
-    Ok(f.with_body(new_body))
+    Ok(f.with_body(guarded))
 }
 
 /// Rejects return types that are certainly not a `Result`; for the others (aliases), a
@@ -206,6 +214,9 @@ fn mentions_impl(ty: &Type) -> bool {
 
 struct Rebinds {
     stmts: Vec<TokenStream>,
+    /// What undoes the signature's changes for the body as written (`mut` back on a binding, a
+    /// destructuring pattern), should the `retry` feature be off and the body run as it is.
+    restores: Vec<TokenStream>,
     by_value_self: bool,
 }
 
@@ -213,7 +224,7 @@ struct Rebinds {
 /// signature to the rebinding (the outer binding is never mutated), and destructuring patterns
 /// are given a name in the signature and destructured inside.
 fn rebind_args(sig: &mut syn::Signature, rt: &TokenStream) -> Rebinds {
-    let mut stmts = Vec::new();
+    let (mut stmts, mut restores) = (Vec::new(), Vec::new());
     let mut by_value_self = false;
     for (i, arg) in sig.inputs.iter_mut().enumerate() {
         match arg {
@@ -243,6 +254,9 @@ fn rebind_args(sig: &mut syn::Signature, rt: &TokenStream) -> Rebinds {
                         stmts.push(
                             quote_spanned!(ident.span()=> let #m #ident = #rt::clone_arg(&#ident);),
                         );
+                        if m.is_some() {
+                            restores.push(quote!(let #m #ident = #ident;));
+                        }
                     }
                     Pat::Wild(_) => {}
                     pat => {
@@ -259,12 +273,13 @@ fn rebind_args(sig: &mut syn::Signature, rt: &TokenStream) -> Rebinds {
                             }),
                         );
                         stmts.push(quote_spanned!(span=> let #original = #rt::clone_arg(&#name);));
+                        restores.push(quote!(let #original = #name;));
                     }
                 }
             }
         }
     }
-    Rebinds { stmts, by_value_self }
+    Rebinds { stmts, restores, by_value_self }
 }
 
 /// `self` → `__perf_self` in the body, except in paths (`self::module`).

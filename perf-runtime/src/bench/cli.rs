@@ -79,7 +79,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> i32 {
                 println!("{}: bench", e.name);
             }
         }
-        #[cfg(feature = "tokio")]
+        #[cfg(all(feature = "bench", feature = "tokio"))]
         if !args.bench_only {
             for e in crate::load::all().into_iter().filter(|e| e.name.contains(&args.filter)) {
                 println!("{}: load", e.name);
@@ -94,9 +94,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> i32 {
     } else {
         run_with(&args.filter, settings, args.baseline.as_deref(), threshold)
     };
-    #[cfg(feature = "tokio")]
+    #[cfg(all(feature = "bench", feature = "tokio"))]
     let load_failed = !args.bench_only && crate::load::run(&args.filter).iter().any(|r| r.failed);
-    #[cfg(not(feature = "tokio"))]
+    #[cfg(not(all(feature = "bench", feature = "tokio")))]
     let load_failed = false;
     let report = crate::Report::collect();
     eprint!("{report}");

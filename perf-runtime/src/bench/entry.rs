@@ -19,6 +19,10 @@ pub struct BenchEntry {
     pub iterations: u64,
     /// Runs the fn `bencher.iters()` times under the bencher's clock.
     pub run: fn(&mut Bencher),
+    /// Runs an empty body the same way, built in the bench's own crate: the loop's own cost,
+    /// at the opt-level the bench runs at (a debug build may optimize perf-runtime and not the
+    /// bench, so a loop measured here would cost less than the bench's).
+    pub empty: fn(&mut Bencher),
 }
 
 /// Every `#[bench]` of the program, gathered by the linker.

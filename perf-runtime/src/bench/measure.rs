@@ -39,28 +39,29 @@ pub(crate) struct Measured {
     pub(crate) iters_per_sample: u64,
 }
 
-/// Nanoseconds the sampling loop itself costs per iteration, measured once on an empty body.
-fn loop_overhead_ns() -> f64 {
-    static OVERHEAD: OnceLock<f64> = OnceLock::new();
-    *OVERHEAD.get_or_init(|| {
-        let mut b = Bencher::new();
-        let empty: fn(&mut Bencher) = |b| b.iter(|| ());
-        b.run(empty, 1_000_000);
-        (0..5)
-            .map(|_| b.run(empty, 1_000_000).as_nanos() as f64 / 1e6)
-            .fold(f64::INFINITY, f64::min)
-    })
+/// Nanoseconds the sampling loop itself costs per iteration, on the entry's empty body: the
+/// fastest of five batches, after one to warm up.
+fn loop_overhead_ns(empty: fn(&mut Bencher)) -> f64 {
+    let mut b = Bencher::new();
+    b.run(empty, 1_000_000);
+    (0..5).map(|_| b.run(empty, 1_000_000).as_nanos() as f64 / 1e6).fold(f64::INFINITY, f64::min)
 }
 
-/// Nanoseconds of one `Instant::now()` pair, the clock's own cost in each sample.
+/// Nanoseconds of one `Instant::now()` pair, the clock's own cost in each sample: the fastest
+/// of a few batches, as for the loop, since a batch the machine stalled would make the runner
+/// take out more than the clock costs.
 fn clock_overhead_ns() -> f64 {
     static OVERHEAD: OnceLock<f64> = OnceLock::new();
     *OVERHEAD.get_or_init(|| {
-        let start = Instant::now();
-        for _ in 0..100_000 {
-            std::hint::black_box(Instant::now().elapsed());
-        }
-        start.elapsed().as_nanos() as f64 / 100_000.0
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                for _ in 0..20_000 {
+                    std::hint::black_box(Instant::now().elapsed());
+                }
+                start.elapsed().as_nanos() as f64 / 20_000.0
+            })
+            .fold(f64::INFINITY, f64::min)
     })
 }
 
@@ -92,7 +93,7 @@ pub(crate) fn measure(
         let sample_ns = settings.time.as_nanos() as f64 / f64::from(settings.samples);
         (sample_ns / per_iter_ns.max(0.01)).clamp(1.0, 1e12) as u64
     };
-    let (loop_ns, clock_ns) = (loop_overhead_ns(), clock_overhead_ns());
+    let (loop_ns, clock_ns) = (loop_overhead_ns(entry.empty), clock_overhead_ns());
     let mut samples = Vec::with_capacity(settings.samples as usize);
     for i in 0..settings.samples {
         if i % 10 == 0 {

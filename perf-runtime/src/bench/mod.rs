@@ -20,17 +20,28 @@
 //! `--load-only` / `--bench-only` (the runner runs the registered [`#[load]`](crate::load)s
 //! too, after the benchmarks; a load whose budget fails makes the exit code 1).
 //! Baselines live under `target/perf-baselines/`.
+//!
+//! Cargo feature `bench` (on by default); without it this module holds only [`BenchResult`],
+//! for the report's (empty) `benches` section.
 
+#[cfg(feature = "bench")]
 mod baseline;
+#[cfg(feature = "bench")]
 mod bencher;
+#[cfg(feature = "bench")]
 mod cli;
+#[cfg(feature = "bench")]
 mod entry;
+#[cfg(feature = "bench")]
 mod measure;
 mod result;
 mod stats;
 
+#[cfg(feature = "bench")]
 pub use bencher::Bencher;
+#[cfg(feature = "bench")]
 pub use cli::{main, main_with_args};
+#[cfg(feature = "bench")]
 pub use entry::{BENCHES, BenchEntry};
 pub use result::BenchResult;
 pub use stats::BaselineComparison;
@@ -39,6 +50,7 @@ pub(crate) use result::{collect, write_table};
 
 /// Runs the registered benchmarks whose name contains `filter` (`""` runs all) with the default
 /// settings, and returns their results (also kept for the report's `benches[]`).
+#[cfg(feature = "bench")]
 pub fn run(filter: &str) -> Vec<BenchResult> {
     cli::run_with(filter, measure::Settings::DEFAULT, None, 5.0)
 }

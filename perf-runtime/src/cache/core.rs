@@ -34,7 +34,7 @@ pub(super) type L2Serde<K, V> = std::marker::PhantomData<fn() -> (K, V)>;
 /// The moka cache in a [`Core`]: `moka::sync::Cache` or `moka::future::Cache`.
 pub(super) trait Store: Send + Sync + 'static {
     fn build(config: &CacheConfig, stats: &'static CacheStats) -> Self;
-    /// Entries, after moka's pending maintenance where that needs no `.await`.
+    /// Entries, after moka's pending maintenance (which updates the count).
     fn entries(&self) -> u64;
     fn clear(&self);
 }
@@ -88,6 +88,9 @@ where
     }
 
     fn entries(&self) -> u64 {
+        // moka::future updates its count only in maintenance, which it runs only through
+        // `.await`; the report is sync, so the maintenance is driven here.
+        super::block_on::bounded(self.run_pending_tasks(), super::block_on::REPORT_WAIT);
         self.entry_count()
     }
 

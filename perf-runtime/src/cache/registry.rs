@@ -67,9 +67,8 @@ fn l2_counts(cache: &dyn Registered) -> L2Counts {
     let client = crate::redis::client();
     let s = site.snapshot();
     L2Counts {
-        status: Some(
-            client.as_ref().map_or_else(|| "not configured".to_owned(), |c| c.address.clone()),
-        ),
+        // No Redis configured: the level is off, as when the attribute asks for none.
+        status: client.as_ref().map(|c| c.address.clone()),
         hits: s.hits,
         misses: s.misses,
         errors: s.errors,

@@ -1,12 +1,12 @@
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
+#[cfg(feature = "cache")]
 use super::stats::Totals;
 use crate::format::duration as format_duration;
 
 /// What one `#[cached]` fn's cache did. Fields carry their JSON names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct CacheReport {
     /// `module::fn`, `module::Type::method`, or the attribute's `name`.
     pub name: String,
@@ -20,7 +20,7 @@ pub struct CacheReport {
     pub loads: u64,
     /// Loads that returned `Err`.
     pub load_errors: u64,
-    /// Entries held now.
+    /// Entries held now (counted after the cache's pending maintenance, for sync and async fns).
     pub entries: u64,
     /// Entries evicted to respect `capacity`.
     pub evictions: u64,
@@ -32,7 +32,8 @@ pub struct CacheReport {
     pub load_p99_ns: u64,
     /// Hits in memory.
     pub l1_hits: u64,
-    /// `"off"`, or where the Redis level points (`redis://host:port/db`).
+    /// `"off"` (the fn has no `l2`, or no Redis is configured), or where the Redis level points
+    /// (`redis://host:port/db`, without credentials).
     pub l2: String,
     /// Memory misses that Redis answered.
     pub l2_hits: u64,
@@ -55,15 +56,16 @@ pub struct CacheReport {
     /// Load times in HdrHistogram's V2 encoding, base64 (as `FunctionReport::histogram`), so
     /// that [`Report::merge`](crate::Report::merge) recomputes `load_p50_ns`/`load_p99_ns`
     /// exactly. Empty in reports written before it existed.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub load_histogram: String,
     /// Redis read times, encoded as `load_histogram` is (an empty histogram when the level
     /// is off).
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub l2_get_histogram: String,
 }
 
 /// The Redis part of a cache's entry, zero when the level is off.
+#[cfg(feature = "cache")]
 #[derive(Debug, Clone, Default)]
 pub(crate) struct L2Counts {
     pub(crate) status: Option<String>,
@@ -80,6 +82,7 @@ pub(crate) struct L2Counts {
     pub(crate) get_histogram: Option<String>,
 }
 
+#[cfg(feature = "cache")]
 impl CacheReport {
     pub(crate) fn new(name: String, t: &Totals, entries: u64, l2: L2Counts) -> Self {
         let calls = t.hits + t.misses;

@@ -16,6 +16,7 @@ mod buckets;
 mod prometheus;
 #[cfg(feature = "exporter")]
 mod server;
+#[cfg(feature = "json")]
 mod snapshots;
 mod text;
 
@@ -34,12 +35,14 @@ pub(crate) fn first_use() {
     FIRST.call_once(|| {
         crate::report::instance::started_at();
         serve_from_env();
+        #[cfg(feature = "json")]
         snapshots::start_if_asked();
     });
 }
 
 /// [`crate::configure`] ran: an interval may have been set.
 pub(crate) fn configured() {
+    #[cfg(feature = "json")]
     snapshots::start_if_asked();
 }
 

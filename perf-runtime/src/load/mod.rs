@@ -25,35 +25,35 @@
 //! }
 //! ```
 
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod budget;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod closed;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod entry;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod open;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod outcome;
 mod result;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod run;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod shard;
 mod spec;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod ticker;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 mod timetable;
 
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 pub(crate) use entry::all;
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 pub use entry::{LOADS, LoadEntry, run, run_registered};
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 pub use outcome::LoadOutcome;
 pub use result::{ErrorsByKind, LoadResult, Percentiles, TimelinePoint};
 pub(crate) use result::{collect, write_table};
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 pub use run::Load;
 pub use spec::{DEFAULT_DURATION_NS, DEFAULT_MAX_IN_FLIGHT, LoadSpec, Mode, Stop};

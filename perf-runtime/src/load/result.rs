@@ -3,27 +3,26 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
-
 use crate::format::duration;
 use crate::record::lock;
 use crate::report::budget::{BudgetResult, Status};
 
 /// One load's result. Fields carry their JSON names; times are in ns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct LoadResult {
     /// The registered or given name.
     pub name: String,
     /// `"closed"` (workers calling back to back) or `"open"` (requests on a timetable).
     pub mode: String,
     /// Closed loop: the workers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json", serde(default, skip_serializing_if = "Option::is_none"))]
     pub concurrency: Option<u32>,
     /// Open loop: the requests a second asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json", serde(default, skip_serializing_if = "Option::is_none"))]
     pub target_rps: Option<f64>,
     /// Open loop: the most requests outstanding at once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json", serde(default, skip_serializing_if = "Option::is_none"))]
     pub max_in_flight: Option<u32>,
     /// Counted time: from the end of the warmup to the last completion.
     pub elapsed_ns: u64,
@@ -32,7 +31,7 @@ pub struct LoadResult {
     /// The ramp over which the rate or the workers rose.
     pub ramp_ns: u64,
     /// The per-request timeout; absent when there was none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json", serde(default, skip_serializing_if = "Option::is_none"))]
     pub timeout_ns: Option<u64>,
     /// Counted requests, successes and errors.
     pub requests: u64,
@@ -54,7 +53,7 @@ pub struct LoadResult {
     /// outstanding.
     pub late_starts: u64,
     /// Open loop: how late requests started after their scheduled time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "json", serde(default, skip_serializing_if = "Option::is_none"))]
     pub lateness: Option<Percentiles>,
     /// `latency`'s histogram, HdrHistogram V2 in base64.
     pub latency_histogram: String,
@@ -63,14 +62,15 @@ pub struct LoadResult {
     /// One point per second of counted time (the last may be shorter).
     pub timeline: Vec<TimelinePoint>,
     /// The budget's clauses and how each fared.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub budget: Vec<BudgetResult>,
     /// Whether a budget clause failed.
     pub failed: bool,
 }
 
 /// Failed requests by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct ErrorsByKind {
     /// Returned `Err`.
     pub err: u64,
@@ -81,7 +81,8 @@ pub struct ErrorsByKind {
 }
 
 /// A latency distribution, in ns.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct Percentiles {
     /// Mean.
     pub mean_ns: f64,
@@ -100,7 +101,7 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    #[cfg(feature = "tokio")]
+    #[cfg(all(feature = "bench", feature = "tokio"))]
     pub(crate) fn of(h: &hdrhistogram::Histogram<u64>) -> Self {
         if h.is_empty() {
             return Self::default();
@@ -119,7 +120,8 @@ impl Percentiles {
 }
 
 /// One second of a load.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct TimelinePoint {
     /// Seconds from the end of the warmup to the end of this point.
     pub at_s: f64,
@@ -143,7 +145,7 @@ impl LoadResult {
 /// Every load result of this process, for the report's `loads[]`.
 static RESULTS: Mutex<Vec<LoadResult>> = Mutex::new(Vec::new());
 
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "bench", feature = "tokio"))]
 pub(crate) fn keep(result: &LoadResult) {
     let mut all = lock(&RESULTS);
     all.retain(|r| r.name != result.name);

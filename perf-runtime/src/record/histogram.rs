@@ -22,7 +22,7 @@ const SUB_BUCKET_HALF_COUNT_MAGNITUDE: u32 = 10;
 const SUB_BUCKET_HALF_COUNT: usize = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 const SUB_BUCKET_MASK: u64 = (1 << (SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1)) - 1;
 const LEADING_ZERO_COUNT_BASE: u32 = 64 - SUB_BUCKET_HALF_COUNT_MAGNITUDE - 1;
-const LEN: usize = index_of(MAX_VALUE) + 1;
+pub(crate) const LEN: usize = index_of(MAX_VALUE) + 1;
 const CHUNK_LEN: usize = 256;
 const CHUNKS: usize = LEN.div_ceil(CHUNK_LEN);
 
@@ -40,7 +40,7 @@ const fn index_of(value: u64) -> usize {
 }
 
 /// The lowest value that lands at `index` (HdrHistogram's `value_for`).
-const fn value_at(index: usize) -> u64 {
+pub(crate) const fn value_at(index: usize) -> u64 {
     let mut bucket = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) as i64 - 1;
     let mut sub_bucket = (index & (SUB_BUCKET_HALF_COUNT - 1)) + SUB_BUCKET_HALF_COUNT;
     if bucket < 0 {
@@ -84,7 +84,10 @@ impl AtomicHistogram {
 
     /// [`record`](Self::record) for a histogram that several threads record into: a
     /// read-modify-write per value, for paths where that is noise (a network round trip).
-    #[cfg_attr(not(any(feature = "redis", feature = "tokio")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "redis", all(feature = "bench", feature = "tokio"))),
+        allow(dead_code)
+    )]
     pub(crate) fn record_shared(&self, value: u64) {
         let index = index_of(value.min(MAX_VALUE));
         let slot = &self.chunks[index / CHUNK_LEN];

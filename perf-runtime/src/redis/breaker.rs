@@ -95,28 +95,46 @@ impl Breaker {
 mod tests {
     use super::*;
 
-    #[test]
-    fn opens_after_threshold_and_probes_after_cooldown() {
-        let b = Breaker::new(3, Duration::from_millis(30));
+    /// The breaker's life, judged by the time measured around each step: `None` when the machine
+    /// stalled a step past the cool-down, where the breaker rightly behaves otherwise.
+    fn life(cooldown: Duration) -> Option<()> {
+        let b = Breaker::new(3, cooldown);
         assert!(b.allow());
         b.failure();
         b.failure();
         assert!(b.allow() && !b.is_open());
+        let opening = Instant::now();
         b.failure();
         assert!(b.is_open());
         assert_eq!(b.times_opened(), 1);
-        assert!(!b.allow());
-        std::thread::sleep(Duration::from_millis(40));
+        let allowed = b.allow();
+        (opening.elapsed() < cooldown).then_some(())?;
+        assert!(!allowed, "no call during the cool-down");
+        // Sleeps never end early: past the cool-down however slow the machine.
+        std::thread::sleep(cooldown);
+        let probing = Instant::now();
         assert!(b.allow(), "one probe after the cool-down");
-        assert!(!b.allow(), "only one");
+        let again = b.allow();
+        (probing.elapsed() < cooldown).then_some(())?;
+        assert!(!again, "only one");
+        let failing = Instant::now();
         b.failure();
-        assert!(!b.allow());
+        let allowed = b.allow();
+        (failing.elapsed() < cooldown).then_some(())?;
+        assert!(!allowed);
         assert_eq!(b.times_opened(), 1, "a failed probe keeps it open, it does not reopen");
-        std::thread::sleep(Duration::from_millis(40));
+        std::thread::sleep(cooldown);
         assert!(b.allow());
         b.success();
         assert!(!b.is_open() && b.allow() && b.allow());
         b.reset_count();
         assert_eq!(b.times_opened(), 0);
+        Some(())
+    }
+
+    #[test]
+    fn opens_after_threshold_and_probes_after_cooldown() {
+        let judged = (0..100).find_map(|_| life(Duration::from_millis(30)));
+        assert!(judged.is_some(), "the machine stalled each of 100 runs past the cool-down");
     }
 }

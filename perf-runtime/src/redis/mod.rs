@@ -14,6 +14,9 @@ pub(crate) mod key;
 pub(crate) mod layer;
 mod runtime;
 #[cfg(test)]
+#[path = "../../../tests/support/stalls.rs"]
+mod stalls;
+#[cfg(test)]
 #[path = "../../../tests/support/redis_server.rs"]
 #[cfg_attr(not(feature = "redis-tls"), allow(dead_code))]
 mod test_server;

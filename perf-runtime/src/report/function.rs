@@ -1,5 +1,4 @@
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
 
 use crate::format;
 use crate::profile::stats::{FnStats, Totals};
@@ -8,7 +7,8 @@ use crate::profile::stats::{FnStats, Totals};
 ///
 /// Durations are nanoseconds. Percentiles, `min_ns` and `max_ns` come from an HdrHistogram with
 /// 3 significant digits, so they are exact to 0.1%; `total_ns` and `mean_ns` are exact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct FunctionReport {
     /// `module::fn`, `module::Type::method`, or the `name = "..."` given to the attribute.
     pub name: String,
@@ -24,10 +24,10 @@ pub struct FunctionReport {
     /// when every call was. The counts are exact either way; the histogram, the percentiles,
     /// `min_ns`, `max_ns` and `stddev_ns` describe the timed calls, and `total_ns` and
     /// `mean_ns` are scaled up from them.
-    #[serde(default = "every_call")]
+    #[cfg_attr(feature = "json", serde(default = "every_call"))]
     pub sample: u32,
     /// Calls that were timed: `calls` unless sampled.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub timed_calls: u64,
     /// Calls that returned `Err`.
     pub errors: u64,
@@ -58,77 +58,78 @@ pub struct FunctionReport {
     /// 99.9th percentile.
     pub p999_ns: u64,
     /// Time spent inside `poll`, summed over the calls of an `async fn`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub busy_total_ns: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     /// Median busy time of an `async fn` call.
     pub busy_p50_ns: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     /// 99th percentile of busy time.
     pub busy_p99_ns: Option<u64>,
     /// Mean allocations per call (reallocations included), with
     /// [`alloc::Counting`](crate::alloc::Counting) installed; absent without it.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_count_mean: Option<f64>,
     /// 99th percentile of allocations per call.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_count_p99: Option<u64>,
     /// Mean bytes allocated per call (a reallocation counts its new size).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_bytes_mean: Option<f64>,
     /// 99th percentile of bytes allocated per call.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_bytes_p99: Option<u64>,
     /// Allocations (and reallocations) of all timed calls.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_count_total: Option<u64>,
     /// Bytes allocated by all timed calls.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_bytes_total: Option<u64>,
     /// Bytes allocated less bytes freed, over all timed calls: what they left behind.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub net_bytes_total: Option<i64>,
     /// Median thread CPU time per call, for `cpu = true`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub cpu_p50_ns: Option<u64>,
     /// 99th percentile of CPU time per call.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub cpu_p99_ns: Option<u64>,
     /// CPU time of all timed calls.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub cpu_total_ns: Option<u64>,
     /// `cpu_total_ns` over the wall time of the same calls.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub cpu_share: Option<f64>,
     /// Allocations per call, HdrHistogram V2 in base64 (as `histogram`), for exact merges.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_count_histogram: Option<String>,
     /// Bytes allocated per call, HdrHistogram V2 in base64.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub alloc_bytes_histogram: Option<String>,
     /// CPU time per call (ns), HdrHistogram V2 in base64.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub cpu_histogram: Option<String>,
     /// `"unavailable"` where `cpu = true` was asked on a platform without a thread CPU clock.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub cpu_clock: Option<String>,
     /// The slowest calls over the `slow` threshold, slowest first.
     pub slowest: Vec<SlowCallReport>,
-    /// The wall-time histogram in HdrHistogram's V2 encoding, base64: reports of several
-    /// processes can be merged exactly.
+    /// The wall-time histogram in HdrHistogram's V2 encoding, base64 (empty without the `json`
+    /// feature): reports of several processes can be merged exactly.
     pub histogram: String,
     /// The busy-time histogram of an `async fn`, encoded as `histogram` is, so that
     /// [`Report::merge`](crate::Report::merge) recomputes `busy_p50_ns`/`busy_p99_ns` exactly.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub busy_histogram: Option<String>,
     /// The clauses of `#[profile(budget = ...)]`, kept so that a report read back from JSON
     /// can be checked; absent when the attribute has none.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Vec::is_empty", default))]
     pub budget: Vec<super::budget::Clause>,
 }
 
 /// One of the slowest calls of a fn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct SlowCallReport {
     /// Wall time of the call.
     pub duration_ns: u64,
@@ -221,6 +222,7 @@ impl FunctionReport {
     }
 }
 
+#[cfg(feature = "json")]
 fn every_call() -> u32 {
     1
 }

@@ -21,3 +21,91 @@ pub(crate) fn decode(text: &str) -> Result<Histogram<u64>, String> {
         .deserialize(&mut bytes.as_slice())
         .map_err(|e| format!("not an HdrHistogram V2 encoding: {e:?}"))
 }
+
+/// Adds the histogram `text` encodes into `sum` without building it: the V2 payload's counts
+/// go straight into `sum`, one `record_n` per bucket that has any. [`decode`] followed by
+/// `Histogram::add` fills and then walks a whole array of counts (≈ 34,000) per histogram,
+/// which dominated a merge of 100 reports of 1,000 fns.
+///
+/// `Ok(false)` when the encoding is not in the layout this crate records in (or `sum` is not):
+/// the caller then decodes and adds, with its own bounds check and error.
+pub(crate) fn add_encoded(sum: &mut Histogram<u64>, text: &str) -> Result<bool, String> {
+    use crate::record::histogram::{LEN, MAX_VALUE, SIGFIG, value_at};
+    const V2_COOKIE: u32 = 0x1c84_9303 | 0x10;
+    if (sum.low(), sum.high(), sum.sigfig()) != (1, MAX_VALUE, SIGFIG) {
+        return Ok(false);
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| format!("not base64: {e}"))?;
+    let invalid = || "not an HdrHistogram V2 encoding".to_owned();
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    let u64_at = |at: usize| -> Option<u64> {
+        Some(u64::from_be_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+    };
+    let (Some(cookie), Some(len), Some(offset), Some(digits), Some(low), Some(high)) =
+        (u32_at(0), u32_at(4), u32_at(8), u32_at(12), u64_at(16), u64_at(24))
+    else {
+        return Err(invalid());
+    };
+    let same_layout = (low, high, digits) == (1, MAX_VALUE, u32::from(SIGFIG));
+    if cookie != V2_COOKIE || offset != 0 || !same_layout {
+        return Ok(false);
+    }
+    let payload = bytes.get(40..40 + len as usize).ok_or_else(invalid)?;
+    let (mut at, mut index) = (0, 0usize);
+    while at < payload.len() {
+        // LEB128 of at most 9 bytes, the ninth taking all 8 bits, then zig-zag.
+        let mut raw = 0u64;
+        for i in 0..9 {
+            let b = *payload.get(at).ok_or_else(invalid)?;
+            at += 1;
+            if i == 8 {
+                raw |= u64::from(b) << 56;
+                break;
+            }
+            raw |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let n = ((raw >> 1) as i64) ^ -((raw & 1) as i64);
+        if n < 0 {
+            index = index.saturating_add(n.unsigned_abs() as usize);
+        } else {
+            if index >= LEN {
+                return Err(invalid());
+            }
+            if n > 0 {
+                sum.record_n(value_at(index), n as u64).map_err(|_| invalid())?;
+            }
+            index += 1;
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_the_encoding_equals_decoding_and_adding() {
+        let mut a = crate::record::histogram::empty();
+        let mut b = crate::record::histogram::empty();
+        for v in [1, 2, 3, 1_000, 2_047, 2_048, 123_456, 9_999_999, 1 << 40] {
+            a.record_n(v, v % 7 + 1).unwrap();
+            b.record_n(v * 3 % (1 << 41) + 1, 2).unwrap();
+        }
+        let mut expected = a.clone();
+        expected.add(&b).unwrap();
+        let mut fast = a.clone();
+        assert!(add_encoded(&mut fast, &encode(&b)).unwrap());
+        assert_eq!(fast, expected);
+        assert!(add_encoded(&mut fast, "%%%").is_err());
+        let other = Histogram::<u64>::new_with_bounds(1, 1000, 2).unwrap();
+        assert!(!add_encoded(&mut fast, &encode(&other)).unwrap());
+    }
+}

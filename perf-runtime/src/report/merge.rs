@@ -101,6 +101,11 @@ impl At<'_> {
 
     /// Adds `text`'s histogram into `sum`, which starts as `None`.
     fn add(self, sum: &mut Option<Histogram<u64>>, text: &str) -> Result<(), MergeError> {
+        if let (Some(sum), false) = (sum.as_mut(), text.is_empty()) {
+            if super::histogram::add_encoded(sum, text).map_err(|reason| self.error(reason))? {
+                return Ok(());
+            }
+        }
         let h = self.decode(text)?;
         match sum {
             None => *sum = Some(h),

@@ -8,12 +8,13 @@ mod merge;
 mod process;
 mod table;
 
+#[cfg(feature = "json")]
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+#[cfg(feature = "json")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::sync::RwLock;
 use std::time::{Duration, SystemTime};
-
-use serde::{Deserialize, Serialize};
 
 pub use function::{FunctionReport, SlowCallReport};
 pub use merge::MergeError;
@@ -38,7 +39,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// assert_eq!(f.calls, 1);
 /// assert_eq!(report.to_json()["schema_version"], 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -46,12 +48,12 @@ pub struct Report {
     pub generated_at: String,
     /// Which process this is: env `PERF_INSTANCE`, else `hostname:pid`. A merged report lists
     /// its sources' instances, comma-separated. Empty in reports written before it existed.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub instance: String,
     /// RFC 3339 time the counts start from: the process's first use of this crate (or its
     /// last [`reset`]); for a [`delta`](Report::delta), the earlier report's `generated_at`;
     /// for a [`merge`](Report::merge), the earliest of its sources.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub started_at: String,
     /// Profiled fns, by total time, largest first.
     pub functions: Vec<FunctionReport>,
@@ -62,18 +64,18 @@ pub struct Report {
     /// `#[bench]` results.
     pub benches: Vec<crate::bench::BenchResult>,
     /// `#[load]` and [`Load`](crate::load::Load) results, by name.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub loads: Vec<crate::load::LoadResult>,
     /// Whether [`alloc::Counting`](crate::alloc::Counting) is the global allocator, so that
     /// profiled fns have allocation counts.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub alloc_counting: bool,
     /// The process's peak RSS, CPU seconds and threads when the report was taken.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub process: ProcessReport,
     /// The budgets in force when the snapshot was taken, checked against it: see
     /// [`Report::budgets`]. Failures first.
-    #[serde(default)]
+    #[cfg_attr(feature = "json", serde(default))]
     pub budgets: Vec<budget::BudgetResult>,
 }
 
@@ -143,13 +145,16 @@ impl Report {
         self.retries.iter().find(|r| r.name == name)
     }
 
-    /// The report as a JSON value, as [`write_json`](Self::write_json) writes it.
+    /// The report as a JSON value, as [`write_json`](Self::write_json) writes it (cargo feature
+    /// `json`, on by default).
+    #[cfg(feature = "json")]
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("a report always serializes")
     }
 
     /// Writes the JSON to `path` through a temporary file and a rename, so a crash never
     /// leaves half a report. Missing parent directories are created.
+    #[cfg(feature = "json")]
     pub fn write_json(&self, path: impl AsRef<Path>) -> io::Result<()> {
         let path = path.as_ref();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -244,9 +249,15 @@ pub fn report() -> Report {
         eprint!("{report}");
     }
     if let Some(path) = json_path(&config) {
+        #[cfg(feature = "json")]
         if let Err(e) = report.write_json(&path) {
             eprintln!("perf: could not write {}: {e}", path.display());
         }
+        #[cfg(not(feature = "json"))]
+        eprintln!(
+            "perf: not writing {}: the JSON report needs perf-runtime's `json` feature",
+            path.display()
+        );
     }
     report
 }

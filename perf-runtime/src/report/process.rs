@@ -1,10 +1,9 @@
 //! The process's own numbers at report time: peak RSS, CPU seconds, threads. One call each at
 //! report time, nothing on the hot path.
 
-use serde::{Deserialize, Serialize};
-
 /// What the process as a whole used, read when the report was taken.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct ProcessReport {
     /// Peak resident set size, bytes.
     pub peak_rss_bytes: Option<u64>,

@@ -2,26 +2,40 @@
 //! events a hook receives, and the report.
 //!
 //! The attribute is the way in; the types here are what its hooks, errors and reports see.
+//! Cargo feature `retry` (on by default); without it this module holds only [`RetryReport`],
+//! for the report's (empty) `retries` section.
 
+#[cfg(feature = "retry")]
 mod backoff;
+#[cfg(feature = "retry")]
 mod budget;
+#[cfg(feature = "retry")]
 mod driver;
+#[cfg(feature = "retry")]
 mod jitter;
 mod report;
+#[cfg(feature = "retry")]
 mod site;
+#[cfg(feature = "retry")]
 mod stats;
 
+#[cfg(feature = "retry")]
 use std::fmt;
+#[cfg(feature = "retry")]
 use std::time::Duration;
 
+#[cfg(feature = "retry")]
 pub use backoff::Backoff;
+#[cfg(feature = "retry")]
 pub use jitter::Jitter;
 pub use report::RetryReport;
 
 pub(crate) use report::{collect, write_table};
 
+#[cfg(feature = "retry")]
 #[doc(hidden)]
 pub use driver::RetryLoop;
+#[cfg(feature = "retry")]
 #[doc(hidden)]
 pub use site::{RetryPolicy, RetrySite, SelfName};
 
@@ -34,6 +48,7 @@ pub use site::{RetryPolicy, RetrySite, SelfName};
 ///     eprintln!("attempt {} failed ({}); retrying in {:?}", event.attempt, event.error, event.next_delay);
 /// }
 /// ```
+#[cfg(feature = "retry")]
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct RetryEvent<'a, E> {
@@ -64,22 +79,26 @@ pub struct RetryEvent<'a, E> {
 ///     }
 /// }
 /// ```
+#[cfg(feature = "retry")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimedOut {
     /// The per-attempt timeout that ran out.
     pub after: Duration,
 }
 
+#[cfg(feature = "retry")]
 impl fmt::Display for TimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "attempt timed out after {:?}", self.after)
     }
 }
 
+#[cfg(feature = "retry")]
 impl std::error::Error for TimedOut {}
 
 /// `E: From<TimedOut>` under a name that can carry a diagnostic: the one place that says what
 /// `timeout` asks of the error type.
+#[cfg(feature = "retry")]
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`#[retry(timeout = ...)]` needs the error type `{Self}` to implement `From<perf_runtime::retry::TimedOut>`",
@@ -90,6 +109,7 @@ pub trait FromTimedOut {
     fn from_timed_out(e: TimedOut) -> Self;
 }
 
+#[cfg(feature = "retry")]
 impl<E: From<TimedOut>> FromTimedOut for E {
     fn from_timed_out(e: TimedOut) -> Self {
         E::from(e)
@@ -98,6 +118,7 @@ impl<E: From<TimedOut>> FromTimedOut for E {
 
 /// Clears every retry fn's stats (see [`crate::reset`]).
 pub(crate) fn reset() {
+    #[cfg(feature = "retry")]
     for stats in stats::all() {
         stats.reset();
     }

@@ -2,9 +2,10 @@
 
 use std::fmt::{self, Formatter};
 
+#[cfg(feature = "retry")]
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "retry")]
 use super::stats::{self, RetryStats};
 use crate::format::duration as format_duration;
 
@@ -31,7 +32,8 @@ use crate::format::duration as format_duration;
 /// assert_eq!((r.calls, r.attempts, r.retries, r.successes_after_retry), (1, 3, 2, 1));
 /// assert_eq!(r.attempts_histogram, [0, 0, 1]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct RetryReport {
     /// `module::fn`, `module::Type::method`, or the attribute's `name = "..."`.
     pub name: String,
@@ -80,13 +82,14 @@ pub struct RetryReport {
     /// With `timed = true`: attempt times in HdrHistogram's V2 encoding, base64 (as
     /// `FunctionReport::histogram`), so that [`Report::merge`](crate::Report::merge) recomputes
     /// the attempt percentiles exactly.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub attempt_histogram: Option<String>,
     /// With `timed = true`: whole-call times, encoded as `attempt_histogram` is.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub call_histogram: Option<String>,
 }
 
+#[cfg(feature = "retry")]
 impl RetryReport {
     fn from_stats(stats: &RetryStats) -> Option<Self> {
         let t = stats.totals();
@@ -134,9 +137,12 @@ impl RetryReport {
     }
 }
 
-/// Every retry name with calls, by name.
+/// Every retry name with calls, by name (none without the `retry` feature).
 pub(crate) fn collect() -> Vec<RetryReport> {
+    #[cfg(feature = "retry")]
     let mut out: Vec<_> = stats::all().into_iter().filter_map(RetryReport::from_stats).collect();
+    #[cfg(not(feature = "retry"))]
+    let mut out: Vec<RetryReport> = Vec::new();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }

@@ -4,26 +4,25 @@
 use std::collections::HashMap;
 use std::fmt::{self, Display, Formatter};
 
-use serde::{Deserialize, Serialize};
-
 use super::clause::{Clause, Limit, Stat};
 use super::file::{Budgets, Entry};
 use super::glob::Pattern;
 use crate::report::{FunctionReport, Report};
 
 /// How one clause of one fn's budget fared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct BudgetResult {
     /// The profiled name, or the budgets file's name or pattern when it matched no fn.
     pub r#fn: String,
     /// What is limited.
     pub stat: Stat,
     /// The limit, with its unit (`"unit"` beside `"limit"` in JSON).
-    #[serde(flatten)]
+    #[cfg_attr(feature = "json", serde(flatten))]
     pub limit: Limit,
     /// The stat's value, in the limit's unit (ns, percent of calls, or calls); `None` when
     /// there is no data.
-    #[serde(serialize_with = "whole_if_integral")]
+    #[cfg_attr(feature = "json", serde(serialize_with = "whole_if_integral"))]
     pub actual: Option<f64>,
     /// Calls the value is over.
     pub calls: u64,
@@ -32,8 +31,9 @@ pub struct BudgetResult {
 }
 
 /// A budget's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "json", serde(rename_all = "snake_case"))]
 pub enum Status {
     /// The stat is over its limit.
     Fail,
@@ -212,7 +212,9 @@ impl<'b> Index<'b> {
     }
 }
 
+#[cfg(feature = "json")]
 fn whole_if_integral<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize as _;
     match *v {
         Some(v) if v.fract() == 0.0 && (0.0..9.0e15).contains(&v) => s.serialize_some(&(v as u64)),
         other => other.serialize(s),

@@ -2,11 +2,10 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use serde::{Deserialize, Serialize};
-
 /// A stat a budget can limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "json", serde(rename_all = "lowercase"))]
 pub enum Stat {
     /// Median wall time.
     P50,
@@ -88,17 +87,18 @@ impl Display for Stat {
 
 /// The value a stat must stay below. In JSON: `"unit": "ns" | "percent" | "count"` beside
 /// `"limit": <number>`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "unit", content = "limit")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "json", serde(tag = "unit", content = "limit"))]
 pub enum Limit {
     /// A duration, for latencies.
-    #[serde(rename = "ns")]
+    #[cfg_attr(feature = "json", serde(rename = "ns"))]
     Nanos(u64),
     /// A percentage of calls (`1.0` is 1%), for errors, panics and slow calls.
-    #[serde(rename = "percent")]
+    #[cfg_attr(feature = "json", serde(rename = "percent"))]
     Percent(f64),
     /// A number of calls, for errors, panics and slow calls.
-    #[serde(rename = "count")]
+    #[cfg_attr(feature = "json", serde(rename = "count"))]
     Count(u64),
 }
 
@@ -183,12 +183,13 @@ fn round3(v: f64) -> f64 {
 }
 
 /// `stat < limit`: one clause of a budget.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
 pub struct Clause {
     /// What is limited.
     pub stat: Stat,
     /// What it must stay below.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "json", serde(flatten))]
     pub limit: Limit,
 }
 

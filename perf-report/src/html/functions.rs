@@ -1,0 +1,257 @@
+//! The summary table and one card per profiled fn.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use perf_runtime::{FunctionReport, Report};
+
+use super::plot::{Series, percentile_plot};
+use super::{escape, figures, hist};
+use crate::diff::{Diff, Kind, Row, Verdict};
+use crate::units::{change, duration};
+
+fn rows_by_name(compared: Option<&Diff>) -> HashMap<&str, &Row> {
+    compared
+        .map(|d| {
+            d.rows
+                .iter()
+                .filter(|r| r.kind == Kind::Function)
+                .map(|r| (r.name.as_str(), r))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn verdict_badge(out: &mut String, verdict: Verdict) {
+    let class = verdict.as_str().replace(' ', "-");
+    let _ = write!(out, r#"<span class="verdict {class}">{}</span>"#, verdict.as_str());
+}
+
+fn busy_share(f: &FunctionReport) -> Option<f64> {
+    let busy = f.busy_total_ns?;
+    (f.total_ns > 0).then(|| busy as f64 / f.total_ns as f64)
+}
+
+pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>) {
+    out.push_str(r#"<section id="summary"><h2>Summary</h2>"#);
+    if report.functions.is_empty() {
+        out.push_str(r#"<p class="empty">No profiled calls recorded.</p></section>"#);
+        return;
+    }
+    let rows = rows_by_name(compared);
+    out.push_str(
+        r#"<input class="filter" type="search" placeholder="Filter functions…" aria-label="Filter functions" data-table="summary-table">"#,
+    );
+    out.push_str(r#"<div class="scroll"><table class="sortable" id="summary-table"><thead><tr>"#);
+    let mut headers = vec![
+        ("function", "text"),
+        ("calls", "num"),
+        ("errors", "num"),
+        ("p50", "num"),
+        ("p99", "num"),
+        ("max", "num"),
+        ("total", "num"),
+        ("busy", "num"),
+    ];
+    if compared.is_some() {
+        headers.extend([("p99 vs base", "num"), ("verdict", "text")]);
+    }
+    for (label, kind) in headers {
+        let _ = write!(out, r#"<th data-type="{kind}" tabindex="0">{label}</th>"#);
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (i, f) in report.functions.iter().enumerate() {
+        let _ = write!(
+            out,
+            r##"<tr><td class="name"><a href="#f{i}">{}</a>{}</td>"##,
+            escape(&f.name),
+            if f.sample > 1 { r#" <span class="tag">sampled</span>"# } else { "" }
+        );
+        let failed = f.errors + f.panics;
+        let failed_class = if failed > 0 { r#" class="warn""# } else { "" };
+        let _ = write!(out, r#"<td data-v="{}">{}</td>"#, f.calls, f.calls);
+        let _ = write!(out, r#"<td data-v="{failed}"{failed_class}>{failed}</td>"#);
+        for v in [f.p50_ns, f.p99_ns, f.max_ns, f.total_ns] {
+            let _ = write!(out, r#"<td data-v="{v}">{}</td>"#, duration(v as f64));
+        }
+        match busy_share(f) {
+            Some(share) => {
+                let _ = write!(out, r#"<td data-v="{share:.4}">{:.0}%</td>"#, share * 100.0);
+            }
+            None => out.push_str(r#"<td data-v="-1"></td>"#),
+        }
+        if compared.is_some() {
+            match rows.get(f.name.as_str()) {
+                Some(row) => {
+                    let p99 = row.metrics.iter().find(|m| m.name == "p99_ns");
+                    let pct = p99.and_then(|m| m.change_pct);
+                    let _ = write!(
+                        out,
+                        r#"<td data-v="{}">{}</td><td class="l" data-v="{}">"#,
+                        pct.unwrap_or(0.0),
+                        change(pct),
+                        row.verdict.as_str()
+                    );
+                    verdict_badge(out, row.verdict);
+                    out.push_str("</td>");
+                }
+                None => out.push_str(r#"<td data-v="0"></td><td class="l" data-v=""></td>"#),
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></div></section>");
+}
+
+pub(super) fn cards(
+    out: &mut String,
+    report: &Report,
+    baseline: Option<&Report>,
+    compared: Option<&Diff>,
+) {
+    if report.functions.is_empty() {
+        return;
+    }
+    let rows = rows_by_name(compared);
+    out.push_str(r#"<section id="functions"><h2>Functions</h2><p class="hint">Latency by percentile: the x axis counts nines (90%, 99%, 99.9%…), so the tail gets as much room as the median. Hover a dot for its figure.</p>"#);
+    for (i, f) in report.functions.iter().enumerate() {
+        card(out, i, f, baseline.and_then(|b| b.function(&f.name)), rows.get(f.name.as_str()));
+    }
+    out.push_str("</section>");
+}
+
+fn card(
+    out: &mut String,
+    i: usize,
+    f: &FunctionReport,
+    base: Option<&FunctionReport>,
+    row: Option<&&Row>,
+) {
+    let _ = write!(
+        out,
+        r##"<article class="card fn" id="f{i}"><h3><a href="#f{i}">{}</a>"##,
+        escape(&f.name)
+    );
+    if f.is_async {
+        out.push_str(r#"<span class="tag">async</span>"#);
+    }
+    if f.sample > 1 {
+        let _ = write!(
+            out,
+            r#"<span class="tag" title="{} of {} calls timed">sampled 1 in {}</span>"#,
+            f.timed_calls, f.calls, f.sample
+        );
+    }
+    if let Some(row) = row {
+        verdict_badge(out, row.verdict);
+    }
+    let _ = write!(
+        out,
+        r#"</h3><p class="where">{}:{}</p><div class="cols"><div class="chart">"#,
+        escape(&f.file),
+        f.line
+    );
+    let wall = hist(&f.histogram);
+    let base_wall = base.and_then(|b| hist(&b.histogram));
+    let busy = f.busy_histogram.as_deref().and_then(hist);
+    let mut series = Vec::new();
+    if let Some(h) = &wall {
+        series.push(Series { hist: h, class: "curve", label: "wall" });
+    }
+    if let Some(h) = &busy {
+        series.push(Series { hist: h, class: "curve-busy", label: "busy (in poll)" });
+    }
+    if let Some(h) = &base_wall {
+        series.push(Series { hist: h, class: "curve-base", label: "baseline" });
+    }
+    if wall.is_some() {
+        out.push_str("<h4>Latency by percentile</h4>");
+        percentile_plot(out, &series, &format!("latency by percentile of {}", f.name));
+    } else {
+        out.push_str(r#"<p class="empty">No timed calls.</p>"#);
+    }
+    out.push_str(r#"</div><div class="side">"#);
+    let mut pairs = vec![
+        ("calls", f.calls.to_string()),
+        ("errors", f.errors.to_string()),
+        ("panics", f.panics.to_string()),
+        ("mean", duration(f.mean_ns)),
+        ("p50", duration(f.p50_ns as f64)),
+        ("p90", duration(f.p90_ns as f64)),
+        ("p99", duration(f.p99_ns as f64)),
+        ("p99.9", duration(f.p999_ns as f64)),
+        ("max", duration(f.max_ns as f64)),
+        ("total", duration(f.total_ns as f64)),
+    ];
+    if f.cancelled > 0 {
+        pairs.push(("cancelled", f.cancelled.to_string()));
+    }
+    if f.slow_calls > 0 {
+        pairs.push(("slow calls", f.slow_calls.to_string()));
+    }
+    figures(out, &pairs);
+    if let (Some(busy_total), Some(share)) = (f.busy_total_ns, busy_share(f)) {
+        let _ = write!(
+            out,
+            r#"<div class="busy"><div class="label">busy vs wall: <b>{:.1}%</b> of the wall time was spent in <code>poll</code> ({} of {})</div><div class="bar"><i style="width:{:.2}%"></i></div><div class="sub">median call: {} busy of {} wall · p99: {} busy of {} wall</div></div>"#,
+            share * 100.0,
+            duration(busy_total as f64),
+            duration(f.total_ns as f64),
+            (share * 100.0).clamp(0.0, 100.0),
+            duration(f.busy_p50_ns.unwrap_or(0) as f64),
+            duration(f.p50_ns as f64),
+            duration(f.busy_p99_ns.unwrap_or(0) as f64),
+            duration(f.p99_ns as f64),
+        );
+    }
+    if let Some(row) = row.filter(|r| r.verdict == Verdict::New) {
+        let _ = write!(out, r#"<p class="why">{}: not in the baseline</p>"#, row.verdict.as_str());
+    }
+    if let Some(row) = row.filter(|r| r.verdict != Verdict::New) {
+        out.push_str(r#"<table class="vs"><thead><tr><th></th><th>baseline</th><th>this run</th><th>change</th></tr></thead><tbody>"#);
+        for m in row.metrics.iter().filter(|m| m.name != "calls") {
+            let fmt = |v: Option<f64>| match (m.name, v) {
+                (_, None) => "-".to_owned(),
+                ("error_rate", Some(v)) => crate::units::rate(v),
+                (_, Some(v)) => duration(v),
+            };
+            let class = match m.shift {
+                Some("worse") => r#" class="bad""#,
+                Some(_) => r#" class="good""#,
+                None => "",
+            };
+            let label = m.name.trim_end_matches("_ns").replace('_', " ");
+            let delta = match (m.name, m.base, m.new) {
+                ("error_rate", Some(b), Some(n)) => format!("{:+.1}pp", (n - b) * 100.0),
+                _ => change(m.change_pct),
+            };
+            let _ = write!(
+                out,
+                "<tr{class}><th>{label}</th><td>{}</td><td>{}</td><td>{delta}</td></tr>",
+                fmt(m.base),
+                fmt(m.new),
+            );
+        }
+        let _ = write!(out, r#"</tbody></table><p class="why">{}</p>"#, escape(&row.why));
+    }
+    if !f.slowest.is_empty() {
+        out.push_str(r#"<div class="slowest"><h4>Slowest calls</h4><ol>"#);
+        for s in &f.slowest {
+            let _ = write!(
+                out,
+                "<li><b>{}</b> <span>{}</span></li>",
+                duration(s.duration_ns as f64),
+                escape(&s.at)
+            );
+        }
+        out.push_str("</ol></div>");
+    }
+    if f.sample > 1 {
+        let _ = write!(
+            out,
+            r#"<p class="note">Sampled: 1 call in {} timed ({} of {}); counts are exact, percentiles describe the timed calls, mean and total are scaled up.</p>"#,
+            f.sample, f.timed_calls, f.calls
+        );
+    }
+    out.push_str("</div></div></article>");
+}

@@ -1,0 +1,113 @@
+//! perf-runtime without its default features: `#[profile]` and the report build alone, with no
+//! serde_json (whose impls would reach the user's type inference) nor any other attribute's
+//! dependencies, and `#[cached]`, `#[retry]` and `#[bench]` are each one compile error that
+//! names its feature.
+//!
+//! trybuild builds its cases with this package's features (all of them), so the checks build
+//! small crates of their own with `cargo`, offline, pinned to this workspace's Cargo.lock.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A crate at `CARGO_TARGET_TMPDIR/features/<name>` with `main` as its `src/main.rs`,
+/// depending on perf-runtime with no default features.
+fn make_crate(name: &str, main: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("features").join(name);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let runtime = root.join("perf-runtime");
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\nperf-runtime = {{ path = {runtime:?}, default-features = false }}\n\n\
+         [workspace]\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(dir.join("src/main.rs"), main).unwrap();
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    dir
+}
+
+/// `cargo <args>` in `dir`, all such crates sharing one target directory.
+fn cargo(dir: &Path, args: &[&str]) -> Output {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("features").join("target");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .args(args)
+        .args(["--offline", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .unwrap()
+}
+
+const PROFILE_ALONE: &str = r#"
+#[perf_runtime::profile]
+fn parse(s: &str) -> Result<u32, std::num::ParseIntError> {
+    s.parse()
+}
+
+fn main() {
+    assert!(parse("7").is_ok() && parse("x").is_err());
+    let report = perf_runtime::Report::collect();
+    let f = report.functions.iter().find(|f| f.name.ends_with("::parse")).unwrap();
+    assert_eq!((f.calls, f.errors), (2, 1));
+    assert!(report.caches.is_empty() && report.retries.is_empty() && report.benches.is_empty());
+    println!("{report}");
+
+    // With serde_json in the build, its `PartialEq<Value>` impls make this ambiguous (E0283);
+    // without the `json` feature it compiles as it does with no perf-runtime at all.
+    let bytes: &[u8] = b"abc";
+    let mut v = Vec::new();
+    v.extend(bytes.iter());
+    assert!(&bytes[..] == &v[..]);
+}
+"#;
+
+const EACH_ATTRIBUTE: &str = r#"
+use perf_runtime::{bench, cached, retry};
+
+#[cached(ttl = "1m")]
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+// The body as written still type-checks: `mut` and the pattern are the fn's own.
+#[retry(attempts = 3)]
+fn fetch(mut tries: u32, (a, b): (u32, u32)) -> Result<u32, String> {
+    tries += a + b;
+    Ok(tries)
+}
+
+#[bench]
+fn noop() {}
+
+fn main() {
+    noop();
+    let _ = (square(2), fetch(1, (2, 3)));
+}
+"#;
+
+#[test]
+fn without_default_features() {
+    let minimal = make_crate("profile_alone", PROFILE_ALONE);
+    let out = cargo(&minimal, &["run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("profile_alone::parse"), "{stdout}");
+    let tree = cargo(&minimal, &["tree", "-e", "normal", "--prefix", "none"]);
+    let tree = String::from_utf8_lossy(&tree.stdout);
+    for absent in ["serde_json", "moka", "linkme", "tokio"] {
+        assert!(!tree.contains(absent), "{absent} in a #[profile]-only build:\n{tree}");
+    }
+
+    let each = make_crate("each_attribute", EACH_ATTRIBUTE);
+    let out = cargo(&each, &["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    for (attribute, feature) in [("cached", "cache"), ("retry", "retry"), ("bench", "bench")] {
+        let message = format!("`#[{attribute}]` needs perf-runtime's `{feature}` feature");
+        assert_eq!(stderr.matches(&message).count(), 1, "{message}:\n{stderr}");
+    }
+    // Those three and nothing else: the rest of the crate type-checks.
+    assert!(stderr.contains("due to 3 previous errors"), "{stderr}");
+}
