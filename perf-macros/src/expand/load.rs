@@ -120,27 +120,27 @@ pub(crate) fn load(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
     Ok(quote! {
         #item
         #private::load_items! {
-        #[#private::linkme::distributed_slice(#private::LOADS)]
-        #[linkme(crate = #private::linkme)]
-        #[doc(hidden)]
-        static #static_name: #private::LoadEntry = #private::LoadEntry {
-            name: #name,
-            module: ::core::module_path!(),
-            spec: #private::LoadSpec {
-                mode: #mode,
-                stop: #stop,
-                warmup_ns: #warmup,
-                ramp_ns: #ramp,
-                timeout_ns: #timeout,
-                budget: #budget,
-            },
-            run: |__perf_name, __perf_spec| {
-                #private::run_load(__perf_name, __perf_spec, |__perf_seq: u64| async move {
-                    let __perf_out = #call.await;
-                    #private::load_outcome(#private::Probe(&__perf_out).__perf_is_err())
-                })
-            },
-        };
+            #[#private::linkme::distributed_slice(#private::LOADS)]
+            #[linkme(crate = #private::linkme)]
+            #[doc(hidden)]
+            static #static_name: #private::LoadEntry = #private::LoadEntry {
+                name: #name,
+                module: ::core::module_path!(),
+                spec: #private::LoadSpec {
+                    mode: #mode,
+                    stop: #stop,
+                    warmup_ns: #warmup,
+                    ramp_ns: #ramp,
+                    timeout_ns: #timeout,
+                    budget: #budget,
+                },
+                run: |__perf_name, __perf_spec| {
+                    #private::run_load(__perf_name, __perf_spec, |__perf_seq: u64| async move {
+                        let __perf_out = #call.await;
+                        #private::load_outcome(#private::Probe(&__perf_out).__perf_is_err())
+                    })
+                },
+            };
         }
     })
 }
