@@ -22,6 +22,12 @@ pub fn bench(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::bench).into()
 }
 
+/// Registers a load test. See `perf_runtime::load` for the documentation.
+#[proc_macro_attribute]
+pub fn load(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::load).into()
+}
+
 /// Memoizes a fn in memory. See `perf_runtime::cached` for the documentation.
 #[proc_macro_attribute]
 pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -52,7 +52,8 @@ impl NotAResult {
 /// (`cache_items! { .. }`), `#[retry]` its fn's body, `#[bench]` its registrations.
 pub use crate::{
     __perf_bench_items as bench_items, __perf_cache_body as cache_body,
-    __perf_cache_items as cache_items, __perf_retry_body as retry_body,
+    __perf_cache_items as cache_items, __perf_load_items as load_items,
+    __perf_retry_body as retry_body,
 };
 
 #[cfg(feature = "cache")]
@@ -122,6 +123,24 @@ macro_rules! __perf_bench_items {
     ($($items:tt)*) => {
         ::core::compile_error!(
             "`#[bench]` needs perf-runtime's `bench` feature: perf-runtime = { version = \"..\", features = [\"bench\"] } (it is on by default)"
+        );
+    };
+}
+
+#[cfg(all(feature = "bench", feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_load_items {
+    ($($items:tt)*) => { $($items)* };
+}
+
+#[cfg(not(all(feature = "bench", feature = "tokio")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_load_items {
+    ($($items:tt)*) => {
+        ::core::compile_error!(
+            "`#[load]` needs perf-runtime's `bench` and `tokio` features: perf-runtime = { version = \"..\", features = [\"bench\", \"tokio\"] } (both are on by default)"
         );
     };
 }
@@ -273,3 +292,18 @@ macro_rules! __perf_require_redis {
 pub use crate::bench::{BENCHES, BenchEntry};
 #[cfg(feature = "bench")]
 pub use linkme;
+
+// #[load]
+#[cfg(all(feature = "bench", feature = "tokio"))]
+pub use crate::load::{LOADS, LoadEntry, run_registered as run_load};
+pub use crate::load::{LoadSpec, Mode as LoadMode, Stop as LoadStop};
+
+/// A `#[load]` fn's output as the runtime counts it: `Err` when it was an `Err`.
+#[inline(always)]
+pub fn load_outcome(is_err: bool) -> Result<(), RequestFailed> {
+    if is_err { Err(RequestFailed) } else { Ok(()) }
+}
+
+/// The error [`load_outcome`] stands in for the fn's own with.
+#[derive(Debug)]
+pub struct RequestFailed;

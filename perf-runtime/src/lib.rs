@@ -34,6 +34,7 @@ pub mod bench;
 pub mod cache;
 pub mod export;
 mod format;
+pub mod load;
 mod profile;
 mod record;
 #[cfg(feature = "redis")]
@@ -154,6 +155,39 @@ pub use perf_macros::profile;
 /// assert_eq!(sum_to(4), 6); // still a normal fn
 /// ```
 pub use perf_macros::bench;
+
+/// Registers a load test of an `async fn`, run by [`bench::main`] after the benchmarks.
+///
+/// `concurrency = N` runs a closed loop: N workers calling back to back. `rate = N` runs an
+/// open loop: N requests a second started on a fixed timetable whatever their latency, each
+/// timed from its *scheduled* start, so a stall shows in the latency of every request it
+/// held up (no coordinated omission); the service time from the actual start is kept too.
+/// The fn takes no argument or one `u64` (the request's sequence number) and returns anything;
+/// an `Err`, a panic (caught) or a timeout counts as an error.
+///
+/// Keys: `concurrency = 64` or `rate = 2000` (one of them), `max_in_flight = 1000` (open loop;
+/// default 10,000: when reached, starts wait and are counted late), `duration = "10s"` (the
+/// default) or `requests = 100_000`, `warmup = "2s"` (run, not counted), `ramp = "5s"` (rate or
+/// workers rise linearly from zero), `timeout = "1s"` per request, `name = "checkout"`,
+/// `budget = "p99 < 50ms, errors < 1%"` (over the corrected latency; a failed budget makes
+/// `bench::main` exit with 1), `crate = "path"`.
+///
+/// ```
+/// use perf_runtime::load;
+///
+/// #[load(concurrency = 4, duration = "200ms", name = "doc.load")]
+/// async fn ping(seq: u64) -> Result<(), String> {
+///     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+///     if seq == 3 { Err("once".into()) } else { Ok(()) }
+/// }
+///
+/// let results = perf_runtime::load::run("doc.load");
+/// assert_eq!(results[0].errors_by_kind.err, 1);
+/// assert!(results[0].requests > 100);
+/// ```
+///
+/// [`Load`](crate::load::Load) builds the same in code; see [`mod@load`] and `docs/load.md`.
+pub use perf_macros::load;
 
 pub use perf_macros::cached;
 

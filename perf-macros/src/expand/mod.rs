@@ -6,6 +6,7 @@ mod bench;
 mod cached;
 mod compose;
 mod inline_body;
+mod load;
 mod profile;
 mod retry;
 
@@ -15,6 +16,7 @@ use crate::item::FnItem;
 
 pub(crate) use bench::bench;
 pub(crate) use cached::cached;
+pub(crate) use load::load;
 pub(crate) use profile::profile;
 pub(crate) use retry::retry;
 

@@ -4,6 +4,7 @@
 mod benches;
 mod caches;
 mod functions;
+mod loads;
 mod plot;
 mod retries;
 
@@ -47,6 +48,7 @@ pub fn html(report: &Report, baseline: Option<(&Report, &str)>, title: &str) -> 
     caches::section(&mut out, report, base);
     retries::section(&mut out, report, base);
     benches::section(&mut out, report, compared.as_ref());
+    loads::section(&mut out, report);
     benches::budgets(&mut out, report);
     out.push_str("</main>");
     let _ = write!(
@@ -103,6 +105,9 @@ fn header(
     if !report.benches.is_empty() {
         tiles.push((report.benches.len().to_string(), "benches"));
     }
+    if !report.loads.is_empty() {
+        tiles.push((report.loads.len().to_string(), "loads"));
+    }
     if !report.budgets.is_empty() {
         let failed = report.budgets.iter().filter(|b| b.status == Status::Fail).count();
         tiles.push((failed.to_string(), "budgets failed"));
@@ -133,6 +138,9 @@ fn header(
     }
     if !report.benches.is_empty() {
         links.push(("benches", "Benches"));
+    }
+    if !report.loads.is_empty() {
+        links.push(("loads", "Loads"));
     }
     if !report.budgets.is_empty() {
         links.push(("budgets", "Budgets"));

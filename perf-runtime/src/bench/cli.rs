@@ -22,6 +22,8 @@ struct Args {
     threshold_pct: Option<f64>,
     fail_on_regression: bool,
     quick: bool,
+    load_only: bool,
+    bench_only: bool,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
@@ -43,21 +45,26 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             }
             "--fail-on-regression" => out.fail_on_regression = true,
             "--quick" => out.quick = true,
+            "--load-only" => out.load_only = true,
+            "--bench-only" => out.bench_only = true,
             // cargo passes `--bench` to harness-less bench targets.
             "--bench" => {}
             flag if flag.starts_with("--") => {
                 return Err(format!(
-                    "unknown flag {flag}; expected --list, --save-baseline NAME, --baseline NAME, --json PATH, --threshold 5%, --fail-on-regression, --quick, or a filter"
+                    "unknown flag {flag}; expected --list, --save-baseline NAME, --baseline NAME, --json PATH, --threshold 5%, --fail-on-regression, --quick, --load-only, --bench-only, or a filter"
                 ));
             }
             filter => out.filter = filter.to_owned(),
         }
     }
+    if out.load_only && out.bench_only {
+        return Err("--load-only and --bench-only exclude each other".to_owned());
+    }
     Ok(out)
 }
 
-/// [`main`] without the exit: returns the exit code (0, or 1 for a bad flag or a regression
-/// with `--fail-on-regression`).
+/// [`main`] without the exit: returns the exit code (0, or 1 for a bad flag, a regression
+/// with `--fail-on-regression`, or a load whose budget failed).
 pub fn main_with_args(args: impl IntoIterator<Item = String>) -> i32 {
     let args = match parse(args) {
         Ok(args) => args,
@@ -67,14 +74,30 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> i32 {
         }
     };
     if args.list {
-        for e in entry::all().into_iter().filter(|e| e.name.contains(&args.filter)) {
-            println!("{}: bench", e.name);
+        if !args.load_only {
+            for e in entry::all().into_iter().filter(|e| e.name.contains(&args.filter)) {
+                println!("{}: bench", e.name);
+            }
+        }
+        #[cfg(all(feature = "bench", feature = "tokio"))]
+        if !args.bench_only {
+            for e in crate::load::all().into_iter().filter(|e| e.name.contains(&args.filter)) {
+                println!("{}: load", e.name);
+            }
         }
         return 0;
     }
     let settings = if args.quick { Settings::QUICK } else { Settings::DEFAULT };
     let threshold = args.threshold_pct.unwrap_or(5.0);
-    let results = run_with(&args.filter, settings, args.baseline.as_deref(), threshold);
+    let results = if args.load_only {
+        Vec::new()
+    } else {
+        run_with(&args.filter, settings, args.baseline.as_deref(), threshold)
+    };
+    #[cfg(all(feature = "bench", feature = "tokio"))]
+    let load_failed = !args.bench_only && crate::load::run(&args.filter).iter().any(|r| r.failed);
+    #[cfg(not(all(feature = "bench", feature = "tokio")))]
+    let load_failed = false;
     let report = crate::Report::collect();
     eprint!("{report}");
     if let Some(name) = &args.save_baseline {
@@ -90,7 +113,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> i32 {
     }
     let regressed =
         results.iter().any(|r| r.baseline.as_ref().is_some_and(|b| b.verdict == "regressed"));
-    i32::from(args.fail_on_regression && regressed)
+    i32::from(args.fail_on_regression && regressed || load_failed)
 }
 
 pub(crate) fn run_with(
@@ -155,6 +178,8 @@ mod tests {
         assert!(a.quick && a.baseline.as_deref() == Some("main") && a.filter == "parse");
         assert_eq!(a.threshold_pct, Some(7.0));
         assert!(parse(["--nope".to_owned()]).is_err());
+        assert!(parse(["--load-only".to_owned()]).unwrap().load_only);
+        assert!(parse(["--load-only", "--bench-only"].map(String::from)).is_err());
         assert!(parse(["--json".to_owned()]).is_err());
         assert!(parse(["--threshold".to_owned(), "x".to_owned()]).is_err());
     }

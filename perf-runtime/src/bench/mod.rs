@@ -16,7 +16,9 @@
 //! ```
 //!
 //! Flags: `--list`, a positional filter (a substring of the names), `--save-baseline NAME`,
-//! `--baseline NAME`, `--json PATH`, `--threshold 5%`, `--fail-on-regression`, `--quick`.
+//! `--baseline NAME`, `--json PATH`, `--threshold 5%`, `--fail-on-regression`, `--quick`,
+//! `--load-only` / `--bench-only` (the runner runs the registered [`#[load]`](crate::load)s
+//! too, after the benchmarks; a load whose budget fails makes the exit code 1).
 //! Baselines live under `target/perf-baselines/`.
 //!
 //! Cargo feature `bench` (on by default); without it this module holds only [`BenchResult`],

@@ -84,7 +84,10 @@ impl AtomicHistogram {
 
     /// [`record`](Self::record) for a histogram that several threads record into: a
     /// read-modify-write per value, for paths where that is noise (a network round trip).
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "redis", all(feature = "bench", feature = "tokio"))),
+        allow(dead_code)
+    )]
     pub(crate) fn record_shared(&self, value: u64) {
         let index = index_of(value.min(MAX_VALUE));
         let slot = &self.chunks[index / CHUNK_LEN];

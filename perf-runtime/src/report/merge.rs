@@ -15,6 +15,7 @@ use super::histogram::{decode, encode};
 use super::{FunctionReport, Report, SCHEMA_VERSION};
 use crate::bench::BenchResult;
 use crate::cache::CacheReport;
+use crate::load::LoadResult;
 use crate::retry::RetryReport;
 
 /// Why [`Report::merge`] could not combine its reports.
@@ -155,8 +156,8 @@ impl Report {
     ///
     /// `generated_at` is the latest of the sources', `started_at` the earliest, and `instance`
     /// lists the sources' instances. Cache `entries` are summed (entries held across the
-    /// processes). `#[bench]` results are not counters: each name keeps the result of the
-    /// latest report that has it.
+    /// processes). `#[bench]` and `#[load]` results are not counters: each name keeps the
+    /// result of the latest report that has it.
     ///
     /// Fails, naming the entry, when histograms have different bounds or precision, a
     /// histogram is missing or unreadable, or a report has another schema version.
@@ -203,11 +204,20 @@ impl Report {
         let mut by_time = reports.clone();
         by_time.sort_by(|a, b| a.generated_at.cmp(&b.generated_at));
         let mut benches: Vec<BenchResult> = Vec::new();
-        for r in by_time {
+        for r in &by_time {
             for b in &r.benches {
                 match benches.iter_mut().find(|kept| kept.name == b.name) {
                     Some(kept) => *kept = b.clone(),
                     None => benches.push(b.clone()),
+                }
+            }
+        }
+        let mut loads: Vec<LoadResult> = Vec::new();
+        for r in &by_time {
+            for l in &r.loads {
+                match loads.iter_mut().find(|kept| kept.name == l.name) {
+                    Some(kept) => *kept = l.clone(),
+                    None => loads.push(l.clone()),
                 }
             }
         }
@@ -220,6 +230,7 @@ impl Report {
             caches,
             retries,
             benches,
+            loads,
             alloc_counting: reports.iter().any(|r| r.alloc_counting),
             process: Default::default(),
             budgets: Vec::new(),
@@ -234,8 +245,8 @@ impl Report {
     /// [`reset`](crate::reset) or a restart between the two) is kept whole too, as Prometheus
     /// treats a counter reset. Entries without activity in between are left out, as
     /// [`Report::collect`] leaves out fns never called; caches stay, since `entries` is a level,
-    /// not a count. `started_at` becomes `earlier.generated_at`. `#[bench]` results that
-    /// `earlier` does not hold unchanged are kept.
+    /// not a count. `started_at` becomes `earlier.generated_at`. `#[bench]` and `#[load]`
+    /// results that `earlier` does not hold unchanged are kept.
     ///
     /// ```
     /// use perf_runtime::{Report, profile};
@@ -275,6 +286,7 @@ impl Report {
             .collect();
         let benches =
             self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
+        let loads = self.loads.iter().filter(|l| !earlier.loads.contains(l)).cloned().collect();
         Report {
             schema_version: self.schema_version,
             generated_at: self.generated_at.clone(),
@@ -284,6 +296,7 @@ impl Report {
             caches,
             retries,
             benches,
+            loads,
             alloc_counting: self.alloc_counting,
             process: self.process.clone(),
             budgets: Vec::new(),

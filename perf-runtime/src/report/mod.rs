@@ -63,6 +63,9 @@ pub struct Report {
     pub retries: Vec<crate::retry::RetryReport>,
     /// `#[bench]` results.
     pub benches: Vec<crate::bench::BenchResult>,
+    /// `#[load]` and [`Load`](crate::load::Load) results, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub loads: Vec<crate::load::LoadResult>,
     /// Whether [`alloc::Counting`](crate::alloc::Counting) is the global allocator, so that
     /// profiled fns have allocation counts.
     #[cfg_attr(feature = "json", serde(default))]
@@ -93,6 +96,7 @@ impl Report {
             caches: crate::cache::collect(),
             retries: crate::retry::collect(),
             benches: crate::bench::collect(),
+            loads: crate::load::collect(),
             alloc_counting: crate::alloc::installed(),
             process: ProcessReport::collect(),
             budgets: Vec::new(),
@@ -129,6 +133,11 @@ impl Report {
     /// The entry of the `#[cached]` fn called `name`.
     pub fn cache(&self, name: &str) -> Option<&crate::cache::CacheReport> {
         self.caches.iter().find(|c| c.name == name)
+    }
+
+    /// The result of the load called `name`.
+    pub fn load(&self, name: &str) -> Option<&crate::load::LoadResult> {
+        self.loads.iter().find(|l| l.name == name)
     }
 
     /// The entry of the `#[retry]` fn called `name`.

@@ -22,6 +22,7 @@ impl Display for Report {
             writeln!(f, "  no profiled calls recorded")?;
             crate::cache::write_table(f, &self.caches)?;
             crate::bench::write_table(f, &self.benches)?;
+            crate::load::write_table(f, &self.loads)?;
             crate::retry::write_table(f, &self.retries)?;
             return super::budget::write_table(f, &self.budgets);
         }
@@ -138,6 +139,7 @@ sampled (every call counted, these timed; mean and total scaled up):"
         }
         crate::cache::write_table(f, &self.caches)?;
         crate::bench::write_table(f, &self.benches)?;
+        crate::load::write_table(f, &self.loads)?;
         crate::retry::write_table(f, &self.retries)?;
         super::budget::write_table(f, &self.budgets)
     }
