@@ -41,9 +41,11 @@ async fn busy_time_tells_work_from_waiting() {
     assert_eq!(f.calls, 3);
     let ms = 1_000_000;
     // Wall time: the sleep and the spin at least, at most what the test measured around the
-    // call (HdrHistogram reports up to 1/1024 above a value).
+    // call. Two clocks measure the two (the runtime's is the TSC, scaled by a calibration at
+    // start-up, which a VM can leave a few tenths of a percent off; the test's is `Instant`),
+    // and HdrHistogram reports up to 1/1024 above a value: 1% covers both.
     let outside = outside.as_nanos() as u64;
-    assert!(f.min_ns >= 25 * ms && f.max_ns <= outside + outside / 1024 + 1, "{f:?}");
+    assert!(f.min_ns >= 25 * ms && f.max_ns <= outside + outside / 100, "{f:?}");
     // Busy time: the polls, so the spin at least, never more than the wall time...
     let busy = f.busy_p50_ns.unwrap();
     assert!(busy >= 5 * ms && busy <= f.p50_ns, "busy p50 {busy} {f:?}");

@@ -146,10 +146,12 @@ fn timed(f: impl FnOnce()) -> Duration {
     started.elapsed()
 }
 
-/// A recorded value as the report gives it back: HdrHistogram with 3 significant digits reports
-/// the top of the value's bucket, up to 1/1024 above it.
+/// The most a recorded value can read in the report, for a call that took `ns` by the test's
+/// clock: HdrHistogram with 3 significant digits reports the top of the value's bucket, up to
+/// 1/1024 above it, and the runtime's clock (the TSC, scaled by a calibration at start-up, which
+/// a VM can leave a few tenths of a percent off) is not the test's `Instant`: 1% covers both.
 fn reported(ns: u64) -> u64 {
-    ns + ns / 1024 + 1
+    ns + ns / 100 + 1
 }
 
 #[test]

@@ -339,11 +339,12 @@ fn timed_reports_attempt_and_call_percentiles() {
     }
     calls.sort_unstable();
     attempts.sort_unstable();
-    // HdrHistogram reports up to 1/1024 above a value; the median of n values is the one at
-    // rank n/2 or the next.
+    // HdrHistogram reports up to 1/1024 above a value, and the runtime's TSC clock may be a few
+    // tenths of a percent off the test's `Instant` (1% covers both); the median of n values is
+    // the one at rank n/2 or the next.
     let at_most = |d: Duration| {
         let ns = d.as_nanos() as u64;
-        ns + ns / 1024 + 1
+        ns + ns / 100 + 1
     };
     let r = entry("timed_fn");
     let ms = 1_000_000;
