@@ -126,6 +126,13 @@ impl AtomicHistogram {
 
     /// Adds every recorded value into `into`, which must come from [`empty`].
     pub(crate) fn add_to(&self, into: &mut Histogram<u64>) {
+        self.counts(|index, count| {
+            into.record_n(value_at(index), count).expect("value within bounds");
+        });
+    }
+
+    /// Visits every non-zero count with its index in the layout, lowest first.
+    fn counts(&self, mut visit: impl FnMut(usize, u64)) {
         for (c, chunk) in self.chunks.iter().enumerate() {
             let chunk = chunk.load(Ordering::Acquire);
             if chunk.is_null() {
@@ -135,7 +142,7 @@ impl AtomicHistogram {
             for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
                 let count = counter.load(Ordering::Relaxed);
                 if count != 0 {
-                    into.record_n(value_at(c * CHUNK_LEN + i), count).expect("value within bounds");
+                    visit(c * CHUNK_LEN + i, count);
                 }
             }
         }
@@ -147,19 +154,7 @@ impl AtomicHistogram {
     /// holds (HdrHistogram's `highest_equivalent`, the value its percentiles report): for
     /// exporters that re-bucket the counts without building a `Histogram`.
     pub(crate) fn for_each_count(&self, mut visit: impl FnMut(u64, u64)) {
-        for (c, chunk) in self.chunks.iter().enumerate() {
-            let chunk = chunk.load(Ordering::Acquire);
-            if chunk.is_null() {
-                continue;
-            }
-            // SAFETY: as in `record`.
-            for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
-                let count = counter.load(Ordering::Relaxed);
-                if count != 0 {
-                    visit(value_at(c * CHUNK_LEN + i + 1) - 1, count);
-                }
-            }
-        }
+        self.counts(|index, count| visit(value_at(index + 1) - 1, count));
     }
 }
 
