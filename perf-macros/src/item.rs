@@ -56,6 +56,17 @@ impl FnItem {
         }
     }
 
+    /// The arguments other than `self`.
+    pub(crate) fn typed_inputs(&self) -> Vec<&syn::PatType> {
+        let inputs = self.sig.inputs.iter();
+        inputs
+            .filter_map(|arg| match arg {
+                syn::FnArg::Typed(t) => Some(t),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect()
+    }
+
     /// The fn re-emitted with a new body.
     pub(crate) fn with_body(&self, body: TokenStream) -> TokenStream {
         let Self { attrs, vis, sig, siblings, .. } = self;

@@ -249,15 +249,7 @@ struct Key {
 fn key(f: &FnItem, args: &CachedArgs) -> syn::Result<Key> {
     let rt = runtime_path(args.krate.as_ref());
     let rt = quote!(#rt::__private);
-    let typed: Vec<_> = f
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|a| match a {
-            FnArg::Typed(t) => Some(t),
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let typed = f.typed_inputs();
     // (owned type, expression) of the argument called `ident`, if the key can use it.
     let part = |pat: &Pat, ty: &Type| -> Option<(TokenStream, TokenStream, TokenStream)> {
         let Pat::Ident(p) = pat else { return None };

@@ -28,7 +28,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
-use syn::{FnArg, GenericParam, Type};
+use syn::{GenericParam, Type};
 
 use crate::args::load::LoadArgs;
 use crate::args::runtime_path;
@@ -63,15 +63,7 @@ pub(crate) fn load(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
             errors.at(param, "#[load] cannot run a generic fn: load a non-generic fn that calls it with the types to load");
         }
     }
-    let typed: Vec<_> = f
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|a| match a {
-            FnArg::Typed(t) => Some(t),
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let typed = f.typed_inputs();
     match typed.as_slice() {
         [] => {}
         [one] if is_u64(&one.ty) => {}
