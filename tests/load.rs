@@ -10,6 +10,9 @@ use std::time::Duration;
 use perf_runtime::load::{Load, LoadResult};
 use perf_runtime::{Report, load};
 
+#[path = "support/schema.rs"]
+mod schema;
+
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -229,16 +232,8 @@ fn failed_budget_fails_the_run_and_lands_in_the_report() {
     let r = report.load("tests.load.failing").unwrap();
     assert!(r.failed);
     assert_eq!(r.budget[0].actual, Some(100.0));
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../schema/report.schema.json")).unwrap();
-    let validator = jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the schema is valid");
     let json = report.to_json();
-    let errors: Vec<String> =
-        validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    schema::assert_valid(&json);
     let back: Report = serde_json::from_value(json).unwrap();
     assert_eq!(back.load("tests.load.failing"), Some(r));
     let merged = Report::merge([&report, &back]).unwrap();

@@ -7,6 +7,9 @@ use std::time::Duration;
 use perf_runtime::alloc::Counting;
 use perf_runtime::{FunctionReport, Report, profile};
 
+#[path = "support/schema.rs"]
+mod schema;
+
 #[global_allocator]
 static ALLOC: Counting<std::alloc::System> = Counting::new(std::alloc::System);
 
@@ -169,12 +172,7 @@ fn alloc_and_cpu_fields_validate_against_the_schema_and_read_back() {
     allocates_and_burns();
     let report = Report::collect();
     let json = report.to_json();
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../schema/report.schema.json")).unwrap();
-    let validator = jsonschema::draft202012::options().build(&schema).unwrap();
-    let errors: Vec<String> =
-        validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{json:#}");
+    schema::assert_valid(&json);
     let back: Report = serde_json::from_value(json).unwrap();
     assert_eq!(back, report);
     assert!(back.process.peak_rss_bytes.unwrap() > 0);
