@@ -2,8 +2,9 @@
 //! processes sharing entries, expiry set in Redis, undecodable entries, type changes,
 //! invalidation, and Redis dying and coming back in the middle of calls.
 //!
-//! One server and one configuration serve the whole binary, so the scenarios run in order in
-//! one test; child processes are this binary again, running `child_*` tests.
+//! The suite runs once per engine (`mod moka`, `mod fast`). One configuration serves the whole
+//! binary, so the scenarios run in order in one test, each against a server of its own; child
+//! processes are this binary again, running a suite's `child_*` tests.
 
 #[path = "support/stalls.rs"]
 mod stalls;
@@ -21,21 +22,8 @@ use redis::Commands;
 use stalls::Stalls;
 use support::TestRedis;
 
-static SHARED: AtomicUsize = AtomicUsize::new(0);
-
-#[cached(ttl = "60s", l2 = "redis", name = "it.shared")]
-fn shared(id: u32) -> String {
-    SHARED.fetch_add(1, SeqCst);
-    format!("value {id}")
-}
-
 fn cache(name: &str) -> CacheReport {
     Report::collect().cache(name).cloned().unwrap_or_else(|| panic!("no cache {name}"))
-}
-
-/// Runs `child_shared` in a new process against `url`, and returns its report of `it.shared`.
-fn run_child(url: &str, namespace: &str) -> CacheReport {
-    wait_child(spawn_child("child_shared", Some(url), namespace, &[]), "it.shared")
 }
 
 /// This binary again, running the ignored test `test` against `url` (`None`: no Redis
@@ -79,12 +67,6 @@ fn wait_child(
     report.cache(cache).cloned().unwrap()
 }
 
-#[cached(ttl = "60s", l2 = "redis", lock = true, name = "it.locked")]
-fn locked(id: u32) -> u32 {
-    wait_for_the_other_lock_attempt();
-    id
-}
-
 /// `SET` commands the server has run (the lock is a `SET NX`, a write a `SET PX`).
 fn set_calls(con: &mut redis::Connection) -> u64 {
     let info: String = redis::cmd("INFO").arg("commandstats").query(con).unwrap();
@@ -108,177 +90,254 @@ fn wait_for_the_other_lock_attempt() {
     }
 }
 
-#[test]
-#[ignore = "run as a child process"]
-fn child_locked() {
-    assert_eq!(locked(1), 1);
-    perf_runtime::report();
-}
-
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
 
-#[test]
-#[ignore = "run as a child process"]
-fn child_shared() {
-    assert_eq!(shared(7), "value 7");
-    perf_runtime::report();
+/// The suite, for the engine `$engine`; `$versioned` names two fns' shared cache.
+macro_rules! suite {
+    ($engine:tt, $versioned:tt) => {
+        use super::*;
+
+        static SHARED: AtomicUsize = AtomicUsize::new(0);
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis")]
+        fn shared(id: u32) -> String {
+            SHARED.fetch_add(1, SeqCst);
+            format!("value {id}")
+        }
+
+        /// Runs `child_shared` in a new process against `url`, and returns its report of `it.shared`.
+        fn run_child(url: &str, namespace: &str) -> CacheReport {
+            wait_child(
+                spawn_child(&test("child_shared"), Some(url), namespace, &[]),
+                &name("shared"),
+            )
+        }
+
+        /// The cache of the fn `f` of this suite, as the report names it.
+        fn name(f: &str) -> String {
+            format!("{}::{f}", module_path!())
+        }
+
+        /// The test `t` of this suite, as the test harness names it.
+        fn test(t: &str) -> String {
+            let path = module_path!();
+            format!("{}::{t}", path.split_once("::").map_or(path, |(_, module)| module))
+        }
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis", lock = true)]
+        fn locked(id: u32) -> u32 {
+            wait_for_the_other_lock_attempt();
+            id
+        }
+
+        #[test]
+        #[ignore = "run as a child process"]
+        fn child_locked() {
+            assert_eq!(locked(1), 1);
+            perf_runtime::report();
+        }
+
+        #[test]
+        #[ignore = "run as a child process"]
+        fn child_shared() {
+            assert_eq!(shared(7), "value 7");
+            perf_runtime::report();
+        }
+
+        // `l2 = "redis"` with no Redis configured uses memory alone, and the report says `off`, as for
+        // a fn without `l2`. No server needed: this runs where redis-server is missing too.
+        #[test]
+        fn with_no_redis_configured_the_report_says_l2_off() {
+            let child = spawn_child(&test("child_shared"), None, "it-unconfigured", &[]);
+            let c = wait_child(child, &name("shared"));
+            assert_eq!(
+                (c.l2.as_str(), c.loads, c.l2_misses, c.l2_errors),
+                ("off", 1, 0, 0),
+                "{c:?}"
+            );
+        }
+
+        static V1: AtomicUsize = AtomicUsize::new(0);
+        static V2: AtomicUsize = AtomicUsize::new(0);
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis", name = $versioned, handle = false)]
+        fn version_one(id: u32) -> u32 {
+            V1.fetch_add(1, SeqCst);
+            id
+        }
+
+        // The same name after a deploy that changed the return type.
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis", name = $versioned, handle = false)]
+        fn version_two(id: u32) -> String {
+            V2.fetch_add(1, SeqCst);
+            id.to_string()
+        }
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis")]
+        fn other(id: u32) -> u32 {
+            id
+        }
+
+        static FLAKY: AtomicUsize = AtomicUsize::new(0);
+
+        #[cached(ttl = "60s", engine = $engine, l1_ttl = "1ms", l2 = "redis")]
+        async fn through(id: u32) -> u64 {
+            FLAKY.fetch_add(1, SeqCst);
+            u64::from(id) * 3
+        }
+
+        /// The scenario against a server of its own; not a test by itself, since it configures the
+        /// process's Redis level (see `l2_against_a_real_redis`).
+        pub fn scenario() {
+            let Some(mut server) = TestRedis::start(&[]) else { return };
+            let namespace = format!("it{}", std::process::id());
+            let url = server.url();
+            let mut con = server.connection(None);
+
+            // Two processes share entries: the first loads, the second hits Redis.
+            let before_first = Instant::now();
+            let first = run_child(&url, &namespace);
+            assert_eq!((first.loads, first.l2_hits, first.l2_misses), (1, 0, 1), "{first:?}");
+            let second = run_child(&url, &namespace);
+            assert_eq!((second.loads, second.l2_hits), (0, 1), "{second:?}");
+            assert_eq!(second.l2, url);
+
+            // lock = true: of two processes missing at once, one loads and the other waits for it.
+            let sets = set_calls(&mut con).to_string();
+            let env = [("PERF_TEST_SET_CALLS", sets.as_str())];
+            let a = spawn_child(&test("child_locked"), Some(&url), &namespace, &env);
+            let b = spawn_child(&test("child_locked"), Some(&url), &namespace, &env);
+            let (a, b) = (wait_child(a, &name("locked")), wait_child(b, &name("locked")));
+            assert_eq!(a.loads + b.loads, 1, "{a:?} {b:?}");
+            assert_eq!(a.lock_waits + b.lock_waits, 1, "{a:?} {b:?}");
+            assert_eq!(a.l2_hits + b.l2_hits, 1, "{a:?} {b:?}");
+
+            // The entry expires in Redis with the fn's ttl.
+            let keys: Vec<String> = con.keys(format!("{namespace}:{}:*", name("shared"))).unwrap();
+            assert_eq!(keys.len(), 1, "{keys:?}");
+            // Written during the first child's run, so it has aged at most the time since that
+            // started (Redis counts in whole ms: one more for rounding).
+            let pttl: i64 = con.pttl(&keys[0]).unwrap();
+            let aged_ms = i64::try_from(before_first.elapsed().as_millis()).unwrap() + 1;
+            assert!(
+                (60_000 - aged_ms..=60_000).contains(&pttl),
+                "PTTL {pttl}, written {aged_ms}ms ago"
+            );
+
+            // This process: an entry overwritten with garbage is counted, recomputed and rewritten.
+            let options =
+                RedisOptions { namespace: Some(namespace.clone()), ..RedisOptions::default() };
+            configure(&url, options).unwrap();
+            let _: () = con.set(&keys[0], "garbage").unwrap();
+            assert_eq!(shared(7), "value 7");
+            let c = cache(&name("shared"));
+            assert_eq!((c.l2_decode_errors, c.loads), (1, 1), "{c:?}");
+            assert_eq!(SHARED.load(SeqCst), 1);
+            assert_eq!(run_child(&url, &namespace).l2_hits, 1, "the rewritten entry decodes");
+
+            // A changed return type reads nothing old.
+            assert_eq!(version_one(1), 1);
+            assert_eq!(version_two(1), "1");
+            assert_eq!((V1.load(SeqCst), V2.load(SeqCst)), (1, 1));
+
+            // invalidate_all removes this fn's keys only.
+            other(1);
+            let elsewhere = format!("elsewhere:{}:x", name("shared"));
+            let _: () = con.set(&elsewhere, 1).unwrap();
+            shared_cache().invalidate_all();
+            let mut left: Vec<String> = con.keys("*").unwrap();
+            left.sort();
+            assert!(
+                left.iter().all(|k| !k.starts_with(&format!("{namespace}:{}:", name("shared")))),
+                "{left:?}"
+            );
+            assert!(
+                left.iter().any(|k| k.starts_with(&format!("{namespace}:{}:", name("other")))),
+                "{left:?}"
+            );
+            assert!(left.contains(&elsewhere), "{left:?}");
+
+            // Redis dies in the middle of 10k calls from 4 tasks, then comes back. Meanwhile a thread
+            // of its own measures how late this machine wakes a sleeping thread: the stalls that any
+            // call may suffer too, for reasons that are not Redis.
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let stalls = Stalls::measure();
+            let slowest = rt.block_on(async {
+                // The slowest call of each phase: Redis up, Redis down, Redis back.
+                let mut slowest = [Duration::ZERO; 3];
+                for phase in 0..3 {
+                    if phase == 1 {
+                        server.kill();
+                    }
+                    if phase == 2 {
+                        server.restart();
+                        // Past the breaker's cool-down, one call probes and closes it.
+                        tokio::time::sleep(Duration::from_millis(1_100)).await;
+                    }
+                    let tasks: Vec<_> = (0..4u32)
+                        .map(|t| {
+                            tokio::spawn(async move {
+                                let mut slowest = Duration::ZERO;
+                                for i in 0..834u32 {
+                                    let id = (t * 834 + i) % 20;
+                                    let started = Instant::now();
+                                    assert_eq!(through(id).await, u64::from(id) * 3);
+                                    slowest = slowest.max(started.elapsed());
+                                    tokio::time::sleep(Duration::from_micros(50)).await;
+                                }
+                                slowest
+                            })
+                        })
+                        .collect();
+                    for t in tasks {
+                        slowest[phase] = slowest[phase].max(t.await.unwrap());
+                    }
+                }
+                slowest
+            });
+            let stall = stalls.longest();
+            let c = cache(&name("through"));
+            assert_eq!(c.hits + c.misses, 3 * 4 * 834, "every call returned, with the right value");
+            assert!(c.breaker_opened >= 1, "{c:?}");
+            assert!(c.l2_errors >= 1, "{c:?}");
+            // No call waited on the dead or restarting Redis past the operation timeout: a call makes
+            // two Redis operations at most (a read, a write), and may be stalled by the machine like
+            // the calls with Redis up and the measuring thread were.
+            let timeout = RedisOptions::default().timeout;
+            let bound = 2 * (timeout + stall.max(slowest[0]));
+            assert!(slowest[1] < bound && slowest[2] < bound, "{slowest:?}, {stall:?} stalls");
+            let hits_before_restart = c.l2_hits;
+            assert!(hits_before_restart > 0, "{c:?}");
+            rt.block_on(async {
+                for id in 0..20 {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    through(id).await;
+                }
+            });
+            assert!(
+                cache(&name("through")).l2_hits > hits_before_restart,
+                "L2 resumed after the restart"
+            );
+        }
+    };
 }
 
-// `l2 = "redis"` with no Redis configured uses memory alone, and the report says `off`, as for
-// a fn without `l2`. No server needed: this runs where redis-server is missing too.
-#[test]
-fn with_no_redis_configured_the_report_says_l2_off() {
-    let c = wait_child(spawn_child("child_shared", None, "it-unconfigured", &[]), "it.shared");
-    assert_eq!((c.l2.as_str(), c.loads, c.l2_misses, c.l2_errors), ("off", 1, 0, 0), "{c:?}");
+mod moka {
+    suite!("moka", "it.versioned");
 }
 
-static V1: AtomicUsize = AtomicUsize::new(0);
-static V2: AtomicUsize = AtomicUsize::new(0);
-
-#[cached(ttl = "60s", l2 = "redis", name = "it.versioned", handle = false)]
-fn version_one(id: u32) -> u32 {
-    V1.fetch_add(1, SeqCst);
-    id
-}
-
-// The same name after a deploy that changed the return type.
-#[cached(ttl = "60s", l2 = "redis", name = "it.versioned", handle = false)]
-fn version_two(id: u32) -> String {
-    V2.fetch_add(1, SeqCst);
-    id.to_string()
-}
-
-#[cached(ttl = "60s", l2 = "redis", name = "it.other")]
-fn other(id: u32) -> u32 {
-    id
-}
-
-static FLAKY: AtomicUsize = AtomicUsize::new(0);
-
-#[cached(ttl = "60s", l1_ttl = "1ms", l2 = "redis", name = "it.through")]
-async fn through(id: u32) -> u64 {
-    FLAKY.fetch_add(1, SeqCst);
-    u64::from(id) * 3
+mod fast {
+    suite!("fast", "it.fast.versioned");
 }
 
 #[test]
 fn l2_against_a_real_redis() {
-    let Some(mut server) = TestRedis::start(&[]) else { return };
-    let namespace = format!("it{}", std::process::id());
-    let url = server.url();
-    let mut con = server.connection(None);
-
-    // Two processes share entries: the first loads, the second hits Redis.
-    let before_first = Instant::now();
-    let first = run_child(&url, &namespace);
-    assert_eq!((first.loads, first.l2_hits, first.l2_misses), (1, 0, 1), "{first:?}");
-    let second = run_child(&url, &namespace);
-    assert_eq!((second.loads, second.l2_hits), (0, 1), "{second:?}");
-    assert_eq!(second.l2, url);
-
-    // lock = true: of two processes missing at once, one loads and the other waits for it.
-    let sets = set_calls(&mut con).to_string();
-    let env = [("PERF_TEST_SET_CALLS", sets.as_str())];
-    let a = spawn_child("child_locked", Some(&url), &namespace, &env);
-    let b = spawn_child("child_locked", Some(&url), &namespace, &env);
-    let (a, b) = (wait_child(a, "it.locked"), wait_child(b, "it.locked"));
-    assert_eq!(a.loads + b.loads, 1, "{a:?} {b:?}");
-    assert_eq!(a.lock_waits + b.lock_waits, 1, "{a:?} {b:?}");
-    assert_eq!(a.l2_hits + b.l2_hits, 1, "{a:?} {b:?}");
-
-    // The entry expires in Redis with the fn's ttl.
-    let keys: Vec<String> = con.keys(format!("{namespace}:it.shared:*")).unwrap();
-    assert_eq!(keys.len(), 1, "{keys:?}");
-    // Written during the first child's run, so it has aged at most the time since that
-    // started (Redis counts in whole ms: one more for rounding).
-    let pttl: i64 = con.pttl(&keys[0]).unwrap();
-    let aged_ms = i64::try_from(before_first.elapsed().as_millis()).unwrap() + 1;
-    assert!((60_000 - aged_ms..=60_000).contains(&pttl), "PTTL {pttl}, written {aged_ms}ms ago");
-
-    // This process: an entry overwritten with garbage is counted, recomputed and rewritten.
-    let options = RedisOptions { namespace: Some(namespace.clone()), ..RedisOptions::default() };
-    configure(&url, options).unwrap();
-    let _: () = con.set(&keys[0], "garbage").unwrap();
-    assert_eq!(shared(7), "value 7");
-    let c = cache("it.shared");
-    assert_eq!((c.l2_decode_errors, c.loads), (1, 1), "{c:?}");
-    assert_eq!(SHARED.load(SeqCst), 1);
-    assert_eq!(run_child(&url, &namespace).l2_hits, 1, "the rewritten entry decodes");
-
-    // A changed return type reads nothing old.
-    assert_eq!(version_one(1), 1);
-    assert_eq!(version_two(1), "1");
-    assert_eq!((V1.load(SeqCst), V2.load(SeqCst)), (1, 1));
-
-    // invalidate_all removes this fn's keys only.
-    other(1);
-    let _: () = con.set("elsewhere:it.shared:x", 1).unwrap();
-    shared_cache().invalidate_all();
-    let mut left: Vec<String> = con.keys("*").unwrap();
-    left.sort();
-    assert!(left.iter().all(|k| !k.starts_with(&format!("{namespace}:it.shared:"))), "{left:?}");
-    assert!(left.iter().any(|k| k.starts_with(&format!("{namespace}:it.other:"))), "{left:?}");
-    assert!(left.contains(&"elsewhere:it.shared:x".to_owned()), "{left:?}");
-
-    // Redis dies in the middle of 10k calls from 4 tasks, then comes back. Meanwhile a thread
-    // of its own measures how late this machine wakes a sleeping thread: the stalls that any
-    // call may suffer too, for reasons that are not Redis.
-    let rt =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let stalls = Stalls::measure();
-    let slowest = rt.block_on(async {
-        // The slowest call of each phase: Redis up, Redis down, Redis back.
-        let mut slowest = [Duration::ZERO; 3];
-        for phase in 0..3 {
-            if phase == 1 {
-                server.kill();
-            }
-            if phase == 2 {
-                server.restart();
-                // Past the breaker's cool-down, one call probes and closes it.
-                tokio::time::sleep(Duration::from_millis(1_100)).await;
-            }
-            let tasks: Vec<_> = (0..4u32)
-                .map(|t| {
-                    tokio::spawn(async move {
-                        let mut slowest = Duration::ZERO;
-                        for i in 0..834u32 {
-                            let id = (t * 834 + i) % 20;
-                            let started = Instant::now();
-                            assert_eq!(through(id).await, u64::from(id) * 3);
-                            slowest = slowest.max(started.elapsed());
-                            tokio::time::sleep(Duration::from_micros(50)).await;
-                        }
-                        slowest
-                    })
-                })
-                .collect();
-            for t in tasks {
-                slowest[phase] = slowest[phase].max(t.await.unwrap());
-            }
-        }
-        slowest
-    });
-    let stall = stalls.longest();
-    let c = cache("it.through");
-    assert_eq!(c.hits + c.misses, 3 * 4 * 834, "every call returned, with the right value");
-    assert!(c.breaker_opened >= 1, "{c:?}");
-    assert!(c.l2_errors >= 1, "{c:?}");
-    // No call waited on the dead or restarting Redis past the operation timeout: a call makes
-    // two Redis operations at most (a read, a write), and may be stalled by the machine like
-    // the calls with Redis up and the measuring thread were.
-    let timeout = RedisOptions::default().timeout;
-    let bound = 2 * (timeout + stall.max(slowest[0]));
-    assert!(slowest[1] < bound && slowest[2] < bound, "{slowest:?}, {stall:?} stalls");
-    let hits_before_restart = c.l2_hits;
-    assert!(hits_before_restart > 0, "{c:?}");
-    rt.block_on(async {
-        for id in 0..20 {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-            through(id).await;
-        }
-    });
-    assert!(cache("it.through").l2_hits > hits_before_restart, "L2 resumed after the restart");
+    moka::scenario();
+    fast::scenario();
 }

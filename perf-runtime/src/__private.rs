@@ -197,7 +197,7 @@ pub use self::cached::*;
 #[cfg(feature = "cache")]
 mod cached {
     pub use crate::cache::{
-        AsyncCache, CacheConfig, OptionKind, Policy, ResultKind, SyncCache, ValueKind,
+        AsyncCache, CacheConfig, Fast, Moka, OptionKind, Policy, ResultKind, SyncCache, ValueKind,
     };
 
     /// The owned form of a borrowed argument, for the cache key: `&str` → `String`, `&[T]` →

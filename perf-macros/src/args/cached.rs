@@ -5,7 +5,8 @@ use super::Arg;
 use crate::errors::Errors;
 
 /// `#[cached(ttl = "60s", capacity = 10_000, tti = "1m", key = expr, key_type = T, name = "...",
-/// policy = "lru", result = true, option = true, cache_none = true, handle = false, crate = "...")]`
+/// policy = "lru", engine = "moka", result = true, option = true, cache_none = true,
+/// handle = false, crate = "...")]`
 pub(crate) struct CachedArgs {
     pub(crate) ttl_ns: u64,
     pub(crate) tti_ns: u64,
@@ -14,6 +15,8 @@ pub(crate) struct CachedArgs {
     pub(crate) key_type: Option<Type>,
     pub(crate) name: Option<LitStr>,
     pub(crate) tiny_lfu: bool,
+    /// `engine = "fast"`.
+    pub(crate) fast: bool,
     pub(crate) result: bool,
     pub(crate) option: bool,
     pub(crate) cache_none: bool,
@@ -33,6 +36,7 @@ const KEYS: &[&str] = &[
     "key_type",
     "name",
     "policy",
+    "engine",
     "result",
     "option",
     "cache_none",
@@ -53,6 +57,7 @@ impl CachedArgs {
             key_type: None,
             name: None,
             tiny_lfu: false,
+            fast: false,
             result: false,
             option: false,
             cache_none: false,
@@ -63,6 +68,7 @@ impl CachedArgs {
             lock: false,
         };
         let mut l2_only = Vec::new();
+        let mut moka_only = Vec::new();
         let mut has_ttl = false;
         for arg in super::parse(args, KEYS, errors)? {
             match arg.key.as_str() {
@@ -70,12 +76,19 @@ impl CachedArgs {
                     has_ttl = true;
                     out.ttl_ns = errors.take(arg.positive_nanos()).unwrap_or(1);
                 }
-                "tti" => out.tti_ns = errors.take(arg.positive_nanos()).unwrap_or(0),
+                "tti" => {
+                    out.tti_ns = errors.take(arg.positive_nanos()).unwrap_or(0);
+                    moka_only.push(arg);
+                }
                 "capacity" => out.capacity = errors.take(capacity(&arg)).unwrap_or(10_000),
                 "key" => out.key = errors.take(arg.value("(user.id, page)").cloned()),
                 "key_type" => out.key_type = errors.take(key_type(&arg)),
                 "name" => out.name = errors.take(super::name(&arg)),
-                "policy" => out.tiny_lfu = errors.take(policy(&arg)).unwrap_or(false),
+                "policy" => {
+                    out.tiny_lfu = errors.take(policy(&arg)).unwrap_or(false);
+                    moka_only.push(arg);
+                }
+                "engine" => out.fast = errors.take(engine(&arg)).unwrap_or(false),
                 "result" => out.result = errors.take(arg.boolean()).unwrap_or(false),
                 "option" => out.option = errors.take(arg.boolean()).unwrap_or(false),
                 "cache_none" => out.cache_none = errors.take(arg.boolean()).unwrap_or(false),
@@ -96,6 +109,19 @@ impl CachedArgs {
         if out.l2.is_none() {
             for arg in l2_only {
                 errors.at(&arg.meta, format!("`{}` works with `l2 = \"redis\"` only", arg.key));
+            }
+        }
+        if out.fast {
+            for arg in moka_only {
+                let why = match arg.key.as_str() {
+                    "tti" => {
+                        "the fast engine has no time to idle; use `engine = \"moka\"` for `tti`"
+                    }
+                    _ => {
+                        "the fast engine's S3-FIFO already resists scans; use `engine = \"moka\"` to choose a `policy`"
+                    }
+                };
+                errors.at(&arg.meta, why);
             }
         }
         if has_ttl && out.l1_ttl_ns > out.ttl_ns {
@@ -149,6 +175,19 @@ fn policy(arg: &Arg) -> syn::Result<bool> {
         other => Err(syn::Error::new(
             s.span(),
             format!("unknown policy {other:?}; expected one of: \"lru\", \"tinylfu\""),
+        )),
+    }
+}
+
+/// `true` for the fast engine.
+fn engine(arg: &Arg) -> syn::Result<bool> {
+    let s = arg.string("\"fast\"")?;
+    match s.value().as_str() {
+        "moka" => Ok(false),
+        "fast" => Ok(true),
+        other => Err(syn::Error::new(
+            s.span(),
+            format!("unknown engine {other:?}; expected one of: \"moka\" (the default), \"fast\""),
         )),
     }
 }

@@ -55,6 +55,15 @@ pub(crate) fn fake_return_edge(output: Option<&syn::Type>) -> TokenStream {
     }
 }
 
+/// `body` with the fake return edge as its first statement, in the body's own braces: wrapped in
+/// braces of our own, a body that is one expression (`{ Some(x) }`) would trip `unused_braces`.
+pub(crate) fn edged_body(body: &proc_macro2::Group, output: Option<&syn::Type>) -> TokenStream {
+    let stream = super::compose::prepend_after_inner_attrs(body, fake_return_edge(output));
+    let mut block = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, stream);
+    block.set_span(body.span());
+    block.into_token_stream()
+}
+
 /// The return type as a type argument: `()` when none is written, `impl Trait` erased to `_`.
 pub(crate) fn return_type(output: Option<&syn::Type>) -> TokenStream {
     match output {

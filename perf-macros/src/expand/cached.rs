@@ -16,9 +16,9 @@
 //! }
 //!
 //! /// The cache of [`get_user`] ...
-//! pub fn get_user_cache() -> &'static rt::SyncCache<(u64, String), User> {
+//! pub fn get_user_cache() -> &'static rt::SyncCache<(u64, String), User, rt::Moka> {
 //!     <key and value trait checks, spanned on the user's types>
-//!     static __PERF_CACHE: rt::SyncCache<(u64, String), User> = rt::SyncCache::new(rt::CacheConfig { .. });
+//!     static __PERF_CACHE: rt::SyncCache<(u64, String), User, rt::Moka> = rt::SyncCache::new(rt::CacheConfig { .. });
 //!     __PERF_CACHE.bind(None)
 //! }
 //! ```
@@ -42,7 +42,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, GenericArgument, GenericParam, Pat, PathArguments, Type};
 
-use super::async_body::{boxed_async, fake_return_edge, return_type};
+use super::async_body::{boxed_async, edged_body, return_type};
 use crate::args::cached::CachedArgs;
 use crate::args::runtime_path;
 use crate::errors::Errors;
@@ -64,6 +64,7 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let is_async = f.sig.asyncness.is_some();
     let cache_ty = if is_async { quote!(#rt::AsyncCache) } else { quote!(#rt::SyncCache) };
     let key_ty = &key.ty;
+    let engine = if args.fast { quote!(#rt::Fast) } else { quote!(#rt::Moka) };
     let self_name = if f.in_impl() {
         quote!(::core::option::Option::Some(::core::any::type_name::<Self>))
     } else {
@@ -98,7 +99,7 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let make_cache = quote! {
         #(#checks)*
         #l2_checks
-        static __PERF_CACHE: #cache_ty<#key_ty, #value_ty> = #cache_ty::new(#rt::CacheConfig {
+        static __PERF_CACHE: #cache_ty<#key_ty, #value_ty, #engine> = #cache_ty::new(#rt::CacheConfig {
             module: ::core::module_path!(), func: #func, name: #name,
             ttl_ns: #ttl, tti_ns: #tti, capacity: #capacity, policy: #rt::Policy::#policy,
             l2: #l2, l1_ttl_ns: #l1_ttl, lock: #lock, schema: #schema,
@@ -118,7 +119,7 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
             #rt::cache_items! {
                 #[doc = #doc]
                 #[allow(dead_code)]
-                #vis fn #handle_name() -> &'static #cache_ty<#key_ty, #value_ty> {
+                #vis fn #handle_name() -> &'static #cache_ty<#key_ty, #value_ty, #engine> {
                     #make_cache
                 }
             }
@@ -132,8 +133,8 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let key_value = &key.value;
     let body = &f.body;
     let load = if is_async {
-        let edge = fake_return_edge(f.output());
-        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, async move { #edge #body }).await)
+        let body = edged_body(&f.body, f.output());
+        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, async move #body).await)
     } else {
         quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, move || #body))
     };

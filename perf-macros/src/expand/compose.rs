@@ -58,7 +58,10 @@ pub(crate) fn expand_inner(mut f: FnItem) -> FnItem {
 }
 
 /// `body`'s tokens with `stmt` placed after its inner attributes (`#![...]` must stay first).
-fn prepend_after_inner_attrs(body: &proc_macro2::Group, stmt: TokenStream) -> TokenStream {
+pub(crate) fn prepend_after_inner_attrs(
+    body: &proc_macro2::Group,
+    stmt: TokenStream,
+) -> TokenStream {
     use proc_macro2::TokenTree;
     let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
     let mut split = 0;

@@ -51,7 +51,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
 
-use super::async_body::{boxed_async, contains_impl_trait, fake_return_edge, return_type};
+use super::async_body::{boxed_async, contains_impl_trait, edged_body, return_type};
 use super::inline_body;
 use crate::args::profile::ProfileArgs;
 use crate::args::runtime_path;
@@ -116,8 +116,7 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
 
     let body = &f.body;
     let new_body = if f.sig.asyncness.is_some() {
-        let edge = fake_return_edge(f.output());
-        profiled_async(quote!({ #edge #body }))
+        profiled_async(edged_body(body, f.output()))
     } else if let Some(boxed) = boxed_async(body) {
         let pin_fn = &boxed.pin_fn;
         let block = &boxed.block;

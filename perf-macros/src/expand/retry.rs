@@ -50,7 +50,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, Pat, ReceiverKind, Type};
 
-use super::async_body::{boxed_async, fake_return_edge};
+use super::async_body::{boxed_async, edged_body};
 use crate::args::retry::{Backoff, RetryArgs};
 use crate::args::runtime_path;
 use crate::errors::Errors;
@@ -117,7 +117,6 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
         Some(path) => quote!(#path),
         None => quote!(#rt::no_hook),
     };
-    let edge = fake_return_edge(f.output());
     let rename = |body: TokenStream| {
         if by_value_self { rename_self(body) } else { body }
     };
@@ -145,9 +144,12 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
         }
     };
 
-    let body = rename(f.body.stream());
+    let mut renamed =
+        proc_macro2::Group::new(proc_macro2::Delimiter::Brace, rename(f.body.stream()));
+    renamed.set_span(f.body.span());
+    let body = edged_body(&renamed, f.output());
     let new_body = if f.sig.asyncness.is_some() {
-        async_loop(quote!({ #edge #body }))
+        async_loop(body)
     } else if let Some(boxed) = boxed {
         let pin_fn = &boxed.pin_fn;
         let block = rename(boxed.block.stream());
@@ -160,7 +162,7 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
             let mut __perf_retry = #rt::RetryLoop::start(&__PERF_POLICY);
             loop {
                 #(#rebinds)*
-                let __perf_result = #rt::call_once(|| { #edge #body });
+                let __perf_result = #rt::call_once(|| #body);
                 match __perf_retry.next(&__PERF_RETRY, &__PERF_POLICY, #self_name, __perf_result, #when, #on_retry) {
                     ::core::ops::ControlFlow::Break(__perf_ret) => break __perf_ret,
                     ::core::ops::ControlFlow::Continue(()) => __perf_retry.sleep(),

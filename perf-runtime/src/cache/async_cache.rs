@@ -3,9 +3,10 @@ use std::hash::Hash;
 
 use super::config::CacheConfig;
 use super::core::{Core, Inner};
+use super::engine::{AsyncStore, Engine, Moka, Store};
 use super::flight::Role;
 use super::kind::Kind;
-use super::{Hasher, record};
+use super::record;
 use crate::record::site_name::SelfName;
 
 /// The cache of an `async` `#[cached]` fn: [`AsyncCache`](super::AsyncCache)'s twin on
@@ -26,18 +27,18 @@ use crate::record::site_name::SelfName;
 /// assert_eq!(square(5).await, 25);
 /// # });
 /// ```
-pub struct AsyncCache<K, V>(pub(super) Core<K, V, moka::future::Cache<K, V, Hasher>>);
+pub struct AsyncCache<K, V, E: Engine = Moka>(pub(super) Core<K, V, E::Async<K, V>>);
 
 /// The state behind a [`AsyncCache`], built on its first use.
-pub(super) type AsyncCacheInner<K, V> = Inner<K, V, moka::future::Cache<K, V, Hasher>>;
+pub(super) type AsyncCacheInner<K, V, E> = Inner<K, V, <E as Engine>::Async<K, V>>;
 
-impl<K, V> std::fmt::Debug for AsyncCache<K, V> {
+impl<K, V, E: Engine> std::fmt::Debug for AsyncCache<K, V, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncCache").field("config", &self.0.config).finish_non_exhaustive()
     }
 }
 
-impl<K, V> AsyncCache<K, V> {
+impl<K, V, E: Engine> AsyncCache<K, V, E> {
     /// Built by the macro in a `static`; no bounds here, so a bad key or value type is reported
     /// once, where the macro checks it.
     #[doc(hidden)]
@@ -46,10 +47,11 @@ impl<K, V> AsyncCache<K, V> {
     }
 }
 
-impl<K, V> AsyncCache<K, V>
+impl<K, V, E: Engine> AsyncCache<K, V, E>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    E::Async<K, V>: AsyncStore<K, V>,
 {
     /// Builds the cache on first use; `self_name` names the type for methods.
     #[doc(hidden)]
@@ -86,7 +88,7 @@ where
         #[cfg(feature = "redis")]
         if let Some(level) = &inner.l2 {
             // Boxed, so that the Redis steps do not grow the future of every cached fn.
-            let through_l2 = super::l2::load::<K, V, Kd, R, F>(inner, level, leader, key, load);
+            let through_l2 = super::l2::load::<K, V, E, Kd, R, F>(inner, level, leader, key, load);
             return Box::pin(through_l2).await;
         }
         // A leader that finished between our miss and our join has filled the cache already.
@@ -102,7 +104,7 @@ where
     }
 
     pub(super) async fn run<Kd: Kind<R, V>, R, F: Future<Output = R>>(
-        inner: &'static AsyncCacheInner<K, V>,
+        inner: &'static AsyncCacheInner<K, V, E>,
         key: K,
         load: F,
     ) -> R {
@@ -118,29 +120,29 @@ where
     /// Removes `key`'s entry (from Redis too, with `l2`), so the next call runs the fn.
     pub async fn invalidate(&'static self, key: &K) {
         let inner = self.0.inner(None);
-        inner.l1.invalidate(key).await;
+        inner.l1.remove(key).await;
         #[cfg(feature = "redis")]
         super::l2::invalidate(inner, key).await;
     }
 
     /// Removes `key`'s entry from this process's memory only.
     pub async fn invalidate_l1(&'static self, key: &K) {
-        self.0.inner(None).l1.invalidate(key).await;
+        self.0.inner(None).l1.remove(key).await;
     }
 
     /// Removes every entry (with `l2`, this fn's keys in Redis too, by `SCAN` + `UNLINK`).
     pub async fn invalidate_all(&'static self) {
         let inner = self.0.inner(None);
-        inner.l1.invalidate_all();
+        inner.l1.clear();
         #[cfg(feature = "redis")]
         super::l2::invalidate_all(inner).await;
     }
 
-    /// Entries in the cache, after moka's pending maintenance has run.
+    /// Entries in the cache, after pending maintenance (expirations, evictions) has run.
     pub async fn entry_count(&'static self) -> u64 {
         let l1 = &self.0.inner(None).l1;
         l1.run_pending_tasks().await;
-        l1.entry_count()
+        l1.count()
     }
 
     /// Stores `value` for `key` as if a call had returned it (to warm the cache).
@@ -148,8 +150,8 @@ where
         self.0.inner(None).l1.insert(key, value).await;
     }
 
-    /// Runs moka's pending maintenance now (evictions, expirations, the entry count), as it
-    /// otherwise does in small steps during later calls.
+    /// Runs pending maintenance now (evictions, expirations, the entry count), as moka otherwise
+    /// does in small steps during later calls and the fast engine when a load replaces an entry.
     pub async fn run_pending_tasks(&'static self) {
         self.0.inner(None).l1.run_pending_tasks().await;
     }

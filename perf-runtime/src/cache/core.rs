@@ -1,12 +1,13 @@
 //! What the sync and the async cache share: a cache built on first use from its config, its
 //! stats, its single flight, its Redis level, and its entry in the registry. The two differ only
-//! in the moka cache inside ([`Store`]) and in whether loading awaits.
+//! in their engine's store and in whether loading awaits.
 
 use std::hash::Hash;
 use std::sync::OnceLock;
 
 use super::Hasher;
 use super::config::CacheConfig;
+use super::engine::Store;
 use super::flight::Flights;
 use super::registry::{self, Registered};
 use super::stats::CacheStats;
@@ -30,74 +31,6 @@ pub(super) struct Inner<K, V, S> {
 pub(super) type L2Serde<K, V> = Option<super::l2::Serde<K, V>>;
 #[cfg(not(feature = "redis"))]
 pub(super) type L2Serde<K, V> = std::marker::PhantomData<fn() -> (K, V)>;
-
-/// The moka cache in a [`Core`]: `moka::sync::Cache` or `moka::future::Cache`.
-pub(super) trait Store: Send + Sync + 'static {
-    fn build(config: &CacheConfig, stats: &'static CacheStats) -> Self;
-    /// Entries, after moka's pending maintenance (which updates the count).
-    fn entries(&self) -> u64;
-    fn clear(&self);
-}
-
-/// The same builder calls on `moka::sync` and `moka::future`, whose builders are distinct types.
-macro_rules! build_moka {
-    ($moka:ident, $config:expr, $stats:expr) => {{
-        let (config, stats): (&CacheConfig, &'static CacheStats) = ($config, $stats);
-        let mut builder = moka::$moka::Cache::builder()
-            .max_capacity(config.capacity)
-            .time_to_live(config.l1_ttl())
-            .eviction_policy(config.moka_policy())
-            .eviction_listener(move |_, _, cause| {
-                if cause == moka::notification::RemovalCause::Size {
-                    stats.evictions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-            });
-        if let Some(tti) = config.tti() {
-            builder = builder.time_to_idle(tti);
-        }
-        builder.build_with_hasher(Hasher::default())
-    }};
-}
-
-impl<K, V> Store for moka::sync::Cache<K, V, Hasher>
-where
-    K: Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    fn build(config: &CacheConfig, stats: &'static CacheStats) -> Self {
-        build_moka!(sync, config, stats)
-    }
-
-    fn entries(&self) -> u64 {
-        self.run_pending_tasks();
-        self.entry_count()
-    }
-
-    fn clear(&self) {
-        self.invalidate_all();
-    }
-}
-
-impl<K, V> Store for moka::future::Cache<K, V, Hasher>
-where
-    K: Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    fn build(config: &CacheConfig, stats: &'static CacheStats) -> Self {
-        build_moka!(future, config, stats)
-    }
-
-    fn entries(&self) -> u64 {
-        // moka::future updates its count only in maintenance, which it runs only through
-        // `.await`; the report is sync, so the maintenance is driven here.
-        super::block_on::bounded(self.run_pending_tasks(), super::block_on::REPORT_WAIT);
-        self.entry_count()
-    }
-
-    fn clear(&self) {
-        self.invalidate_all();
-    }
-}
 
 impl<K, V, S> Core<K, V, S> {
     pub(super) const fn new(config: CacheConfig) -> Self {
@@ -132,7 +65,7 @@ where
         let inner = self.inner.get_or_init(|| Inner {
             #[cfg(feature = "redis")]
             l2: super::l2::Level::new(&self.config, &name, serde),
-            l1: S::build(&self.config, stats),
+            l1: S::build(&self.config, &stats.evictions),
             flights: Flights::new(Hasher::default()),
             stats,
         });

@@ -20,6 +20,7 @@ use super::Hasher;
 use super::async_cache::{AsyncCache, AsyncCacheInner};
 use super::config::CacheConfig;
 use super::core::Inner;
+use super::engine::{AsyncStore, Engine, SyncStore};
 use super::flight::Leader;
 use super::kind::Kind;
 use super::sync_cache::{SyncCache, SyncCacheInner};
@@ -75,10 +76,11 @@ impl<K, V> Level<K, V> {
 /// cross-process lock.
 type Found<V> = Result<V, Option<LoadLock>>;
 
-impl<K, V> SyncCache<K, V>
+impl<K, V, E: Engine> SyncCache<K, V, E>
 where
     K: Hash + Eq + Clone + Send + Sync + Serialize + 'static,
     V: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    E::Sync<K, V>: SyncStore<K, V>,
 {
     /// [`bind`](Self::bind) for a cache with Redis behind it.
     #[doc(hidden)]
@@ -91,10 +93,11 @@ where
     }
 }
 
-impl<K, V> AsyncCache<K, V>
+impl<K, V, E: Engine> AsyncCache<K, V, E>
 where
     K: Hash + Eq + Clone + Send + Sync + Serialize + 'static,
     V: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    E::Async<K, V>: AsyncStore<K, V>,
 {
     /// [`bind`](Self::bind) for a cache with Redis behind it.
     #[doc(hidden)]
@@ -108,8 +111,8 @@ where
 }
 
 /// The rest of a sync load by the key's `leader`, with Redis between memory and the fn.
-pub(super) fn load_blocking<K, V, Kd: Kind<R, V>, R, F: FnOnce() -> R>(
-    inner: &'static SyncCacheInner<K, V>,
+pub(super) fn load_blocking<K, V, E, Kd: Kind<R, V>, R, F: FnOnce() -> R>(
+    inner: &'static SyncCacheInner<K, V, E>,
     level: &'static Level<K, V>,
     leader: Leader<'static, K, V, Hasher>,
     key: K,
@@ -118,6 +121,8 @@ pub(super) fn load_blocking<K, V, Kd: Kind<R, V>, R, F: FnOnce() -> R>(
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    E: Engine,
+    E::Sync<K, V>: SyncStore<K, V>,
 {
     let (site, codec) = (level.site, &level.serde.codec);
     let redis = level.redis(&key);
@@ -139,7 +144,7 @@ where
             Err(held) => lock = held,
         }
     }
-    let r = SyncCache::run::<Kd, R, F>(inner, key, load);
+    let r = SyncCache::<K, V, E>::run::<Kd, R, F>(inner, key, load);
     if let Some((client, key_json)) = &redis {
         if let Some(v) = Kd::cacheable(&r) {
             site.put_blocking(client, key_json, v, codec);
@@ -153,8 +158,8 @@ where
 }
 
 /// [`load_blocking`] for an `async fn`.
-pub(super) async fn load<K, V, Kd: Kind<R, V>, R, F: Future<Output = R>>(
-    inner: &'static AsyncCacheInner<K, V>,
+pub(super) async fn load<K, V, E, Kd: Kind<R, V>, R, F: Future<Output = R>>(
+    inner: &'static AsyncCacheInner<K, V, E>,
     level: &'static Level<K, V>,
     leader: Leader<'static, K, V, Hasher>,
     key: K,
@@ -163,6 +168,8 @@ pub(super) async fn load<K, V, Kd: Kind<R, V>, R, F: Future<Output = R>>(
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    E: Engine,
+    E::Async<K, V>: AsyncStore<K, V>,
 {
     let (site, codec) = (level.site, &level.serde.codec);
     let redis = level.redis(&key);
@@ -184,7 +191,7 @@ where
             Err(held) => lock = held,
         }
     }
-    let r = AsyncCache::run::<Kd, R, F>(inner, key, load).await;
+    let r = AsyncCache::<K, V, E>::run::<Kd, R, F>(inner, key, load).await;
     if let Some((client, key_json)) = &redis {
         if let Some(v) = Kd::cacheable(&r) {
             site.put(client, key_json, v, codec).await;

@@ -1,7 +1,8 @@
-//! `#[cached]`: memoization on moka, one cache per fn, with one load per key at a time.
+//! `#[cached]`: memoization, one cache per fn, with one load per key at a time.
 //!
-//! A sync fn gets a [`SyncCache`] (`moka::sync::Cache`), an `async fn` an [`AsyncCache`]
-//! (`moka::future::Cache`); the macro returns it from the generated `<fn>_cache()` handle.
+//! A sync fn gets a [`SyncCache`], an `async fn` an [`AsyncCache`]; the macro returns it from the
+//! generated `<fn>_cache()` handle. Entries live in moka (`moka::sync::Cache`,
+//! `moka::future::Cache`) or, with `engine = "fast"`, in quick_cache (see [`engine`]).
 //! Cargo feature `cache` (on by default); without it this module holds only [`CacheReport`],
 //! for the report's (empty) `caches` section.
 
@@ -13,6 +14,8 @@ mod block_on;
 mod config;
 #[cfg(feature = "cache")]
 mod core;
+#[cfg(feature = "cache")]
+pub mod engine;
 #[cfg(feature = "cache")]
 mod flight;
 #[cfg(feature = "cache")]
@@ -33,6 +36,8 @@ mod sync_cache;
 pub use async_cache::AsyncCache;
 #[cfg(feature = "cache")]
 pub use config::{CacheConfig, Policy};
+#[cfg(feature = "cache")]
+pub use engine::{Engine, Fast, Moka};
 #[cfg(feature = "cache")]
 pub use kind::{Kind, OptionKind, ResultKind, ValueKind};
 #[cfg(feature = "cache")]
@@ -60,7 +65,7 @@ pub mod redis {
 }
 pub(crate) use report::write_table;
 
-/// foldhash: the cheapest hasher moka accepts that still resists collision floods
+/// foldhash: the cheapest hasher moka and quick_cache accept that still resists collision floods
 /// (randomly seeded per process).
 #[cfg(feature = "cache")]
 type Hasher = foldhash::fast::RandomState;

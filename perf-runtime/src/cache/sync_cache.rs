@@ -2,9 +2,10 @@ use std::hash::Hash;
 
 use super::config::CacheConfig;
 use super::core::{Core, Inner};
+use super::engine::{Engine, Moka, Store, SyncStore};
 use super::flight::Role;
 use super::kind::Kind;
-use super::{Hasher, record};
+use super::record;
 use crate::record::site_name::SelfName;
 
 /// The cache of a sync `#[cached]` fn. The macro puts one in a `static` and returns it from
@@ -24,18 +25,18 @@ use crate::record::site_name::SelfName;
 /// square_cache().insert(5, 25); // warm
 /// assert_eq!(square(5), 25);
 /// ```
-pub struct SyncCache<K, V>(pub(super) Core<K, V, moka::sync::Cache<K, V, Hasher>>);
+pub struct SyncCache<K, V, E: Engine = Moka>(pub(super) Core<K, V, E::Sync<K, V>>);
 
 /// The state behind a [`SyncCache`], built on its first use.
-pub(super) type SyncCacheInner<K, V> = Inner<K, V, moka::sync::Cache<K, V, Hasher>>;
+pub(super) type SyncCacheInner<K, V, E> = Inner<K, V, <E as Engine>::Sync<K, V>>;
 
-impl<K, V> std::fmt::Debug for SyncCache<K, V> {
+impl<K, V, E: Engine> std::fmt::Debug for SyncCache<K, V, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SyncCache").field("config", &self.0.config).finish_non_exhaustive()
     }
 }
 
-impl<K, V> SyncCache<K, V> {
+impl<K, V, E: Engine> SyncCache<K, V, E> {
     /// Built by the macro in a `static`; no bounds here, so a bad key or value type is reported
     /// once, where the macro checks it.
     #[doc(hidden)]
@@ -44,10 +45,11 @@ impl<K, V> SyncCache<K, V> {
     }
 }
 
-impl<K, V> SyncCache<K, V>
+impl<K, V, E: Engine> SyncCache<K, V, E>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    E::Sync<K, V>: SyncStore<K, V>,
 {
     /// Builds the cache on first use; `self_name` names the type for methods.
     #[doc(hidden)]
@@ -72,7 +74,7 @@ where
 
     #[inline(never)]
     fn miss<Kd: Kind<R, V>, R, F: FnOnce() -> R>(
-        inner: &'static SyncCacheInner<K, V>,
+        inner: &'static SyncCacheInner<K, V, E>,
         key: K,
         load: F,
     ) -> R {
@@ -89,7 +91,7 @@ where
         };
         #[cfg(feature = "redis")]
         if let Some(level) = &inner.l2 {
-            return super::l2::load_blocking::<K, V, Kd, R, F>(inner, level, leader, key, load);
+            return super::l2::load_blocking::<K, V, E, Kd, R, F>(inner, level, leader, key, load);
         }
         // A leader that finished between our miss and our join has filled the cache already.
         if let Some(v) = inner.l1.get(&key) {
@@ -102,7 +104,7 @@ where
     }
 
     pub(super) fn run<Kd: Kind<R, V>, R, F: FnOnce() -> R>(
-        inner: &'static SyncCacheInner<K, V>,
+        inner: &'static SyncCacheInner<K, V, E>,
         key: K,
         load: F,
     ) -> R {
@@ -118,29 +120,29 @@ where
     /// Removes `key`'s entry (from Redis too, with `l2`), so the next call runs the fn.
     pub fn invalidate(&'static self, key: &K) {
         let inner = self.0.inner(None);
-        inner.l1.invalidate(key);
+        inner.l1.remove(key);
         #[cfg(feature = "redis")]
         super::l2::invalidate_blocking(inner, key);
     }
 
     /// Removes `key`'s entry from this process's memory only.
     pub fn invalidate_l1(&'static self, key: &K) {
-        self.0.inner(None).l1.invalidate(key);
+        self.0.inner(None).l1.remove(key);
     }
 
     /// Removes every entry (with `l2`, this fn's keys in Redis too, by `SCAN` + `UNLINK`).
     pub fn invalidate_all(&'static self) {
         let inner = self.0.inner(None);
-        inner.l1.invalidate_all();
+        inner.l1.clear();
         #[cfg(feature = "redis")]
         super::l2::invalidate_all_blocking(inner);
     }
 
-    /// Entries in the cache, after moka's pending maintenance has run.
+    /// Entries in the cache, after pending maintenance (expirations, evictions) has run.
     pub fn entry_count(&'static self) -> u64 {
         let l1 = &self.0.inner(None).l1;
         l1.run_pending_tasks();
-        l1.entry_count()
+        l1.count()
     }
 
     /// Stores `value` for `key` as if a call had returned it (to warm the cache).
@@ -148,8 +150,8 @@ where
         self.0.inner(None).l1.insert(key, value);
     }
 
-    /// Runs moka's pending maintenance now (evictions, expirations, the entry count), as it
-    /// otherwise does in small steps during later calls.
+    /// Runs pending maintenance now (evictions, expirations, the entry count), as moka otherwise
+    /// does in small steps during later calls and the fast engine when a load replaces an entry.
     pub fn run_pending_tasks(&'static self) {
         self.0.inner(None).l1.run_pending_tasks();
     }

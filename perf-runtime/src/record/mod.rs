@@ -4,6 +4,8 @@
 pub mod alloc;
 pub(crate) mod baseline;
 pub(crate) mod clock;
+#[cfg(feature = "cache")]
+pub(crate) mod coarse_clock;
 pub(crate) mod counter;
 pub(crate) mod cpu_clock;
 pub(crate) mod enabled;
