@@ -91,6 +91,9 @@ fn card(out: &mut String, i: usize, c: &CacheReport, base: Option<&CacheReport>)
         ("entries", c.entries.to_string()),
         ("evictions", c.evictions.to_string()),
     ];
+    if c.warmed > 0 {
+        pairs.push(("loaded by warm()", c.warmed.to_string()));
+    }
     if c.l2 != "off" && !c.l2.is_empty() {
         pairs.extend([
             ("Redis hits", c.l2_hits.to_string()),

@@ -53,6 +53,10 @@ pub struct CacheReport {
     pub l2_get_p99_ns: u64,
     /// With `lock = true`: times this process waited for another's load.
     pub lock_waits: u64,
+    /// Keys loaded by the cache's `warm` (their loads count in `loads` too).
+    /// 0 in reports written before it existed.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub warmed: u64,
     /// Load times in HdrHistogram's V2 encoding, base64 (as `FunctionReport::histogram`), so
     /// that [`Report::merge`](crate::Report::merge) recomputes `load_p50_ns`/`load_p99_ns`
     /// exactly. Empty in reports written before it existed.
@@ -110,6 +114,7 @@ impl CacheReport {
             l2_get_p50_ns: l2.get_p50_ns,
             l2_get_p99_ns: l2.get_p99_ns,
             lock_waits: l2.lock_waits,
+            warmed: t.warmed,
             load_histogram: crate::report::histogram::encode(&t.load_ns),
             l2_get_histogram: l2.get_histogram.unwrap_or_else(|| {
                 crate::report::histogram::encode(&crate::record::histogram::empty())

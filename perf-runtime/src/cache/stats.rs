@@ -23,6 +23,8 @@ pub(crate) struct CacheStats {
     pub(crate) shards: Sharded<CacheShard>,
     /// Entries moka evicted for size (not expiry, not invalidation).
     pub(crate) evictions: AtomicU64,
+    /// Keys loaded by `warm`: one add per `warm`, so no shard is needed.
+    pub(crate) warmed: AtomicU64,
     baseline: Baseline<Totals>,
 }
 
@@ -34,6 +36,7 @@ pub(crate) struct Totals {
     pub(crate) load_errors: u64,
     pub(crate) coalesced: u64,
     pub(crate) evictions: u64,
+    pub(crate) warmed: u64,
     pub(crate) load_ns: Histogram<u64>,
 }
 
@@ -49,6 +52,7 @@ impl CacheStats {
                 load_ns: AtomicHistogram::new(),
             }),
             evictions: AtomicU64::new(0),
+            warmed: AtomicU64::new(0),
             baseline: Baseline::new(),
         }
     }
@@ -61,6 +65,7 @@ impl CacheStats {
             load_errors: 0,
             coalesced: 0,
             evictions: self.evictions.load(Relaxed),
+            warmed: self.warmed.load(Relaxed),
             load_ns: histogram::empty(),
         };
         self.shards.for_each(|s| {
@@ -92,6 +97,7 @@ impl Subtract for Totals {
         self.load_errors -= b.load_errors;
         self.coalesced -= b.coalesced;
         self.evictions -= b.evictions;
+        self.warmed -= b.warmed;
         self.load_ns.subtract(&b.load_ns).expect("baseline is a subset");
     }
 }

@@ -133,6 +133,7 @@ struct Families<'a> {
     cache_load_errors: Family,
     cache_coalesced: Family,
     cache_evictions: Family,
+    cache_warmed: Family,
     cache_entries: Family,
     cache_l2_errors: Family,
     cache_l2_timeouts: Family,
@@ -229,6 +230,11 @@ impl<'a> Families<'a> {
                 "perf_cache_evictions_total",
                 Counter,
                 "Entries evicted to respect the capacity.",
+            ),
+            cache_warmed: Family::new(
+                "perf_cache_warmed_total",
+                Counter,
+                "Keys loaded by the cache's warm().",
             ),
             cache_entries: Family::new("perf_cache_entries", Gauge, "Entries held in memory."),
             cache_l2_errors: Family::new(
@@ -413,6 +419,7 @@ impl<'a> Families<'a> {
         self.cache_load_errors.sample(l, c.load_errors);
         self.cache_coalesced.sample(l, c.coalesced);
         self.cache_evictions.sample(l, c.evictions);
+        self.cache_warmed.sample(l, c.warmed);
         self.cache_entries.sample(l, c.entries);
         if l2_on {
             self.cache_l2_errors.sample(l, c.l2_errors);
@@ -478,6 +485,7 @@ impl<'a> Families<'a> {
             &self.cache_load_errors,
             &self.cache_coalesced,
             &self.cache_evictions,
+            &self.cache_warmed,
             &self.cache_entries,
             &self.cache_l2_errors,
             &self.cache_l2_timeouts,
