@@ -265,6 +265,12 @@ mod cached {
     pub fn assert_redis_value<T: RedisValue>() {}
 }
 
+/// `<fn>_cache().warm(keys)`: the loader the macro gives the cache (see `cache/warm.rs`).
+#[cfg(feature = "cache")]
+pub use crate::cache::Kind;
+#[cfg(feature = "cache")]
+pub use crate::cache::warm::{LocalLoad, SendLoad, WarmLoad};
+
 /// `l2 = "redis"` expands to a call of this: nothing with the `redis` feature, a compile error
 /// that names the feature without it.
 pub use crate::__perf_require_redis as require_redis;

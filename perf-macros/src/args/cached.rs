@@ -6,7 +6,7 @@ use crate::errors::Errors;
 
 /// `#[cached(ttl = "60s", capacity = 10_000, tti = "1m", key = expr, key_type = T, name = "...",
 /// policy = "lru", engine = "moka", result = true, option = true, cache_none = true,
-/// handle = false, crate = "...")]`
+/// handle = false, crate = "...", warm_concurrency = 8)]`
 pub(crate) struct CachedArgs {
     pub(crate) ttl_ns: u64,
     pub(crate) tti_ns: u64,
@@ -26,6 +26,8 @@ pub(crate) struct CachedArgs {
     pub(crate) l2: Option<Span>,
     pub(crate) l1_ttl_ns: u64,
     pub(crate) lock: bool,
+    /// Keys `warm` loads at once; 0 for the runtime's default.
+    pub(crate) warm_concurrency: u32,
 }
 
 const KEYS: &[&str] = &[
@@ -45,6 +47,7 @@ const KEYS: &[&str] = &[
     "l2",
     "l1_ttl",
     "lock",
+    "warm_concurrency",
 ];
 
 impl CachedArgs {
@@ -66,9 +69,11 @@ impl CachedArgs {
             l2: None,
             l1_ttl_ns: 0,
             lock: false,
+            warm_concurrency: 0,
         };
         let mut l2_only = Vec::new();
         let mut moka_only = Vec::new();
+        let mut handle_only = Vec::new();
         let mut has_ttl = false;
         for arg in super::parse(args, KEYS, errors)? {
             match arg.key.as_str() {
@@ -103,12 +108,25 @@ impl CachedArgs {
                     out.lock = errors.take(arg.boolean()).unwrap_or(false);
                     l2_only.push(arg);
                 }
+                "warm_concurrency" => {
+                    out.warm_concurrency =
+                        errors.take(arg.positive_u32("warm_concurrency = 8")).unwrap_or(0);
+                    handle_only.push(arg);
+                }
                 _ => {} // args::parse lets only the known keys through
             }
         }
         if out.l2.is_none() {
             for arg in l2_only {
                 errors.at(&arg.meta, format!("`{}` works with `l2 = \"redis\"` only", arg.key));
+            }
+        }
+        if !out.handle {
+            for arg in handle_only {
+                errors.at(
+                    &arg.meta,
+                    "`warm_concurrency` needs the handle: `warm` is a method of `<fn>_cache()`, which `handle = false` leaves out",
+                );
             }
         }
         if out.fast {

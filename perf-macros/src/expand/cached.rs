@@ -18,7 +18,8 @@
 //! /// The cache of [`get_user`] ...
 //! pub fn get_user_cache() -> &'static rt::SyncCache<(u64, String), User, rt::Moka> {
 //!     <key and value trait checks, spanned on the user's types>
-//!     static __PERF_CACHE: rt::SyncCache<(u64, String), User, rt::Moka> = rt::SyncCache::new(rt::CacheConfig { .. });
+//!     static __PERF_CACHE: rt::SyncCache<(u64, String), User, rt::Moka> =
+//!         rt::SyncCache::new(rt::CacheConfig { .. }).with_loader(<see warm.rs>);
 //!     __PERF_CACHE.bind(None)
 //! }
 //! ```
@@ -96,6 +97,8 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let schema =
         if l2 { schema_hash(&key_ty.to_string(), &quote!(#value_ty).to_string()) } else { 0 };
     let (l1_ttl, lock) = (args.l1_ttl_ns, args.lock);
+    let warm_concurrency = args.warm_concurrency;
+    let loader = super::warm::loader(f, &args, &rt, &kind, key_ty, &value_ty);
     let make_cache = quote! {
         #(#checks)*
         #l2_checks
@@ -103,7 +106,8 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
             module: ::core::module_path!(), func: #func, name: #name,
             ttl_ns: #ttl, tti_ns: #tti, capacity: #capacity, policy: #rt::Policy::#policy,
             l2: #l2, l1_ttl_ns: #l1_ttl, lock: #lock, schema: #schema,
-        });
+            warm_concurrency: #warm_concurrency,
+        })#loader;
         __PERF_CACHE.#bind(#self_name)
     };
 
@@ -112,7 +116,7 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
         let vis = &f.vis;
         let call = if f.in_impl() { quote!(Self::#handle_name()) } else { quote!(#handle_name()) };
         let doc = format!(
-            "The cache of [`{func}`]{}: `invalidate(&key)`, `invalidate_all()`, `entry_count()`, `insert(key, value)`.",
+            "The cache of [`{func}`]{}: `invalidate(&key)`, `invalidate_all()`, `entry_count()`, `insert(key, value)`, `warm(keys)`.",
             if is_async { " (its methods that touch the cache are `async`)" } else { "" },
         );
         let handle = quote! {

@@ -9,6 +9,7 @@ mod inline_body;
 mod load;
 mod profile;
 mod retry;
+mod warm;
 
 use proc_macro2::TokenStream;
 

@@ -27,7 +27,11 @@ use crate::record::site_name::SelfName;
 /// assert_eq!(square(5).await, 25);
 /// # });
 /// ```
-pub struct AsyncCache<K, V, E: Engine = Moka>(pub(super) Core<K, V, E::Async<K, V>>);
+pub struct AsyncCache<K, V, E: Engine = Moka>(
+    pub(super) Core<K, V, E::Async<K, V>>,
+    /// What `warm` calls for a missing key (see `warm.rs`); `None` for fns it cannot call.
+    pub(super) Option<super::warm::AsyncLoader<K>>,
+);
 
 /// The state behind a [`AsyncCache`], built on its first use.
 pub(super) type AsyncCacheInner<K, V, E> = Inner<K, V, <E as Engine>::Async<K, V>>;
@@ -43,7 +47,7 @@ impl<K, V, E: Engine> AsyncCache<K, V, E> {
     /// once, where the macro checks it.
     #[doc(hidden)]
     pub const fn new(config: CacheConfig) -> Self {
-        Self(Core::new(config))
+        Self(Core::new(config), None)
     }
 }
 

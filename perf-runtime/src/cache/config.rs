@@ -27,6 +27,9 @@ pub struct CacheConfig {
     pub lock: bool,
     /// Hash of the key and value types: Redis entries of another schema are never read.
     pub schema: u64,
+    /// `warm_concurrency`: keys `warm` loads at once; 0 for the default (the cores for a sync
+    /// fn, 16 for an `async fn`).
+    pub warm_concurrency: u32,
 }
 
 /// `policy = "lru"` (the default) or `policy = "tinylfu"`.

@@ -204,6 +204,39 @@ where
     r
 }
 
+/// For `warm`: whether Redis has `key`'s value, which then fills memory. A look, not a call:
+/// it counts no hit or miss (a hit without the memory miss of a call would skew the hit rate).
+pub(super) fn peek_blocking<K: Clone, V, S: SyncStore<K, V>>(
+    inner: &Inner<K, V, S>,
+    key: &K,
+) -> bool {
+    let Some(level) = &inner.l2 else { return false };
+    let Some((client, key_json)) = level.redis(key) else { return false };
+    match level.site.peek_blocking(&client, &key_json, &level.serde.codec) {
+        Some(v) => {
+            inner.l1.insert(key.clone(), v);
+            true
+        }
+        None => false,
+    }
+}
+
+/// [`peek_blocking`] for an `async fn`.
+pub(super) async fn peek<K: Clone, V, S: AsyncStore<K, V>>(
+    inner: &Inner<K, V, S>,
+    key: &K,
+) -> bool {
+    let Some(level) = &inner.l2 else { return false };
+    let Some((client, key_json)) = level.redis(key) else { return false };
+    match level.site.peek(&client, &key_json, &level.serde.codec).await {
+        Some(v) => {
+            inner.l1.insert(key.clone(), v).await;
+            true
+        }
+        None => false,
+    }
+}
+
 pub(super) fn invalidate_blocking<K, V, S>(inner: &Inner<K, V, S>, key: &K) {
     let Some(level) = &inner.l2 else { return };
     if let Some((client, key_json)) = level.redis(key) {

@@ -31,6 +31,8 @@ mod report;
 mod stats;
 #[cfg(feature = "cache")]
 mod sync_cache;
+#[cfg(feature = "cache")]
+pub(crate) mod warm;
 
 #[cfg(feature = "cache")]
 pub use async_cache::AsyncCache;
@@ -45,6 +47,8 @@ pub use registry::invalidate_all;
 pub use report::CacheReport;
 #[cfg(feature = "cache")]
 pub use sync_cache::SyncCache;
+#[cfg(feature = "cache")]
+pub use warm::WarmReport;
 
 #[cfg(feature = "cache")]
 pub(crate) use registry::{collect, reset};

@@ -23,6 +23,13 @@ pub(crate) fn coalesced(stats: &'static CacheStats) {
     }
 }
 
+/// `loaded` keys of one `warm`.
+pub(crate) fn warmed(stats: &'static CacheStats, loaded: u64) {
+    if enabled::is_enabled() {
+        stats.warmed.fetch_add(loaded, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Clock ticks at the start of a load.
 pub(crate) fn load_started() -> u64 {
     clock::ticks()

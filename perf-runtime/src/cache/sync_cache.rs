@@ -25,7 +25,11 @@ use crate::record::site_name::SelfName;
 /// square_cache().insert(5, 25); // warm
 /// assert_eq!(square(5), 25);
 /// ```
-pub struct SyncCache<K, V, E: Engine = Moka>(pub(super) Core<K, V, E::Sync<K, V>>);
+pub struct SyncCache<K, V, E: Engine = Moka>(
+    pub(super) Core<K, V, E::Sync<K, V>>,
+    /// What `warm` calls for a missing key (see `warm.rs`); `None` for fns it cannot call.
+    pub(super) Option<super::warm::SyncLoader<K>>,
+);
 
 /// The state behind a [`SyncCache`], built on its first use.
 pub(super) type SyncCacheInner<K, V, E> = Inner<K, V, <E as Engine>::Sync<K, V>>;
@@ -41,7 +45,7 @@ impl<K, V, E: Engine> SyncCache<K, V, E> {
     /// once, where the macro checks it.
     #[doc(hidden)]
     pub const fn new(config: CacheConfig) -> Self {
-        Self(Core::new(config))
+        Self(Core::new(config), None)
     }
 }
 

@@ -56,6 +56,14 @@ pub(crate) struct L2Snapshot {
     pub(crate) get_histogram: String,
 }
 
+/// A stored value that decodes; anything else is for the load to deal with (and count).
+fn peeked<V>(outcome: Outcome<Option<Vec<u8>>>, key_json: &[u8], codec: &Codec<V>) -> Option<V> {
+    match outcome {
+        Outcome::Done(Some(bytes)) => (codec.decode)(key_json, &bytes).ok(),
+        _ => None,
+    }
+}
+
 /// Held by the process that loads a key under `lock = true`.
 #[derive(Debug)]
 pub(crate) struct LoadLock {
@@ -112,6 +120,31 @@ impl L2Site {
         let outcome =
             client.query_blocking::<Option<Vec<u8>>>(get_cmd(&self.redis_key(client, key_json)));
         self.read(outcome, started, key_json, codec)
+    }
+
+    /// What [`get`](Self::get) would return, for `warm`'s look before it loads a key. It counts
+    /// nothing: no call asked, and the load that may follow counts its own read.
+    pub(crate) async fn peek<V>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+        codec: &Codec<V>,
+    ) -> Option<V> {
+        let outcome =
+            client.query::<Option<Vec<u8>>>(get_cmd(&self.redis_key(client, key_json))).await;
+        peeked(outcome, key_json, codec)
+    }
+
+    /// [`peek`](Self::peek) for sync fns.
+    pub(crate) fn peek_blocking<V>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+        codec: &Codec<V>,
+    ) -> Option<V> {
+        let outcome =
+            client.query_blocking::<Option<Vec<u8>>>(get_cmd(&self.redis_key(client, key_json)));
+        peeked(outcome, key_json, codec)
     }
 
     fn read<V>(
