@@ -101,14 +101,16 @@ pub use perf_macros::profile;
 /// ones by their owned form, so `fn f(name: &str)` is keyed by `String`), with `key_type = T`
 /// when the key is not made of arguments; `name = "users.by_id"`; `policy = "lru"` (default) or
 /// `"tinylfu"`; `result = true` / `option = true` for aliases of `Result` / `Option` the macro
-/// cannot see through; `cache_none = true`; `handle = false`; `crate = "path"`.
+/// cannot see through; `cache_none = true`; `handle = false`; `crate = "path"`;
+/// `warm_concurrency = 8` (keys `warm` loads at once; default: the cores, 16 for an `async fn`).
 ///
 /// Only `Ok` of a `Result` is cached (`E` needs no `Clone`), and only `Some` of an `Option`
 /// unless `cache_none = true`. When many callers miss the same key at once, the fn runs once and
 /// the others wait for its value; if it returns `Err`, `None` or panics, each waiter runs its
 /// own call. The macro also generates `<fn>_cache()` (same visibility; `Self::<fn>_cache()` in an
 /// inherent impl) returning the cache, with `invalidate(&key)`, `invalidate_all()`,
-/// `entry_count()` and `insert(key, value)` (`async` where they touch an `async fn`'s cache).
+/// `entry_count()`, `insert(key, value)` and `warm(keys)` (computes the keys it lacks:
+/// [`SyncCache::warm`](cache::SyncCache::warm)), `async` where they touch an `async fn`'s cache.
 /// In a trait impl, where no extra fn may appear, use `handle = false` and
 /// [`cache::invalidate_all`] by name.
 ///
@@ -128,6 +130,8 @@ pub use perf_macros::profile;
 /// let cache = report.cache(&format!("{}::lookup", module_path!())).unwrap();
 /// assert_eq!((cache.hits, cache.misses), (1, 2));
 /// ```
+pub use perf_macros::cached;
+
 /// Registers a benchmark, run by [`bench::main`] (as the `main` of a `harness = false` bench
 /// target) or [`bench::run`].
 ///
@@ -188,8 +192,6 @@ pub use perf_macros::bench;
 ///
 /// [`Load`](crate::load::Load) builds the same in code; see [`mod@load`] and `docs/load.md`.
 pub use perf_macros::load;
-
-pub use perf_macros::cached;
 
 /// Retries a fn that returns `Result`: with backoff, jitter, a retryable-error predicate, a
 /// deadline, a per-attempt timeout and a per-fn retry budget, and reports what the retries did.
