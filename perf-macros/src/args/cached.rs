@@ -26,7 +26,12 @@ pub(crate) struct CachedArgs {
     pub(crate) l2: Option<Span>,
     pub(crate) l1_ttl_ns: u64,
     pub(crate) lock: bool,
+    /// `tags = ["product:{id}", ...]`: format strings over the fn's arguments.
+    pub(crate) tags: Vec<LitStr>,
 }
+
+/// As `perf_runtime::cache::MAX_TAGS`.
+const MAX_TAGS: usize = 8;
 
 const KEYS: &[&str] = &[
     "ttl",
@@ -45,6 +50,7 @@ const KEYS: &[&str] = &[
     "l2",
     "l1_ttl",
     "lock",
+    "tags",
 ];
 
 impl CachedArgs {
@@ -66,6 +72,7 @@ impl CachedArgs {
             l2: None,
             l1_ttl_ns: 0,
             lock: false,
+            tags: Vec::new(),
         };
         let mut l2_only = Vec::new();
         let mut moka_only = Vec::new();
@@ -99,6 +106,7 @@ impl CachedArgs {
                     out.l1_ttl_ns = errors.take(arg.positive_nanos()).unwrap_or(0);
                     l2_only.push(arg);
                 }
+                "tags" => out.tags = errors.take(tags(&arg)).unwrap_or_default(),
                 "lock" => {
                     out.lock = errors.take(arg.boolean()).unwrap_or(false);
                     l2_only.push(arg);
@@ -176,6 +184,31 @@ fn policy(arg: &Arg) -> syn::Result<bool> {
             s.span(),
             format!("unknown policy {other:?}; expected one of: \"lru\", \"tinylfu\""),
         )),
+    }
+}
+
+/// `tags = ["product:{id}", "tenant:{tenant}"]`; the names are checked against the fn's
+/// arguments where the fn is known (`expand/cached.rs`).
+fn tags(arg: &Arg) -> syn::Result<Vec<LitStr>> {
+    let expected =
+        "expected a list of format strings over the arguments: `tags = [\"product:{id}\"]`";
+    let value = arg.value("[\"product:{id}\"]")?;
+    let Expr::Array(list) = value else { return Err(syn::Error::new_spanned(value, expected)) };
+    let tags = list
+        .elems
+        .iter()
+        .map(|e| match e {
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.clone()),
+            other => Err(syn::Error::new_spanned(other, expected)),
+        })
+        .collect::<syn::Result<Vec<_>>>()?;
+    match tags.len() {
+        0 => Err(syn::Error::new_spanned(list, "`tags` needs at least one tag, or leave it out")),
+        n if n > MAX_TAGS => Err(syn::Error::new_spanned(
+            list,
+            format!("at most {MAX_TAGS} tags per fn (this has {n})"),
+        )),
+        _ => Ok(tags),
     }
 }
 

@@ -11,6 +11,7 @@ use super::engine::Store;
 use super::flight::Flights;
 use super::registry::{self, Registered};
 use super::stats::CacheStats;
+use super::tags::{Generations, TagIndex};
 use crate::record::site_name::SelfName;
 
 pub(super) struct Core<K, V, S> {
@@ -20,6 +21,7 @@ pub(super) struct Core<K, V, S> {
 
 pub(super) struct Inner<K, V, S> {
     pub(super) l1: S,
+    pub(super) tags: TagIndex<K>,
     pub(super) flights: Flights<K, V, Hasher>,
     pub(super) stats: &'static CacheStats,
     #[cfg(feature = "redis")]
@@ -42,7 +44,7 @@ impl<K, V, S> Core<K, V, S>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
-    S: Store,
+    S: Store<K, V>,
 {
     #[inline(always)]
     pub(super) fn inner(&'static self, self_name: SelfName) -> &'static Inner<K, V, S> {
@@ -66,6 +68,7 @@ where
             #[cfg(feature = "redis")]
             l2: super::l2::Level::new(&self.config, &name, serde),
             l1: S::build(&self.config, &stats.evictions),
+            tags: TagIndex::new(self.config.capacity),
             flights: Flights::new(Hasher::default()),
             stats,
         });
@@ -74,11 +77,32 @@ where
     }
 }
 
+impl<K, V, S> Inner<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: Store<K, V>,
+{
+    /// Joins `key` to its tags' index before the entry goes in (see `tags.rs`); false if a tag
+    /// was invalidated since `gens` were read, and the entry must not be stored.
+    pub(super) fn tag(&self, key: &K, tags: &[String], gens: &Generations) -> bool {
+        tags.is_empty() || self.tags.add(key, tags, gens, |k| self.l1.contains(k))
+    }
+
+    /// After the entry went in: removes it again if a tag was invalidated meanwhile.
+    pub(super) fn recheck(&self, key: &K, tags: &[String], gens: &Generations) {
+        if !tags.is_empty() && !gens.current(tags) {
+            self.l1.remove_now(key);
+            self.tags.remove(key);
+        }
+    }
+}
+
 impl<K, V, S> Registered for Core<K, V, S>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
-    S: Store,
+    S: Store<K, V>,
 {
     fn stats(&self) -> Option<&'static CacheStats> {
         self.inner.get().map(|i| i.stats)
@@ -93,9 +117,15 @@ where
         self.inner.get().and_then(|i| i.l2.as_ref()).map(|l2| l2.site)
     }
 
+    fn invalidate_tag(&self, tag: &str) -> usize {
+        let Some(i) = self.inner.get() else { return 0 };
+        i.tags.take(tag).iter().filter(|key| i.l1.remove_now(key)).count()
+    }
+
     fn clear(&self) {
         if let Some(i) = self.inner.get() {
             i.l1.clear();
+            i.tags.clear();
             #[cfg(feature = "redis")]
             super::l2::invalidate_all_blocking(i);
         }

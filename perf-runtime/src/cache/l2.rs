@@ -24,6 +24,7 @@ use super::engine::{AsyncStore, Engine, SyncStore};
 use super::flight::Leader;
 use super::kind::Kind;
 use super::sync_cache::{SyncCache, SyncCacheInner};
+use super::tags::Generations;
 use crate::record::site_name::SelfName;
 use crate::redis::codec::Codec;
 use crate::redis::layer::{L2Site, LoadLock};
@@ -110,13 +111,20 @@ where
     }
 }
 
+/// A load that missed memory, as its leader hands it to the Redis level.
+pub(super) struct Load<'t, K: Hash + Eq + 'static, V: 'static, G> {
+    pub(super) leader: Leader<'static, K, V, Hasher>,
+    pub(super) key: K,
+    pub(super) tags: &'t [String],
+    pub(super) gens: Generations,
+    pub(super) body: G,
+}
+
 /// The rest of a sync load by the key's `leader`, with Redis between memory and the fn.
-pub(super) fn load_blocking<K, V, E, Kd: Kind<R, V>, R, F: FnOnce() -> R>(
+pub(super) fn load_blocking<K, V, E, Kd: Kind<R, V>, R, G: FnOnce() -> R>(
     inner: &'static SyncCacheInner<K, V, E>,
     level: &'static Level<K, V>,
-    leader: Leader<'static, K, V, Hasher>,
-    key: K,
-    load: F,
+    Load { leader, key, tags, gens, body }: Load<'_, K, V, G>,
 ) -> R
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -137,14 +145,14 @@ where
         };
         match found {
             Ok(v) => {
-                inner.l1.insert(key, v.clone());
+                SyncCache::<K, V, E>::store(inner, key, v.clone(), tags, &gens);
                 leader.finish(Some(&v));
                 return Kd::from_cached(v);
             }
             Err(held) => lock = held,
         }
     }
-    let r = SyncCache::<K, V, E>::run::<Kd, R, F>(inner, key, load);
+    let r = SyncCache::<K, V, E>::run::<Kd, R, G>(inner, key, tags, &gens, body);
     if let Some((client, key_json)) = &redis {
         if let Some(v) = Kd::cacheable(&r) {
             site.put_blocking(client, key_json, v, codec);
@@ -158,12 +166,10 @@ where
 }
 
 /// [`load_blocking`] for an `async fn`.
-pub(super) async fn load<K, V, E, Kd: Kind<R, V>, R, F: Future<Output = R>>(
+pub(super) async fn load<K, V, E, Kd: Kind<R, V>, R, G: Future<Output = R>>(
     inner: &'static AsyncCacheInner<K, V, E>,
     level: &'static Level<K, V>,
-    leader: Leader<'static, K, V, Hasher>,
-    key: K,
-    load: F,
+    Load { leader, key, tags, gens, body }: Load<'_, K, V, G>,
 ) -> R
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -184,14 +190,14 @@ where
         };
         match found {
             Ok(v) => {
-                inner.l1.insert(key, v.clone()).await;
+                AsyncCache::<K, V, E>::store(inner, key, v.clone(), tags, &gens).await;
                 leader.finish(Some(&v));
                 return Kd::from_cached(v);
             }
             Err(held) => lock = held,
         }
     }
-    let r = AsyncCache::<K, V, E>::run::<Kd, R, F>(inner, key, load).await;
+    let r = AsyncCache::<K, V, E>::run::<Kd, R, G>(inner, key, tags, &gens, body).await;
     if let Some((client, key_json)) = &redis {
         if let Some(v) = Kd::cacheable(&r) {
             site.put(client, key_json, v, codec).await;

@@ -31,6 +31,8 @@ mod report;
 mod stats;
 #[cfg(feature = "cache")]
 mod sync_cache;
+#[cfg(feature = "cache")]
+mod tags;
 
 #[cfg(feature = "cache")]
 pub use async_cache::AsyncCache;
@@ -41,10 +43,12 @@ pub use engine::{Engine, Fast, Moka};
 #[cfg(feature = "cache")]
 pub use kind::{Kind, OptionKind, ResultKind, ValueKind};
 #[cfg(feature = "cache")]
-pub use registry::invalidate_all;
+pub use registry::{invalidate_all, invalidate_tag, invalidate_tag_async};
 pub use report::CacheReport;
 #[cfg(feature = "cache")]
 pub use sync_cache::SyncCache;
+#[cfg(feature = "cache")]
+pub use tags::MAX_TAGS;
 
 #[cfg(feature = "cache")]
 pub(crate) use registry::{collect, reset};

@@ -12,6 +12,8 @@ pub(crate) trait Registered: Sync {
     fn entries(&self) -> u64;
     #[cfg(feature = "redis")]
     fn l2(&self) -> Option<&'static crate::redis::layer::L2Site>;
+    /// Removes the entries tagged `tag` from memory; returns how many were live.
+    fn invalidate_tag(&self, tag: &str) -> usize;
     fn clear(&self);
 }
 
@@ -42,6 +44,37 @@ pub fn invalidate_all(name: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Removes every entry tagged `tag` (see `#[cached(tags = [...])]`) from the memory of every
+/// `#[cached]` fn of this process, and returns how many it removed. An entry whose load began
+/// before this call is not stored afterwards either (see `tags.rs`).
+///
+/// ```
+/// use perf_runtime::cached;
+///
+/// #[cached(ttl = "10m", tags = ["product:{id}"])]
+/// fn price(id: u64) -> u64 {
+///     id * 100
+/// }
+///
+/// #[cached(ttl = "10m", tags = ["product:{id}"])]
+/// fn stock(id: u64) -> u64 {
+///     id + 1
+/// }
+///
+/// (price(7), stock(7), price(8));
+/// assert_eq!(perf_runtime::cache::invalidate_tag("product:7"), 2);
+/// assert_eq!(price_cache().entry_count(), 1); // 8's entry stays
+/// ```
+pub fn invalidate_tag(tag: &str) -> usize {
+    super::tags::bump(tag);
+    CACHES.iter().map(|e| e.value().invalidate_tag(tag)).sum()
+}
+
+/// [`invalidate_tag`] for async callers.
+pub async fn invalidate_tag_async(tag: &str) -> usize {
+    invalidate_tag(tag)
 }
 
 pub(crate) fn collect() -> Vec<CacheReport> {
