@@ -64,16 +64,21 @@ where
         crate::export::first_use();
         let stats: &'static CacheStats = Box::leak(Box::new(CacheStats::new()));
         let name = self.config.name(self_name);
-        let inner = self.inner.get_or_init(|| Inner {
-            #[cfg(feature = "redis")]
-            l2: super::l2::Level::new(&self.config, &name, serde),
-            l1: S::build(&self.config, &stats.evictions),
-            tags: TagIndex::new(self.config.capacity),
-            flights: Flights::new(Hasher::default()),
-            stats,
-        });
-        registry::register(name, self);
-        inner
+        // Registered before any caller can see the cache built: a caller that finds it built
+        // then finds it in the report too (registered after, a load racing the builder's
+        // registration once ran without it).
+        self.inner.get_or_init(|| {
+            let inner = Inner {
+                #[cfg(feature = "redis")]
+                l2: super::l2::Level::new(&self.config, &name, serde),
+                l1: S::build(&self.config, &stats.evictions),
+                tags: TagIndex::new(self.config.capacity),
+                flights: Flights::new(Hasher::default()),
+                stats,
+            };
+            registry::register(name, self);
+            inner
+        })
     }
 }
 
