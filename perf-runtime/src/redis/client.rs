@@ -187,6 +187,18 @@ pub(crate) enum Outcome<T> {
     Rejected,
 }
 
+impl<T> Outcome<T> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        match self {
+            Outcome::Done(value) => Outcome::Done(f(value)),
+            Outcome::Skipped => Outcome::Skipped,
+            Outcome::TimedOut => Outcome::TimedOut,
+            Outcome::Failed => Outcome::Failed,
+            Outcome::Rejected => Outcome::Rejected,
+        }
+    }
+}
+
 impl Client {
     pub(crate) fn connect(url: &str, options: &RedisOptions) -> Result<Self, RedisError> {
         let client = open(url, options)?;

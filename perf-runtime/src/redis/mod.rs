@@ -16,6 +16,8 @@ mod runtime;
 #[cfg(test)]
 #[path = "../../../tests/support/stalls.rs"]
 mod stalls;
+#[cfg_attr(not(test), expect(dead_code, reason = "the caches' tags are wired in next"))]
+pub(crate) mod tags;
 #[cfg(test)]
 #[path = "../../../tests/support/redis_server.rs"]
 #[cfg_attr(not(feature = "redis-tls"), allow(dead_code))]
