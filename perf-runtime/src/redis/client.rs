@@ -215,6 +215,11 @@ impl Client {
         })
     }
 
+    /// The server's address and credentials, for a connection of another kind (pub/sub).
+    pub(crate) fn redis_client(&self) -> &redis::Client {
+        &self.own.client
+    }
+
     /// Sends `cmd` unless the breaker is open, bounded by the timeout; feeds the breaker.
     pub(crate) async fn query<T: FromRedisValue + Send + 'static>(&self, cmd: Cmd) -> Outcome<T> {
         if !self.breaker.allow() {

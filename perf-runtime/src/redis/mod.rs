@@ -12,6 +12,8 @@ pub(crate) mod client;
 pub(crate) mod codec;
 pub(crate) mod key;
 pub(crate) mod layer;
+#[cfg_attr(not(test), expect(dead_code, reason = "the caches' invalidation is wired in next"))]
+pub(crate) mod pubsub;
 mod runtime;
 #[cfg(test)]
 #[path = "../../../tests/support/stalls.rs"]
