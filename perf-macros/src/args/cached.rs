@@ -28,6 +28,8 @@ pub(crate) struct CachedArgs {
     pub(crate) lock: bool,
     /// `tags = ["product:{id}", ...]`: format strings over the fn's arguments.
     pub(crate) tags: Vec<LitStr>,
+    /// `coherent = false`: no cross-process invalidation of memory.
+    pub(crate) coherent: bool,
 }
 
 /// As `perf_runtime::cache::MAX_TAGS`.
@@ -51,6 +53,7 @@ const KEYS: &[&str] = &[
     "l1_ttl",
     "lock",
     "tags",
+    "coherent",
 ];
 
 impl CachedArgs {
@@ -73,6 +76,7 @@ impl CachedArgs {
             l1_ttl_ns: 0,
             lock: false,
             tags: Vec::new(),
+            coherent: true,
         };
         let mut l2_only = Vec::new();
         let mut moka_only = Vec::new();
@@ -109,6 +113,10 @@ impl CachedArgs {
                 "tags" => out.tags = errors.take(tags(&arg)).unwrap_or_default(),
                 "lock" => {
                     out.lock = errors.take(arg.boolean()).unwrap_or(false);
+                    l2_only.push(arg);
+                }
+                "coherent" => {
+                    out.coherent = errors.take(arg.boolean()).unwrap_or(true);
                     l2_only.push(arg);
                 }
                 _ => {} // args::parse lets only the known keys through

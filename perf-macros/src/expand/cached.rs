@@ -82,6 +82,15 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     // With Redis behind the cache: the feature guard, serde checks pointing at `l2 = "redis"`,
     // and a schema that changes with the key and value types.
     let (l2, l2_checks, bind) = match args.l2 {
+        Some(span) if args.coherent => (
+            true,
+            quote_spanned! {span=>
+                #rt::require_redis!();
+                #rt::assert_coherent_key::<#key_ty>();
+                #rt::assert_redis_value::<#value_ty>();
+            },
+            quote!(bind_l2),
+        ),
         Some(span) => (
             true,
             quote_spanned! {span=>
@@ -89,7 +98,7 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
                 #rt::assert_redis_key::<#key_ty>();
                 #rt::assert_redis_value::<#value_ty>();
             },
-            quote!(bind_l2),
+            quote!(bind_l2_local),
         ),
         None => (false, TokenStream::new(), quote!(bind)),
     };

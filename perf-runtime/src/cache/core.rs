@@ -117,6 +117,10 @@ where
         self.inner.get().map_or(0, |i| i.l1.entries())
     }
 
+    fn engine(&self) -> &'static str {
+        S::ENGINE
+    }
+
     #[cfg(feature = "redis")]
     fn l2(&self) -> Option<&'static crate::redis::layer::L2Site> {
         self.inner.get().and_then(|i| i.l2.as_ref()).map(|l2| l2.site)
@@ -127,12 +131,47 @@ where
         i.tags.take(tag).iter().filter(|key| i.l1.remove_now(key)).count()
     }
 
-    fn clear(&self) {
+    fn clear_l1(&self) {
         if let Some(i) = self.inner.get() {
             i.l1.clear();
             i.tags.clear();
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    fn coherent(&self) -> bool {
+        self.inner.get().and_then(|i| i.l2.as_ref()).is_some_and(|l2| l2.coherent())
+    }
+
+    #[cfg(feature = "redis")]
+    fn invalidate_l1_json(&self, key_json: &[u8]) {
+        let Some(i) = self.inner.get() else { return };
+        if let Some(key) = i.l2.as_ref().and_then(|l2| l2.key_from_json(key_json)) {
+            i.l1.remove_now(&key);
+            i.tags.remove(&key);
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    fn received(&self) {
+        if let Some(l2) = self.inner.get().and_then(|i| i.l2.as_ref()) {
+            l2.site.received();
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    fn flushed(&self) {
+        if let Some(l2) = self.inner.get().and_then(|i| i.l2.as_ref()) {
+            l2.site.flushed();
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(i) = self.inner.get() {
             #[cfg(feature = "redis")]
             super::l2::invalidate_all_blocking(i);
+            i.l1.clear();
+            i.tags.clear();
         }
     }
 }

@@ -10,6 +10,8 @@
 mod async_cache;
 #[cfg(feature = "cache")]
 mod block_on;
+#[cfg(feature = "redis")]
+mod coherence;
 #[cfg(feature = "cache")]
 mod config;
 #[cfg(feature = "cache")]

@@ -132,12 +132,21 @@ where
         gens: &Generations,
         body: G,
     ) -> R {
-        let started = record::load_started();
-        let r = body();
-        record::load_done(inner.stats, started, Kd::is_error(&r));
+        let r = Self::compute::<Kd, R, G>(inner, body);
         if let Some(v) = Kd::cacheable(&r) {
             Self::store(inner, key, v.clone(), tags, gens);
         }
+        r
+    }
+
+    /// Runs the fn, counted as a load.
+    pub(super) fn compute<Kd: Kind<R, V>, R, G: FnOnce() -> R>(
+        inner: &'static SyncCacheInner<K, V, E>,
+        body: G,
+    ) -> R {
+        let started = record::load_started();
+        let r = body();
+        record::load_done(inner.stats, started, Kd::is_error(&r));
         r
     }
 
@@ -161,10 +170,11 @@ where
     /// Removes `key`'s entry (from Redis too, with `l2`), so the next call runs the fn.
     pub fn invalidate(&'static self, key: &K) {
         let inner = self.0.inner(None);
-        inner.l1.remove_now(key);
-        inner.tags.remove(key);
+        // Redis first: a load here must not refill memory from Redis' old entry.
         #[cfg(feature = "redis")]
         super::l2::invalidate_blocking(inner, key);
+        inner.l1.remove_now(key);
+        inner.tags.remove(key);
     }
 
     /// Removes `key`'s entry from this process's memory only.
@@ -177,10 +187,10 @@ where
     /// Removes every entry (with `l2`, this fn's keys in Redis too, by `SCAN` + `UNLINK`).
     pub fn invalidate_all(&'static self) {
         let inner = self.0.inner(None);
-        inner.l1.clear();
-        inner.tags.clear();
         #[cfg(feature = "redis")]
         super::l2::invalidate_all_blocking(inner);
+        inner.l1.clear();
+        inner.tags.clear();
     }
 
     /// Entries in the cache, after pending maintenance (expirations, evictions) has run.

@@ -12,13 +12,11 @@ pub(crate) mod client;
 pub(crate) mod codec;
 pub(crate) mod key;
 pub(crate) mod layer;
-#[cfg_attr(not(test), expect(dead_code, reason = "the caches' invalidation is wired in next"))]
 pub(crate) mod pubsub;
 mod runtime;
 #[cfg(test)]
 #[path = "../../../tests/support/stalls.rs"]
 mod stalls;
-#[cfg_attr(not(test), expect(dead_code, reason = "the caches' tags are wired in next"))]
 pub(crate) mod tags;
 #[cfg(test)]
 #[path = "../../../tests/support/redis_server.rs"]

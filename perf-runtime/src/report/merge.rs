@@ -503,7 +503,7 @@ fn refresh_cache(c: &mut CacheReport, load: &Histogram<u64>, l2_get: &Histogram<
 }
 
 /// The cache counters, in one place so that merge and delta treat the same fields.
-fn cache_counts(c: &mut CacheReport) -> [&mut u64; 14] {
+fn cache_counts(c: &mut CacheReport) -> [&mut u64; 16] {
     [
         &mut c.hits,
         &mut c.misses,
@@ -519,6 +519,8 @@ fn cache_counts(c: &mut CacheReport) -> [&mut u64; 14] {
         &mut c.l2_timeouts,
         &mut c.breaker_opened,
         &mut c.lock_waits,
+        &mut c.invalidations_received,
+        &mut c.l1_flushes_on_reconnect,
     ]
 }
 
