@@ -258,8 +258,24 @@ mod cached {
     #[cfg(not(feature = "json"))]
     impl<T> RedisValue for T {}
 
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a key of a coherent Redis-backed cache",
+        label = "with `l2 = \"redis\"`, other processes' invalidations send this key back",
+        note = "keys need serde::Serialize + serde::de::DeserializeOwned; or `coherent = false`, whose memory ignores other processes' invalidations"
+    )]
+    pub trait CoherentKey {}
+
+    #[cfg(feature = "json")]
+    impl<T: serde::Serialize + serde::de::DeserializeOwned> CoherentKey for T {}
+
+    #[cfg(not(feature = "json"))]
+    impl<T> CoherentKey for T {}
+
     /// Names the key type when it cannot go to Redis.
     pub fn assert_redis_key<T: RedisKey>() {}
+
+    /// Names the key type when it cannot come back in another process's invalidation.
+    pub fn assert_coherent_key<T: CoherentKey>() {}
 
     /// Names the value type when it cannot go to Redis.
     pub fn assert_redis_value<T: RedisValue>() {}

@@ -107,6 +107,22 @@ impl TestRedis {
         }
     }
 
+    /// Stops the server without closing its connections (SIGSTOP), as a frozen host or a lost
+    /// network would: clients hear nothing, not even an error, until [`thaw`](Self::thaw).
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let Some(child) = &self.child else { return };
+        let sent = Command::new("kill").arg(signal).arg(child.id().to_string()).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill {signal} redis-server");
+    }
+
     /// Starts (again) on the same port, and waits until it answers.
     pub fn restart(&mut self) {
         self.kill();

@@ -28,7 +28,14 @@ pub(crate) struct CachedArgs {
     pub(crate) lock: bool,
     /// Keys `warm` loads at once; 0 for the runtime's default.
     pub(crate) warm_concurrency: u32,
+    /// `tags = ["product:{id}", ...]`: format strings over the fn's arguments.
+    pub(crate) tags: Vec<LitStr>,
+    /// `coherent = false`: no cross-process invalidation of memory.
+    pub(crate) coherent: bool,
 }
+
+/// As `perf_runtime::cache::MAX_TAGS`.
+const MAX_TAGS: usize = 8;
 
 const KEYS: &[&str] = &[
     "ttl",
@@ -48,6 +55,8 @@ const KEYS: &[&str] = &[
     "l1_ttl",
     "lock",
     "warm_concurrency",
+    "tags",
+    "coherent",
 ];
 
 impl CachedArgs {
@@ -70,6 +79,8 @@ impl CachedArgs {
             l1_ttl_ns: 0,
             lock: false,
             warm_concurrency: 0,
+            tags: Vec::new(),
+            coherent: true,
         };
         let mut l2_only = Vec::new();
         let mut moka_only = Vec::new();
@@ -104,6 +115,7 @@ impl CachedArgs {
                     out.l1_ttl_ns = errors.take(arg.positive_nanos()).unwrap_or(0);
                     l2_only.push(arg);
                 }
+                "tags" => out.tags = errors.take(tags(&arg)).unwrap_or_default(),
                 "lock" => {
                     out.lock = errors.take(arg.boolean()).unwrap_or(false);
                     l2_only.push(arg);
@@ -112,6 +124,10 @@ impl CachedArgs {
                     out.warm_concurrency =
                         errors.take(arg.positive_u32("warm_concurrency = 8")).unwrap_or(0);
                     handle_only.push(arg);
+                }
+                "coherent" => {
+                    out.coherent = errors.take(arg.boolean()).unwrap_or(true);
+                    l2_only.push(arg);
                 }
                 _ => {} // args::parse lets only the known keys through
             }
@@ -194,6 +210,31 @@ fn policy(arg: &Arg) -> syn::Result<bool> {
             s.span(),
             format!("unknown policy {other:?}; expected one of: \"lru\", \"tinylfu\""),
         )),
+    }
+}
+
+/// `tags = ["product:{id}", "tenant:{tenant}"]`; the names are checked against the fn's
+/// arguments where the fn is known (`expand/cached.rs`).
+fn tags(arg: &Arg) -> syn::Result<Vec<LitStr>> {
+    let expected =
+        "expected a list of format strings over the arguments: `tags = [\"product:{id}\"]`";
+    let value = arg.value("[\"product:{id}\"]")?;
+    let Expr::Array(list) = value else { return Err(syn::Error::new_spanned(value, expected)) };
+    let tags = list
+        .elems
+        .iter()
+        .map(|e| match e {
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.clone()),
+            other => Err(syn::Error::new_spanned(other, expected)),
+        })
+        .collect::<syn::Result<Vec<_>>>()?;
+    match tags.len() {
+        0 => Err(syn::Error::new_spanned(list, "`tags` needs at least one tag, or leave it out")),
+        n if n > MAX_TAGS => Err(syn::Error::new_spanned(
+            list,
+            format!("at most {MAX_TAGS} tags per fn (this has {n})"),
+        )),
+        _ => Ok(tags),
     }
 }
 

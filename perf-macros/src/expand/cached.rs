@@ -83,6 +83,15 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     // With Redis behind the cache: the feature guard, serde checks pointing at `l2 = "redis"`,
     // and a schema that changes with the key and value types.
     let (l2, l2_checks, bind) = match args.l2 {
+        Some(span) if args.coherent => (
+            true,
+            quote_spanned! {span=>
+                #rt::require_redis!();
+                #rt::assert_coherent_key::<#key_ty>();
+                #rt::assert_redis_value::<#value_ty>();
+            },
+            quote!(bind_l2),
+        ),
         Some(span) => (
             true,
             quote_spanned! {span=>
@@ -90,7 +99,7 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
                 #rt::assert_redis_key::<#key_ty>();
                 #rt::assert_redis_value::<#value_ty>();
             },
-            quote!(bind_l2),
+            quote!(bind_l2_local),
         ),
         None => (false, TokenStream::new(), quote!(bind)),
     };
@@ -136,12 +145,24 @@ pub(crate) fn cached(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> 
     let ret = return_type(f.output());
     let key_value = &key.value;
     let body = &f.body;
-    let load = if is_async {
+    let run = if is_async {
         let body = edged_body(&f.body, f.output());
-        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, async move #body).await)
+        quote!(async move #body)
     } else {
-        quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, move || #body))
+        quote!(move || #body)
     };
+    // With tags, the closure formats them (borrowing the arguments) before it hands over the
+    // body (which moves them); only a miss runs it.
+    let load = match args.tags.as_slice() {
+        [] => quote!(__perf_cache.load::<#rt::#kind, #ret, _>(__perf_key, #run)),
+        tags => quote! {
+            __perf_cache.load_tagged::<#rt::#kind, #ret, _, _, _>(
+                __perf_key,
+                move || ([#(::std::format!(#tags)),*], #run),
+            )
+        },
+    };
+    let load = if is_async { quote!(#load.await) } else { load };
     // Through the `cache` feature's guard: without the feature, the body as written.
     let item = f.with_body(quote! {
         #rt::cache_body!({
@@ -164,6 +185,7 @@ fn schema_hash(key: &str, value: &str) -> u64 {
 }
 
 fn check_fn(f: &FnItem, args: &CachedArgs, errors: &mut Errors) {
+    check_tags(f, args, errors);
     if let Some(c) = &f.sig.constness {
         errors.at(c, "#[cached] cannot cache a `const fn`: remove `const` or the attribute");
     }
@@ -203,6 +225,51 @@ fn check_fn(f: &FnItem, args: &CachedArgs, errors: &mut Errors) {
             _ => {}
         }
     }
+}
+
+/// Every `{name}` of a tag must be an argument: `format!` would also take a constant or a
+/// static of the same name, which is not what a tag over the arguments means.
+fn check_tags(f: &FnItem, args: &CachedArgs, errors: &mut Errors) {
+    let names: Vec<String> = f
+        .typed_inputs()
+        .iter()
+        .filter_map(|a| match &*a.pat {
+            Pat::Ident(p) => Some(p.ident.unraw().to_string()),
+            _ => None,
+        })
+        .collect();
+    for tag in &args.tags {
+        for name in placeholders(&tag.value()) {
+            let problem = match name {
+                Ok(name) if names.contains(&name) => continue,
+                Ok(name) => format!("`{{{name}}}` is not an argument of this fn"),
+                Err(()) => "each `{}` of a tag names an argument, like `{id}`".to_owned(),
+            };
+            let known = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
+            errors.at(tag, format!("{problem}; its arguments: {known}"));
+        }
+    }
+}
+
+/// The argument names in a format string's placeholders (`{id}`, `{id:?}`); `Err` for an
+/// unnamed one (`{}`, `{0}`). `{{` and `}}` are literal braces.
+fn placeholders(tag: &str) -> Vec<Result<String, ()>> {
+    let mut out = Vec::new();
+    let mut chars = tag.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        if chars.peek() == Some(&'{') {
+            chars.next();
+            continue;
+        }
+        let inside: String = chars.by_ref().take_while(|&c| c != '}').collect();
+        let name = inside.split(':').next().unwrap_or("").trim();
+        let named = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        out.push(if named { Ok(name.trim_start_matches("r#").to_owned()) } else { Err(()) });
+    }
+    out
 }
 
 /// The kind (how `Result`/`Option` are treated) and the cached value type.

@@ -7,6 +7,7 @@ use super::engine::{AsyncStore, Engine, Moka, Store};
 use super::flight::Role;
 use super::kind::Kind;
 use super::record;
+use super::tags::Generations;
 use crate::record::site_name::SelfName;
 
 /// The cache of an `async` `#[cached]` fn: [`AsyncCache`](super::AsyncCache)'s twin on
@@ -72,6 +73,19 @@ where
         key: K,
         load: F,
     ) -> R {
+        self.load_tagged::<Kd, R, [String; 0], F, _>(key, move || ([], load)).await
+    }
+
+    /// The generated body of a fn with `tags`: on a miss, `load` gives the entry's tags, then
+    /// the fn's future.
+    #[doc(hidden)]
+    pub async fn load_tagged<Kd, R, T, G, F>(&'static self, key: K, load: F) -> R
+    where
+        Kd: Kind<R, V>,
+        T: AsRef<[String]>,
+        G: Future<Output = R>,
+        F: FnOnce() -> (T, G),
+    {
         let inner = self.0.inner(None);
         if let Some(v) = inner.l1.get(&key).await {
             record::hit(inner.stats);
@@ -86,14 +100,18 @@ where
                     return Kd::from_cached(v);
                 }
                 // The leader had nothing to share: this caller's own call decides its outcome.
-                return Self::run::<Kd, R, F>(inner, key, load).await;
+                let (tags, body) = load();
+                let gens = Generations::read(tags.as_ref());
+                return Self::run::<Kd, R, G>(inner, key, tags.as_ref(), &gens, body).await;
             }
         };
+        let (tags, body) = load();
+        let (tags, gens) = (tags.as_ref(), Generations::read(tags.as_ref()));
         #[cfg(feature = "redis")]
         if let Some(level) = &inner.l2 {
             // Boxed, so that the Redis steps do not grow the future of every cached fn.
-            let through_l2 = super::l2::load::<K, V, E, Kd, R, F>(inner, level, leader, key, load);
-            return Box::pin(through_l2).await;
+            let load = super::l2::Load { leader, key, tags, gens, body };
+            return Box::pin(super::l2::load::<K, V, E, Kd, R, G>(inner, level, load)).await;
         }
         // A leader that finished between our miss and our join has filled the cache already.
         if let Some(v) = inner.l1.get(&key).await {
@@ -102,44 +120,77 @@ where
         }
         // Dropped here (the caller's future cancelled, or the load panicked), the leader wakes
         // the waiters with nothing.
-        let r = Self::run::<Kd, R, F>(inner, key, load).await;
+        let r = Self::run::<Kd, R, G>(inner, key, tags, &gens, body).await;
         leader.finish(Kd::cacheable(&r));
         r
     }
 
-    pub(super) async fn run<Kd: Kind<R, V>, R, F: Future<Output = R>>(
+    pub(super) async fn run<Kd: Kind<R, V>, R, G: Future<Output = R>>(
         inner: &'static AsyncCacheInner<K, V, E>,
         key: K,
-        load: F,
+        tags: &[String],
+        gens: &Generations,
+        body: G,
     ) -> R {
-        let started = record::load_started();
-        let r = load.await;
-        record::load_done(inner.stats, started, Kd::is_error(&r));
+        let r = Self::compute::<Kd, R, G>(inner, body).await;
         if let Some(v) = Kd::cacheable(&r) {
-            inner.l1.insert(key, v.clone()).await;
+            Self::store(inner, key, v.clone(), tags, gens).await;
         }
         r
+    }
+
+    /// Runs the fn, counted as a load.
+    pub(super) async fn compute<Kd: Kind<R, V>, R, G: Future<Output = R>>(
+        inner: &'static AsyncCacheInner<K, V, E>,
+        body: G,
+    ) -> R {
+        let started = record::load_started();
+        let r = body.await;
+        record::load_done(inner.stats, started, Kd::is_error(&r));
+        r
+    }
+
+    /// Puts a loaded value in memory, under its tags.
+    pub(super) async fn store(
+        inner: &'static AsyncCacheInner<K, V, E>,
+        key: K,
+        value: V,
+        tags: &[String],
+        gens: &Generations,
+    ) {
+        if tags.is_empty() {
+            return inner.l1.insert(key, value).await;
+        }
+        if inner.tag(&key, tags, gens) {
+            inner.l1.insert(key.clone(), value).await;
+            inner.recheck(&key, tags, gens);
+        }
     }
 
     /// Removes `key`'s entry (from Redis too, with `l2`), so the next call runs the fn.
     pub async fn invalidate(&'static self, key: &K) {
         let inner = self.0.inner(None);
-        inner.l1.remove(key).await;
+        // Redis first: a load here must not refill memory from Redis' old entry.
         #[cfg(feature = "redis")]
         super::l2::invalidate(inner, key).await;
+        inner.l1.remove(key).await;
+        inner.tags.remove(key);
     }
 
     /// Removes `key`'s entry from this process's memory only.
     pub async fn invalidate_l1(&'static self, key: &K) {
-        self.0.inner(None).l1.remove(key).await;
+        let inner = self.0.inner(None);
+        inner.l1.remove(key).await;
+        inner.tags.remove(key);
     }
 
     /// Removes every entry (with `l2`, this fn's keys in Redis too, by `SCAN` + `UNLINK`).
     pub async fn invalidate_all(&'static self) {
         let inner = self.0.inner(None);
-        inner.l1.clear();
         #[cfg(feature = "redis")]
         super::l2::invalidate_all(inner).await;
+        inner.l1.clear();
+        inner.tags.clear();
     }
 
     /// Entries in the cache, after pending maintenance (expirations, evictions) has run.

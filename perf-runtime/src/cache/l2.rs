@@ -12,6 +12,7 @@
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,27 +25,45 @@ use super::engine::{AsyncStore, Engine, SyncStore};
 use super::flight::Leader;
 use super::kind::Kind;
 use super::sync_cache::{SyncCache, SyncCacheInner};
+use super::tags::Generations;
 use crate::record::site_name::SelfName;
 use crate::redis::codec::Codec;
 use crate::redis::layer::{L2Site, LoadLock};
+use crate::redis::pubsub::Invalidation;
 use crate::redis::{self, client::Client};
 
-/// How a cache's keys and values go to Redis.
+use super::coherence;
+
+type KeyFromJson<K> = fn(&[u8]) -> Option<K>;
+
+/// How a cache's keys and values go to Redis, and keys come back from another process's
+/// invalidation (coherent caches only).
 pub(super) struct Serde<K, V> {
     key_json: fn(&K) -> Option<Vec<u8>>,
+    key_from_json: Option<KeyFromJson<K>>,
     codec: Codec<V>,
 }
 
 impl<K: Serialize, V: Serialize + DeserializeOwned> Serde<K, V> {
-    fn new() -> Self {
-        Self { key_json: |key| serde_json::to_vec(key).ok(), codec: Codec::new() }
+    /// For `coherent = false`: keys need not deserialize.
+    fn local() -> Self {
+        let key_json = |key: &K| serde_json::to_vec(key).ok();
+        Self { key_json, key_from_json: None, codec: Codec::new() }
     }
 }
 
-/// A cache's Redis level: its site (the key prefix, the counters) and its [`Serde`].
+impl<K: Serialize + DeserializeOwned, V: Serialize + DeserializeOwned> Serde<K, V> {
+    fn coherent() -> Self {
+        Self { key_from_json: Some(|json| serde_json::from_slice(json).ok()), ..Self::local() }
+    }
+}
+
+/// A cache's Redis level: its site (the key prefix, the counters), its [`Serde`], and its part
+/// in cross-process invalidation.
 pub(super) struct Level<K, V> {
     pub(super) site: &'static L2Site,
     serde: Serde<K, V>,
+    subscribed: AtomicBool,
 }
 
 impl<K, V> Level<K, V> {
@@ -61,14 +80,37 @@ impl<K, V> Level<K, V> {
         let fn_name: &'static str = Box::leak(name.to_owned().into_boxed_str());
         let lock_ttl = config.lock.then(|| config.l1_ttl().min(std::time::Duration::from_secs(10)));
         let site = L2Site::new(fn_name, crate_name, config.schema, config.ttl(), lock_ttl);
-        Some(Self { site: Box::leak(Box::new(site)), serde: serde? })
+        let serde = serde?;
+        Some(Self {
+            site: Box::leak(Box::new(site)),
+            // Without `coherent`, nothing is published or received.
+            subscribed: AtomicBool::new(serde.key_from_json.is_none()),
+            serde,
+        })
+    }
+
+    pub(super) fn coherent(&self) -> bool {
+        self.serde.key_from_json.is_some()
     }
 
     /// The client and `key` in Redis' terms, unless Redis is off or its breaker is open.
     fn redis(&self, key: &K) -> Option<(Arc<Client>, Vec<u8>)> {
         let client = redis::client().filter(|c| !c.breaker.skipping())?;
+        self.subscribe(&client);
         let key_json = (self.serde.key_json)(key)?;
         Some((client, key_json))
+    }
+
+    /// Joins the namespace's invalidations before this cache's first use of Redis.
+    fn subscribe(&self, client: &Client) {
+        if !self.subscribed.load(Relaxed) && !self.subscribed.swap(true, Relaxed) {
+            super::coherence::subscribe(client, self.site.namespace(client));
+        }
+    }
+
+    /// A key from another process's invalidation, if it decodes.
+    pub(super) fn key_from_json(&self, json: &[u8]) -> Option<K> {
+        self.serde.key_from_json.and_then(|decode| decode(json))
     }
 }
 
@@ -82,12 +124,26 @@ where
     V: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
     E::Sync<K, V>: SyncStore<K, V>,
 {
-    /// [`bind`](Self::bind) for a cache with Redis behind it.
+    /// [`bind`](Self::bind) for a cache with Redis behind it and `coherent = false`.
     #[doc(hidden)]
     #[inline(always)]
-    pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self {
+    pub fn bind_l2_local(&'static self, self_name: SelfName) -> &'static Self {
         if self.0.inner.get().is_none() {
-            self.0.init(self_name, Some(Serde::new()));
+            self.0.init(self_name, Some(Serde::local()));
+        }
+        self
+    }
+
+    /// [`bind`](Self::bind) for a cache with Redis behind it, whose memory follows other
+    /// processes' invalidations.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self
+    where
+        K: DeserializeOwned,
+    {
+        if self.0.inner.get().is_none() {
+            self.0.init(self_name, Some(Serde::coherent()));
         }
         self
     }
@@ -99,24 +155,45 @@ where
     V: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
     E::Async<K, V>: AsyncStore<K, V>,
 {
-    /// [`bind`](Self::bind) for a cache with Redis behind it.
+    /// [`bind`](Self::bind) for a cache with Redis behind it and `coherent = false`.
     #[doc(hidden)]
     #[inline(always)]
-    pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self {
+    pub fn bind_l2_local(&'static self, self_name: SelfName) -> &'static Self {
         if self.0.inner.get().is_none() {
-            self.0.init(self_name, Some(Serde::new()));
+            self.0.init(self_name, Some(Serde::local()));
+        }
+        self
+    }
+
+    /// [`bind`](Self::bind) for a cache with Redis behind it, whose memory follows other
+    /// processes' invalidations.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn bind_l2(&'static self, self_name: SelfName) -> &'static Self
+    where
+        K: DeserializeOwned,
+    {
+        if self.0.inner.get().is_none() {
+            self.0.init(self_name, Some(Serde::coherent()));
         }
         self
     }
 }
 
+/// A load that missed memory, as its leader hands it to the Redis level.
+pub(super) struct Load<'t, K: Hash + Eq + 'static, V: 'static, G> {
+    pub(super) leader: Leader<'static, K, V, Hasher>,
+    pub(super) key: K,
+    pub(super) tags: &'t [String],
+    pub(super) gens: Generations,
+    pub(super) body: G,
+}
+
 /// The rest of a sync load by the key's `leader`, with Redis between memory and the fn.
-pub(super) fn load_blocking<K, V, E, Kd: Kind<R, V>, R, F: FnOnce() -> R>(
+pub(super) fn load_blocking<K, V, E, Kd: Kind<R, V>, R, G: FnOnce() -> R>(
     inner: &'static SyncCacheInner<K, V, E>,
     level: &'static Level<K, V>,
-    leader: Leader<'static, K, V, Hasher>,
-    key: K,
-    load: F,
+    Load { leader, key, tags, gens, body }: Load<'_, K, V, G>,
 ) -> R
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -137,33 +214,47 @@ where
         };
         match found {
             Ok(v) => {
-                inner.l1.insert(key, v.clone());
+                SyncCache::<K, V, E>::store(inner, key, v.clone(), tags, &gens);
                 leader.finish(Some(&v));
                 return Kd::from_cached(v);
             }
             Err(held) => lock = held,
         }
     }
-    let r = SyncCache::<K, V, E>::run::<Kd, R, F>(inner, key, load);
-    if let Some((client, key_json)) = &redis {
-        if let Some(v) = Kd::cacheable(&r) {
-            site.put_blocking(client, key_json, v, codec);
+    // A tagged load reads its tags' generations in Redis too, before the fn runs.
+    let redis_gens = match &redis {
+        Some((client, _)) if !tags.is_empty() => site.generations_blocking(client, tags),
+        _ => None,
+    };
+    let r = SyncCache::<K, V, E>::compute::<Kd, R, G>(inner, body);
+    if let Some(v) = Kd::cacheable(&r) {
+        // Redis first: a value it refuses as stale stays out of memory too.
+        let fresh = match (&redis, &redis_gens) {
+            (Some((client, key_json)), Some(g)) => {
+                site.put_tagged_blocking(client, key_json, v, codec, tags, g)
+            }
+            (Some((client, key_json)), None) if tags.is_empty() => {
+                site.put_blocking(client, key_json, v, codec);
+                true
+            }
+            _ => true,
+        };
+        if fresh {
+            SyncCache::<K, V, E>::store(inner, key, v.clone(), tags, &gens);
         }
-        if let Some(lock) = lock {
-            site.unlock_blocking(client, lock);
-        }
+    }
+    if let (Some((client, _)), Some(lock)) = (&redis, lock) {
+        site.unlock_blocking(client, lock);
     }
     leader.finish(Kd::cacheable(&r));
     r
 }
 
 /// [`load_blocking`] for an `async fn`.
-pub(super) async fn load<K, V, E, Kd: Kind<R, V>, R, F: Future<Output = R>>(
+pub(super) async fn load<K, V, E, Kd: Kind<R, V>, R, G: Future<Output = R>>(
     inner: &'static AsyncCacheInner<K, V, E>,
     level: &'static Level<K, V>,
-    leader: Leader<'static, K, V, Hasher>,
-    key: K,
-    load: F,
+    Load { leader, key, tags, gens, body }: Load<'_, K, V, G>,
 ) -> R
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -184,21 +275,37 @@ where
         };
         match found {
             Ok(v) => {
-                inner.l1.insert(key, v.clone()).await;
+                AsyncCache::<K, V, E>::store(inner, key, v.clone(), tags, &gens).await;
                 leader.finish(Some(&v));
                 return Kd::from_cached(v);
             }
             Err(held) => lock = held,
         }
     }
-    let r = AsyncCache::<K, V, E>::run::<Kd, R, F>(inner, key, load).await;
-    if let Some((client, key_json)) = &redis {
-        if let Some(v) = Kd::cacheable(&r) {
-            site.put(client, key_json, v, codec).await;
+    // A tagged load reads its tags' generations in Redis too, before the fn runs.
+    let redis_gens = match &redis {
+        Some((client, _)) if !tags.is_empty() => site.generations(client, tags).await,
+        _ => None,
+    };
+    let r = AsyncCache::<K, V, E>::compute::<Kd, R, G>(inner, body).await;
+    if let Some(v) = Kd::cacheable(&r) {
+        // Redis first: a value it refuses as stale stays out of memory too.
+        let fresh = match (&redis, &redis_gens) {
+            (Some((client, key_json)), Some(g)) => {
+                site.put_tagged(client, key_json, v, codec, tags, g).await
+            }
+            (Some((client, key_json)), None) if tags.is_empty() => {
+                site.put(client, key_json, v, codec).await;
+                true
+            }
+            _ => true,
+        };
+        if fresh {
+            AsyncCache::<K, V, E>::store(inner, key, v.clone(), tags, &gens).await;
         }
-        if let Some(lock) = lock {
-            site.unlock(client, lock).await;
-        }
+    }
+    if let (Some((client, _)), Some(lock)) = (&redis, lock) {
+        site.unlock(client, lock).await;
     }
     leader.finish(Kd::cacheable(&r));
     r
@@ -241,6 +348,11 @@ pub(super) fn invalidate_blocking<K, V, S>(inner: &Inner<K, V, S>, key: &K) {
     let Some(level) = &inner.l2 else { return };
     if let Some((client, key_json)) = level.redis(key) {
         level.site.invalidate_blocking(&client, &key_json);
+        if level.coherent() {
+            let cache = level.site.fn_name().to_owned();
+            let message = Invalidation::Key { cache, key_json };
+            coherence::publish_blocking(&client, level.site.namespace(&client), &message);
+        }
     }
 }
 
@@ -248,17 +360,51 @@ pub(super) async fn invalidate<K, V, S>(inner: &Inner<K, V, S>, key: &K) {
     let Some(level) = &inner.l2 else { return };
     if let Some((client, key_json)) = level.redis(key) {
         level.site.invalidate(&client, &key_json).await;
+        if level.coherent() {
+            let cache = level.site.fn_name().to_owned();
+            let message = Invalidation::Key { cache, key_json };
+            coherence::publish(&client, level.site.namespace(&client), &message).await;
+        }
     }
 }
 
 pub(super) fn invalidate_all_blocking<K, V, S>(inner: &Inner<K, V, S>) {
     if let (Some(level), Some(client)) = (&inner.l2, redis::client()) {
-        level.site.invalidate_all_blocking(client);
+        level.site.invalidate_all_blocking(client.clone());
+        if level.coherent() {
+            let message = Invalidation::All { cache: level.site.fn_name().to_owned() };
+            coherence::publish_blocking(&client, level.site.namespace(&client), &message);
+        }
     }
 }
 
 pub(super) async fn invalidate_all<K, V, S>(inner: &Inner<K, V, S>) {
     if let (Some(level), Some(client)) = (&inner.l2, redis::client()) {
         level.site.invalidate_all(&client).await;
+        if level.coherent() {
+            let message = Invalidation::All { cache: level.site.fn_name().to_owned() };
+            coherence::publish(&client, level.site.namespace(&client), &message).await;
+        }
+    }
+}
+
+/// A tag's entries in Redis, in every namespace this process's caches use, and the message that
+/// tells other processes to drop theirs; before memory, so that no load here refills memory
+/// from Redis' old entries.
+pub(super) fn invalidate_tag_blocking(tag: &str) {
+    let Some(client) = redis::client() else { return };
+    for namespace in coherence::namespaces(&client) {
+        let _ = crate::redis::tags::invalidate_tag_blocking(&client, &namespace, tag);
+        let message = Invalidation::Tag { tag: tag.to_owned() };
+        coherence::publish_blocking(&client, &namespace, &message);
+    }
+}
+
+pub(super) async fn invalidate_tag(tag: &str) {
+    let Some(client) = redis::client() else { return };
+    for namespace in coherence::namespaces(&client) {
+        let _ = crate::redis::tags::invalidate_tag(&client, &namespace, tag).await;
+        let message = Invalidation::Tag { tag: tag.to_owned() };
+        coherence::publish(&client, &namespace, &message).await;
     }
 }

@@ -10,6 +10,8 @@
 mod async_cache;
 #[cfg(feature = "cache")]
 mod block_on;
+#[cfg(feature = "redis")]
+mod coherence;
 #[cfg(feature = "cache")]
 mod config;
 #[cfg(feature = "cache")]
@@ -33,6 +35,7 @@ mod stats;
 mod sync_cache;
 #[cfg(feature = "cache")]
 pub(crate) mod warm;
+mod tags;
 
 #[cfg(feature = "cache")]
 pub use async_cache::AsyncCache;
@@ -43,12 +46,13 @@ pub use engine::{Engine, Fast, Moka};
 #[cfg(feature = "cache")]
 pub use kind::{Kind, OptionKind, ResultKind, ValueKind};
 #[cfg(feature = "cache")]
-pub use registry::invalidate_all;
+pub use registry::{invalidate_all, invalidate_tag, invalidate_tag_async};
 pub use report::CacheReport;
 #[cfg(feature = "cache")]
 pub use sync_cache::SyncCache;
 #[cfg(feature = "cache")]
 pub use warm::WarmReport;
+pub use tags::MAX_TAGS;
 
 #[cfg(feature = "cache")]
 pub(crate) use registry::{collect, reset};

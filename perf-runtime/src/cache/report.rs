@@ -66,6 +66,16 @@ pub struct CacheReport {
     /// is off).
     #[cfg_attr(feature = "json", serde(default))]
     pub l2_get_histogram: String,
+    /// `"moka"` or `"fast"` (`#[cached(engine = ...)]`); empty in reports written before it.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub engine: String,
+    /// With `l2`: other processes' invalidations (by key, all, or tag) applied to this memory.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub invalidations_received: u64,
+    /// With `l2`: times this memory was emptied because the invalidation subscription came
+    /// back after a loss (what was published meanwhile is lost).
+    #[cfg_attr(feature = "json", serde(default))]
+    pub l1_flushes_on_reconnect: u64,
 }
 
 /// The Redis part of a cache's entry, zero when the level is off.
@@ -82,13 +92,15 @@ pub(crate) struct L2Counts {
     pub(crate) get_p50_ns: u64,
     pub(crate) get_p99_ns: u64,
     pub(crate) lock_waits: u64,
+    pub(crate) invalidations_received: u64,
+    pub(crate) l1_flushes_on_reconnect: u64,
     /// Encoded Redis read times; `None` when the level is off.
     pub(crate) get_histogram: Option<String>,
 }
 
 #[cfg(feature = "cache")]
 impl CacheReport {
-    pub(crate) fn new(name: String, t: &Totals, entries: u64, l2: L2Counts) -> Self {
+    pub(crate) fn new(name: String, engine: &str, t: &Totals, entries: u64, l2: L2Counts) -> Self {
         let calls = t.hits + t.misses;
         let hits = t.hits + l2.hits;
         Self {
@@ -119,6 +131,9 @@ impl CacheReport {
             l2_get_histogram: l2.get_histogram.unwrap_or_else(|| {
                 crate::report::histogram::encode(&crate::record::histogram::empty())
             }),
+            engine: engine.to_owned(),
+            invalidations_received: l2.invalidations_received,
+            l1_flushes_on_reconnect: l2.l1_flushes_on_reconnect,
         }
     }
 }

@@ -187,6 +187,18 @@ pub(crate) enum Outcome<T> {
     Rejected,
 }
 
+impl<T> Outcome<T> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        match self {
+            Outcome::Done(value) => Outcome::Done(f(value)),
+            Outcome::Skipped => Outcome::Skipped,
+            Outcome::TimedOut => Outcome::TimedOut,
+            Outcome::Failed => Outcome::Failed,
+            Outcome::Rejected => Outcome::Rejected,
+        }
+    }
+}
+
 impl Client {
     pub(crate) fn connect(url: &str, options: &RedisOptions) -> Result<Self, RedisError> {
         let client = open(url, options)?;
@@ -201,6 +213,11 @@ impl Client {
             own: Link::new(client.clone(), options, Driver::Perf),
             ambient: Link::new(client, options, Driver::Caller),
         })
+    }
+
+    /// The server's address and credentials, for a connection of another kind (pub/sub).
+    pub(crate) fn redis_client(&self) -> &redis::Client {
+        &self.own.client
     }
 
     /// Sends `cmd` unless the breaker is open, bounded by the timeout; feeds the breaker.

@@ -22,7 +22,7 @@ pub(crate) fn redis_key(namespace: &str, fn_name: &str, schema: u64, key_json: &
 
 /// The low `digits` (at most 32) hex digits of `value`, zero-padded, lowercase. Written as
 /// bytes and pushed once: a `String::push` per digit cost more than the hash.
-fn push_hex(out: &mut String, value: u128, digits: usize) {
+pub(crate) fn push_hex(out: &mut String, value: u128, digits: usize) {
     let mut hex = [0u8; 32];
     for (i, digit) in hex[..digits].iter_mut().enumerate() {
         let nibble = (value >> ((digits - 1 - i) * 4)) as usize & 0xf;

@@ -38,6 +38,10 @@ struct L2Stats {
     lock_waits: AtomicU64,
     lock_timeouts: AtomicU64,
     get_ns: AtomicHistogram,
+    /// Other processes' invalidations applied to this fn's memory.
+    received: AtomicU64,
+    /// Times its memory was dropped because the subscription came back after a loss.
+    flushed: AtomicU64,
 }
 
 /// The L2 part of a cache's report entry.
@@ -54,6 +58,8 @@ pub(crate) struct L2Snapshot {
     pub(crate) get_p99_ns: u64,
     /// The read times, for the report's `l2_get_histogram`.
     pub(crate) get_histogram: String,
+    pub(crate) invalidations_received: u64,
+    pub(crate) l1_flushes_on_reconnect: u64,
 }
 
 /// A stored value that decodes; anything else is for the load to deal with (and count).
@@ -87,6 +93,8 @@ impl L2Site {
             lock_waits: AtomicU64::new(0),
             lock_timeouts: AtomicU64::new(0),
             get_ns: AtomicHistogram::new(),
+            received: AtomicU64::new(0),
+            flushed: AtomicU64::new(0),
         };
         Self { fn_name, crate_name, schema, ttl, lock_ttl, stats }
     }
@@ -219,6 +227,97 @@ impl L2Site {
     ) {
         if let Some(cmd) = self.write_cmd(client, key_json, value, codec) {
             self.count_write(client.query_blocking::<()>(cmd));
+        }
+    }
+
+    /// The cache's name, as the report and invalidation messages give it.
+    pub(crate) fn fn_name(&self) -> &'static str {
+        self.fn_name
+    }
+
+    /// The namespace of this fn's keys and tags.
+    pub(crate) fn namespace<'a>(&'a self, client: &'a Client) -> &'a str {
+        client.namespace.as_deref().unwrap_or(self.crate_name)
+    }
+
+    /// The generations of `tags` in Redis, read before a tagged load runs its fn; `None` on a
+    /// fault (the load then writes memory only).
+    pub(crate) async fn generations(&self, client: &Client, tags: &[String]) -> Option<Vec<u64>> {
+        let outcome = super::tags::generations(client, self.namespace(client), tags).await;
+        self.read_generations(outcome)
+    }
+
+    /// [`generations`](Self::generations) for sync fns.
+    pub(crate) fn generations_blocking(
+        &self,
+        client: &Client,
+        tags: &[String],
+    ) -> Option<Vec<u64>> {
+        let outcome = super::tags::generations_blocking(client, self.namespace(client), tags);
+        self.read_generations(outcome)
+    }
+
+    fn read_generations(&self, outcome: Outcome<Vec<u64>>) -> Option<Vec<u64>> {
+        match outcome {
+            Outcome::Done(gens) => Some(gens),
+            other => {
+                self.count_write(other.map(|_| ()));
+                None
+            }
+        }
+    }
+
+    /// Stores `value` under its tags unless one was invalidated since `gens` were read; false
+    /// when it was (the value is stale: memory must not keep it either). A fault is counted and
+    /// answers true, since memory's own check still holds.
+    pub(crate) async fn put_tagged<V>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+        value: &V,
+        codec: &Codec<V>,
+        tags: &[String],
+        gens: &[u64],
+    ) -> bool {
+        let Some(bytes) = self.encode(key_json, value, codec) else { return true };
+        let (ns, key) = (self.namespace(client), self.redis_key(client, key_json));
+        let outcome = super::tags::set_tagged(client, ns, &key, &bytes, self.ttl, tags, gens);
+        self.count_tagged_write(outcome.await)
+    }
+
+    /// [`put_tagged`](Self::put_tagged) for sync fns.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn put_tagged_blocking<V>(
+        &self,
+        client: &Client,
+        key_json: &[u8],
+        value: &V,
+        codec: &Codec<V>,
+        tags: &[String],
+        gens: &[u64],
+    ) -> bool {
+        let Some(bytes) = self.encode(key_json, value, codec) else { return true };
+        let (ns, key) = (self.namespace(client), self.redis_key(client, key_json));
+        let outcome =
+            super::tags::set_tagged_blocking(client, ns, &key, &bytes, self.ttl, tags, gens);
+        self.count_tagged_write(outcome)
+    }
+
+    fn encode<V>(&self, key_json: &[u8], value: &V, codec: &Codec<V>) -> Option<Vec<u8>> {
+        let encoded = (codec.encode)(key_json, value);
+        if encoded.is_err() {
+            self.stats.errors.fetch_add(1, Relaxed);
+        }
+        encoded.ok()
+    }
+
+    fn count_tagged_write(&self, outcome: Outcome<bool>) -> bool {
+        match outcome {
+            Outcome::Done(written) => written,
+            other => {
+                self.count_write(other.map(|_| ()));
+                true
+            }
         }
     }
 
@@ -362,6 +461,8 @@ impl L2Site {
             &s.timeouts,
             &s.lock_waits,
             &s.lock_timeouts,
+            &s.received,
+            &s.flushed,
         ] {
             counter.store(0, Relaxed);
         }
@@ -384,6 +485,18 @@ impl L2Site {
             get_p50_ns: q(0.5),
             get_p99_ns: q(0.99),
             get_histogram: crate::report::histogram::encode(&hist),
+            invalidations_received: s.received.load(Relaxed),
+            l1_flushes_on_reconnect: s.flushed.load(Relaxed),
         }
+    }
+
+    /// Counts an invalidation received from another process.
+    pub(crate) fn received(&self) {
+        self.stats.received.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a drop of memory after the subscription came back.
+    pub(crate) fn flushed(&self) {
+        self.stats.flushed.fetch_add(1, Relaxed);
     }
 }

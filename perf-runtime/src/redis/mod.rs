@@ -12,10 +12,12 @@ pub(crate) mod client;
 pub(crate) mod codec;
 pub(crate) mod key;
 pub(crate) mod layer;
+pub(crate) mod pubsub;
 mod runtime;
 #[cfg(test)]
 #[path = "../../../tests/support/stalls.rs"]
 mod stalls;
+pub(crate) mod tags;
 #[cfg(test)]
 #[path = "../../../tests/support/redis_server.rs"]
 #[cfg_attr(not(feature = "redis-tls"), allow(dead_code))]

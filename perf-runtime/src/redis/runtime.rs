@@ -24,6 +24,16 @@ pub(crate) async fn run<T: Send + 'static>(
     RUNTIME.spawn(op).await.ok()
 }
 
+/// Starts `task` on the Redis runtime, which outlives every caller's.
+pub(crate) fn spawn(task: impl Future<Output = ()> + Send + 'static) {
+    RUNTIME.spawn(task);
+}
+
+/// Whether the caller is one of the Redis runtime's own threads, which must never wait on it.
+pub(crate) fn is_current() -> bool {
+    tokio::runtime::Handle::try_current().is_ok_and(|h| h.id() == RUNTIME.handle().id())
+}
+
 /// Runs `op` on the Redis runtime and blocks this thread for at most `wait`.
 pub(crate) fn run_blocking<T: Send + 'static>(
     op: impl Future<Output = T> + Send + 'static,

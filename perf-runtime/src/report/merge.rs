@@ -503,7 +503,7 @@ fn refresh_cache(c: &mut CacheReport, load: &Histogram<u64>, l2_get: &Histogram<
 }
 
 /// The cache counters, in one place so that merge and delta treat the same fields.
-fn cache_counts(c: &mut CacheReport) -> [&mut u64; 15] {
+fn cache_counts(c: &mut CacheReport) -> [&mut u64; 17] {
     [
         &mut c.hits,
         &mut c.misses,
@@ -520,6 +520,8 @@ fn cache_counts(c: &mut CacheReport) -> [&mut u64; 15] {
         &mut c.breaker_opened,
         &mut c.lock_waits,
         &mut c.warmed,
+        &mut c.invalidations_received,
+        &mut c.l1_flushes_on_reconnect,
     ]
 }
 

@@ -69,7 +69,7 @@ where
     }
 }
 
-impl<K, V> Store for FastStore<K, V>
+impl<K, V> Store<K, V> for FastStore<K, V>
 where
     K: Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
@@ -102,6 +102,16 @@ where
     fn clear(&self) {
         self.cache.clear();
     }
+
+    fn remove_now(&self, key: &K) -> bool {
+        let removed = self.cache.remove(key);
+        removed.is_some_and(|(_, e)| e.expires_ms > coarse_clock::now_ms())
+    }
+
+    fn contains(&self, key: &K) -> bool {
+        let held = self.cache.peek(key);
+        held.is_some_and(|e| e.expires_ms > coarse_clock::now_ms())
+    }
 }
 
 impl<K, V> SyncStore<K, V> for FastStore<K, V>
@@ -118,10 +128,6 @@ where
     fn insert(&self, key: K, value: V) {
         let expires_ms = coarse_clock::precise_ms().saturating_add(self.ttl_ms);
         self.cache.insert(key, Entry { value, expires_ms });
-    }
-
-    fn remove(&self, key: &K) {
-        self.cache.remove(key);
     }
 
     fn run_pending_tasks(&self) {
@@ -145,9 +151,8 @@ where
         ready(())
     }
 
-    fn remove(&self, key: &K) -> impl Future<Output = ()> + Send {
-        SyncStore::remove(self, key);
-        ready(())
+    fn remove(&self, key: &K) -> impl Future<Output = bool> + Send {
+        ready(self.remove_now(key))
     }
 
     fn run_pending_tasks(&self) -> impl Future<Output = ()> + Send {

@@ -60,7 +60,7 @@ impl Engine for Fast {
 
 /// What every store does, sync or not.
 #[doc(hidden)]
-pub trait Store: Send + Sync + Sized + 'static {
+pub trait Store<K, V>: Send + Sync + Sized + 'static {
     /// `"moka"` or `"fast"`, as the attribute and the report name the engine.
     const ENGINE: &'static str;
     /// Counts evictions for size (not expiry, not invalidation) in `evictions`.
@@ -70,23 +70,27 @@ pub trait Store: Send + Sync + Sized + 'static {
     /// Entries as of the last maintenance.
     fn count(&self) -> u64;
     fn clear(&self);
+    /// Whether a live entry was removed; from sync code, for any store.
+    fn remove_now(&self, key: &K) -> bool;
+    /// Whether a live entry is held, without counting as an access.
+    fn contains(&self, key: &K) -> bool;
 }
 
 /// A store for sync fns.
 #[doc(hidden)]
-pub trait SyncStore<K, V>: Store {
+pub trait SyncStore<K, V>: Store<K, V> {
     fn get(&self, key: &K) -> Option<V>;
     fn insert(&self, key: K, value: V);
-    fn remove(&self, key: &K);
     /// Expirations and evictions due now.
     fn run_pending_tasks(&self);
 }
 
 /// A store for `async fn`s.
 #[doc(hidden)]
-pub trait AsyncStore<K, V>: Store {
+pub trait AsyncStore<K, V>: Store<K, V> {
     fn get(&self, key: &K) -> impl Future<Output = Option<V>> + Send;
     fn insert(&self, key: K, value: V) -> impl Future<Output = ()> + Send;
-    fn remove(&self, key: &K) -> impl Future<Output = ()> + Send;
+    /// Whether a live entry was removed.
+    fn remove(&self, key: &K) -> impl Future<Output = bool> + Send;
     fn run_pending_tasks(&self) -> impl Future<Output = ()> + Send;
 }

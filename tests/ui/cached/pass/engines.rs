@@ -11,11 +11,17 @@ fn sync(x: u32) -> Result<u32, String> { Ok(x) }
 #[cached(ttl = "1m", engine = "fast")]
 async fn later(x: u32) -> Option<u32> { Some(x) }
 
+#[cached(ttl = "1m", engine = "fast", tags = ["item:{x}", "all"])]
+async fn tagged(x: u32, r#type: &str) -> Result<u32, String> { Ok(x + r#type.len() as u32) }
+
 struct Repo;
 
 impl Repo {
     #[cached(ttl = "1m", engine = "fast", key = id, handle = false)]
     fn get(&self, id: u32) -> u32 { id }
+
+    #[cached(ttl = "1m", key = id, tags = ["repo:{id}"])]
+    fn tagged(&self, id: u32) -> u32 { id }
 }
 
 #[cached(ttl = "1m", engine = "moka")]
@@ -35,5 +41,5 @@ fn main() {
     let _: &'static SyncCache<u32, u32, Fast> = sync_cache();
     let _: &'static AsyncCache<u32, u32, Fast> = later_cache();
     let _: &'static SyncCache<u32, u32> = moka_cache();
-    let _ = (sync(1), later(1), Repo.get(1), moka(1));
+    let _ = (sync(1), later(1), Repo.get(1), moka(1), tagged(1, "t"), Repo.tagged(1));
 }
