@@ -8,7 +8,8 @@
 //! within one window, on keys none has read before, and the bench prints their ratios: the
 //! figures the targets are about. A third side there, the raw GET and decode followed by the
 //! moka insert that an L2 hit must make to fill memory, tells the fill's share of the gap from
-//! the rest of the Redis level's.
+//! the rest of the Redis level's. The same sides run for `engine = "fast"` as the memory level
+//! (its fill: an insert into quick_cache).
 
 #[allow(dead_code)]
 #[path = "../tests/support/redis_server.rs"]
@@ -33,6 +34,11 @@ async fn from_l2(id: u32) -> Vec<u32> {
     payload(id)
 }
 
+#[cached(ttl = "1h", l2 = "redis", name = "bench.l2_fast", capacity = 100_000, engine = "fast")]
+async fn from_l2_fast(id: u32) -> Vec<u32> {
+    payload(id)
+}
+
 #[cached(ttl = "1h", l2 = "redis", name = "bench.dead")]
 fn with_dead_l2(id: u32) -> u32 {
     id
@@ -54,15 +60,34 @@ static FILLED: LazyLock<moka::future::Cache<u32, Vec<u32>, foldhash::fast::Rando
             .build_with_hasher(foldhash::fast::RandomState::default())
     });
 
+/// Memory as `#[cached(engine = "fast")]` builds it: quick_cache with foldhash.
+static FILLED_FAST: LazyLock<
+    quick_cache::sync::Cache<u32, Vec<u32>, quick_cache::UnitWeighter, foldhash::fast::RandomState>,
+> = LazyLock::new(|| {
+    let hasher = foldhash::fast::RandomState::default();
+    quick_cache::sync::Cache::with(
+        100_000,
+        100_000,
+        quick_cache::UnitWeighter,
+        hasher,
+        Default::default(),
+    )
+});
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Cached,
     Raw,
     /// `Raw`, then the value inserted in memory as an L2 hit does.
     RawFill,
+    /// `Cached` with the fast engine in memory.
+    CachedFast,
+    /// `Raw`, then the fast engine's fill.
+    RawFillFast,
 }
 
-const SIDES: [Side; 3] = [Side::Cached, Side::Raw, Side::RawFill];
+const SIDES: [Side; 5] =
+    [Side::Cached, Side::Raw, Side::RawFill, Side::CachedFast, Side::RawFillFast];
 
 /// Keys of the paired run: each side reads each once.
 const PAIRED_READS: u32 = 20_000;
@@ -76,13 +101,17 @@ async fn read(side: Side, con: &MultiplexedConnection, id: u32) -> Duration {
     let started = Instant::now();
     match side {
         Side::Cached => drop(black_box(from_l2(id).await)),
-        Side::Raw | Side::RawFill => {
+        Side::CachedFast => drop(black_box(from_l2_fast(id).await)),
+        Side::Raw | Side::RawFill | Side::RawFillFast => {
             let key = format!("raw:{id}");
             let bytes: Vec<u8> =
                 redis::cmd("GET").arg(key).query_async(&mut con.clone()).await.unwrap();
             let value = serde_json::from_slice::<Vec<u32>>(&bytes).unwrap();
             if side == Side::RawFill {
                 FILLED.insert(id, value.clone()).await;
+            }
+            if side == Side::RawFillFast {
+                FILLED_FAST.insert(id, value.clone());
             }
             drop(black_box(value));
         }
@@ -99,6 +128,8 @@ async fn fill(con: &MultiplexedConnection) {
                 for id in (1..=KEYS).filter(|id| id % 4 == t) {
                     from_l2(id).await;
                     from_l2_cache().invalidate_l1(&id).await;
+                    from_l2_fast(id).await;
+                    from_l2_fast_cache().invalidate_l1(&id).await;
                     let json = serde_json::to_vec(&payload(id)).unwrap();
                     let set = redis::cmd("SET").arg(format!("raw:{id}")).arg(json).clone();
                     let () = set.query_async(&mut con).await.unwrap();
@@ -138,7 +169,7 @@ async fn paired(con: &MultiplexedConnection) {
             times.push(read(side, con, id).await);
         }
     }
-    let [cached, raw, fill] = times.map(|mut t| {
+    let [cached, raw, fill, fast, fill_fast] = times.map(|mut t| {
         t.sort();
         (t[t.len() / 2], t.iter().sum::<Duration>() / t.len() as u32)
     });
@@ -156,6 +187,15 @@ async fn paired(con: &MultiplexedConnection) {
         ratio(cached.0, fill.0),
         fill.0,
     );
+    eprintln!(
+        "paired, fast engine: L2 hit / raw GET+decode = {:.3}x by median ({:?} / {:?}); \
+         / raw GET+decode+fill = {:.3}x by median ({:?})",
+        ratio(fast.0, raw.0),
+        fast.0,
+        raw.0,
+        ratio(fast.0, fill_fast.0),
+        fill_fast.0,
+    );
 
     let raw_single = raw.1;
     let mut walls = SIDES.map(|_| Duration::ZERO);
@@ -166,7 +206,7 @@ async fn paired(con: &MultiplexedConnection) {
         }
     }
     let reads = ROUNDS * 4 * PER_TASK;
-    let [cached, raw, fill] = walls.map(|w| w / reads);
+    let [cached, raw, fill, fast, fill_fast] = walls.map(|w| w / reads);
     eprintln!(
         "paired, 4 tasks, {ROUNDS} rounds of 4x{PER_TASK} reads each: #[cached] throughput / raw \
          = {:.3}x ({cached:?} / {raw:?} per read); / raw with fill = {:.3}x ({fill:?} per read); \
@@ -174,6 +214,12 @@ async fn paired(con: &MultiplexedConnection) {
         ratio(raw, cached),
         ratio(fill, cached),
         ratio(raw_single, cached),
+    );
+    eprintln!(
+        "paired, 4 tasks, fast engine: throughput / raw = {:.3}x ({fast:?} per read); / raw with \
+         the fast fill = {:.3}x ({fill_fast:?} per read)",
+        ratio(raw, fast),
+        ratio(fill_fast, fast),
     );
 }
 

@@ -136,6 +136,15 @@ fn invalidations_cross_processes_and_tags_reach_redis() {
     assert_eq!(perf_runtime::cache::invalidate_tag("product:7"), 2);
     assert_eq!((keys(&mut con, "co.price"), keys(&mut con, "co.stock")), (1, 1));
     assert_eq!((price_cache().entry_count(), stock_cache().entry_count()), (1, 1));
+
+    // A malformed message is counted and ignored.
+    let entries = user_cache().entry_count();
+    let _: u64 = con.publish(format!("{namespace}:invalidate"), b"garbage".as_slice()).unwrap();
+    wait_for("the malformed message counted", || {
+        Report::collect().process.invalidations_malformed == 1
+    });
+    assert_eq!(user_cache().entry_count(), entries);
+
     let tag_sets: Vec<String> = con.keys(format!("{namespace}:tag:*")).unwrap();
     assert!(tag_sets.iter().all(|k| k.ends_with(":gen") || con.ttl::<_, i64>(k).unwrap() > 0));
 }

@@ -283,7 +283,6 @@ pub(crate) fn subscribe(client: &Client, namespace: &str, handler: fn(Event)) ->
 }
 
 /// The counts of every subscription of the process, and of its publications.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn counts() -> Counts {
     let mut counts =
         Counts { publish_failures: PUBLISH_FAILURES.load(Relaxed), ..Counts::default() };
@@ -308,7 +307,6 @@ pub(crate) fn reset() {
 }
 
 impl Subscription {
-    #[cfg_attr(not(test), allow(dead_code))]
     fn counts(&self) -> Counts {
         let c = &self.counters;
         Counts {

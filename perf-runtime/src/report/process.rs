@@ -13,6 +13,10 @@ pub struct ProcessReport {
     pub system_cpu_seconds: Option<f64>,
     /// Threads alive now.
     pub threads: Option<u64>,
+    /// Cross-process cache invalidations (`l2` caches) that arrived malformed: counted and
+    /// ignored. 0 in reports written before it.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub invalidations_malformed: u64,
 }
 
 impl ProcessReport {
@@ -31,6 +35,10 @@ impl ProcessReport {
                 let scale = if cfg!(target_os = "macos") { 1 } else { 1024 };
                 out.peak_rss_bytes = Some(usage.ru_maxrss as u64 * scale);
             }
+        }
+        #[cfg(feature = "redis")]
+        {
+            out.invalidations_malformed = crate::redis::pubsub::counts().malformed;
         }
         out.threads = std::fs::read_to_string("/proc/self/status").ok().and_then(|status| {
             status
