@@ -33,6 +33,10 @@
 //! beside it (`Self::get_user_cache()`); `handle = false` keeps the `static` inside the body
 //! instead, as trait impls need.
 //!
+//! With `tags = [..]`, the closure handed to `load_tagged` formats the tags first (borrowing the
+//! arguments) and returns them with the body's closure (which moves them):
+//! `move || ([format!("product:{id}")], move || body)`; only a miss calls it.
+//!
 //! The body shown goes through perf-runtime's feature guard, `rt::cache_body!({ body shown }
 //! { original body })`, and the handle through `rt::cache_items! { .. }`: without the `cache`
 //! feature, one compile error naming the feature, and the fn as written.

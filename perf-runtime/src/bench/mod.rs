@@ -17,7 +17,7 @@
 //!
 //! Flags: `--list`, a positional filter (a substring of the names), `--save-baseline NAME`,
 //! `--baseline NAME`, `--json PATH`, `--threshold 5%`, `--fail-on-regression`, `--quick`,
-//! `--load-only` / `--bench-only` (the runner runs the registered [`#[load]`](crate::load)s
+//! `--load-only` / `--bench-only` (the runner runs the registered [`#[load]`](macro@crate::load)s
 //! too, after the benchmarks; a load whose budget fails makes the exit code 1).
 //! Baselines live under `target/perf-baselines/`.
 //!
