@@ -33,9 +33,9 @@ mod report;
 mod stats;
 #[cfg(feature = "cache")]
 mod sync_cache;
+mod tags;
 #[cfg(feature = "cache")]
 pub(crate) mod warm;
-mod tags;
 
 #[cfg(feature = "cache")]
 pub use async_cache::AsyncCache;
@@ -50,9 +50,9 @@ pub use registry::{invalidate_all, invalidate_tag, invalidate_tag_async};
 pub use report::CacheReport;
 #[cfg(feature = "cache")]
 pub use sync_cache::SyncCache;
+pub use tags::MAX_TAGS;
 #[cfg(feature = "cache")]
 pub use warm::WarmReport;
-pub use tags::MAX_TAGS;
 
 #[cfg(feature = "cache")]
 pub(crate) use registry::{collect, reset};
