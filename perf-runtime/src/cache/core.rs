@@ -131,6 +131,7 @@ where
         i.tags.take(tag).iter().filter(|key| i.l1.remove_now(key)).count()
     }
 
+    #[cfg(feature = "redis")]
     fn clear_l1(&self) {
         if let Some(i) = self.inner.get() {
             i.l1.clear();

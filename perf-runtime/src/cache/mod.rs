@@ -33,6 +33,7 @@ mod report;
 mod stats;
 #[cfg(feature = "cache")]
 mod sync_cache;
+#[cfg(feature = "cache")]
 mod tags;
 #[cfg(feature = "cache")]
 pub(crate) mod warm;
@@ -50,6 +51,7 @@ pub use registry::{invalidate_all, invalidate_tag, invalidate_tag_async};
 pub use report::CacheReport;
 #[cfg(feature = "cache")]
 pub use sync_cache::SyncCache;
+#[cfg(feature = "cache")]
 pub use tags::MAX_TAGS;
 #[cfg(feature = "cache")]
 pub use warm::WarmReport;

@@ -18,6 +18,7 @@ pub(crate) trait Registered: Sync {
     fn invalidate_tag(&self, tag: &str) -> usize;
     fn clear(&self);
     /// Empties memory only (another process invalidated everything, or a lost subscription).
+    #[cfg(feature = "redis")]
     fn clear_l1(&self);
     /// Whether other processes' invalidations reach this cache's memory.
     #[cfg(feature = "redis")]
