@@ -7,7 +7,7 @@
 //! that exits hands its shards back, and the next new thread reuses them, so memory follows the
 //! number of live threads, not of threads ever started.
 
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,6 +41,19 @@ impl<S: Sync> Sharded<S> {
     /// Runs `record` on this thread's shard. Only this thread writes into it meanwhile.
     #[inline(always)]
     pub(crate) fn with<R>(&'static self, record: impl FnOnce(&S) -> R) -> R {
+        // The container this thread used last: one read of a thread-local that has no
+        // destructor, so no liveness check; most hot loops hit one container.
+        let (id, shard) = LAST.get();
+        if id == self.id {
+            // SAFETY: `LAST` holds a shard of the container with id `id` (see `slow`), and is
+            // cleared before this thread's table hands its shards back.
+            return record(unsafe { &*shard.cast::<S>() });
+        }
+        self.slow(record)
+    }
+
+    #[inline(never)]
+    fn slow<R>(&'static self, record: impl FnOnce(&S) -> R) -> R {
         let shard = LOCAL.try_with(|local| {
             // SAFETY: the borrow ends before this closure returns and nothing in it re-enters.
             let local = unsafe { &mut *local.get() };
@@ -51,7 +64,10 @@ impl<S: Sync> Sharded<S> {
             }
         });
         match shard {
-            Ok(shard) => record(shard),
+            Ok(shard) => {
+                LAST.set((self.id, (shard as *const S).cast()));
+                record(shard)
+            }
             // A profiled fn called from another thread-local's destructor: this thread's table
             // is gone, so record under the container's own lock instead.
             Err(_) => {
@@ -111,6 +127,8 @@ struct LocalShards(Vec<Slot>);
 
 impl Drop for LocalShards {
     fn drop(&mut self) {
+        // From here on this thread records through the containers' shared shards.
+        LAST.set((usize::MAX, std::ptr::null()));
         for (owner, shard) in self.0.drain(..).flatten() {
             owner.release(shard);
         }
@@ -119,4 +137,59 @@ impl Drop for LocalShards {
 
 thread_local! {
     static LOCAL: UnsafeCell<LocalShards> = const { UnsafeCell::new(LocalShards(Vec::new())) };
+    static LAST: Cell<(usize, *const ())> = const { Cell::new((usize::MAX, std::ptr::null())) };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::record::counter::Counter;
+
+    /// Records one more when its thread's thread-locals are destroyed, before or after the
+    /// thread's table (the order is unspecified).
+    struct RecordOnExit(&'static Sharded<Counter>);
+
+    impl Drop for RecordOnExit {
+        fn drop(&mut self) {
+            self.0.with(|c| c.add(1));
+        }
+    }
+
+    thread_local! {
+        static ON_EXIT: RefCell<Option<RecordOnExit>> = const { RefCell::new(None) };
+    }
+
+    #[test]
+    fn counts_stay_exact_across_thread_exits_and_late_destructors() {
+        let counts: &'static Sharded<Counter> = Box::leak(Box::new(Sharded::new(Counter::default)));
+        let other: &'static Sharded<Counter> = Box::leak(Box::new(Sharded::new(Counter::default)));
+        for _ in 0..50 {
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    std::thread::spawn(move || {
+                        ON_EXIT.with(|g| *g.borrow_mut() = Some(RecordOnExit(counts)));
+                        for i in 0..1000 {
+                            counts.with(|c| c.add(1));
+                            // Alternating containers moves the last-used one back and forth.
+                            if i % 7 == 0 {
+                                other.with(|c| c.add(1));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+        }
+        let total = |s: &Sharded<Counter>| {
+            let mut n = 0;
+            s.for_each(|c| n += c.get());
+            n
+        };
+        assert_eq!(total(counts), 50 * 4 * 1001);
+        assert_eq!(total(other), 50 * 4 * 143);
+    }
 }
