@@ -36,6 +36,18 @@ fn stock(id: u32) -> u32 {
     id + 1
 }
 
+/// Serialize only: a coherent cache's key must also deserialize, this one's need not.
+#[derive(Clone, Hash, PartialEq, Eq, serde::Serialize)]
+struct Local(u32);
+
+static LOCAL_LOADS: AtomicUsize = AtomicUsize::new(0);
+
+#[cached(ttl = "10m", l2 = "redis", name = "co.local", coherent = false)]
+fn local(id: Local) -> u32 {
+    LOCAL_LOADS.fetch_add(1, SeqCst);
+    id.0
+}
+
 fn cache(name: &str) -> CacheReport {
     Report::collect().cache(name).cloned().unwrap()
 }
@@ -54,19 +66,29 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) -> u128 {
     now_us()
 }
 
-/// Another process: reads key 1 through Redis into its memory, invalidates it, and prints when
-/// its `invalidate` returned.
+/// Another process: reads key 1 through Redis into its memory, invalidates it the way env
+/// `PERF_TEST_INVALIDATE` says (`key`, `all` by name, `tag` product:7), and prints when that
+/// returned. First it invalidates the `coherent = false` cache's key 1, which publishes nothing:
+/// messages on a channel arrive in order, so once the parent sees the second invalidation it
+/// would have seen the first.
 #[test]
 #[ignore = "run as a child process"]
 fn child_invalidates() {
+    local_cache().invalidate(&Local(1));
     assert_eq!(user(1), "user 1");
-    user_cache().invalidate(&1);
+    match std::env::var("PERF_TEST_INVALIDATE").as_deref() {
+        Ok("all") => assert!(perf_runtime::cache::invalidate_all("co.user")),
+        Ok("tag") => drop(perf_runtime::cache::invalidate_tag("product:7")),
+        _ => user_cache().invalidate(&1),
+    }
     println!("invalidated at {}", now_us());
 }
 
-/// Runs `child_invalidates` against `url` while `watch` polls this process; returns the delay
-/// from the child's invalidation to when `watch` saw it, in µs (negative if seen first).
+/// Runs `child_invalidates` (`how`: key, all, tag) against `url` while `watch` polls this
+/// process; returns the delay from the child's invalidation to when `watch` saw it, in µs
+/// (negative if seen first).
 fn invalidate_from_another_process(
+    how: &str,
     url: &str,
     namespace: &str,
     watch: impl FnMut() -> bool,
@@ -74,6 +96,7 @@ fn invalidate_from_another_process(
     let child = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "child_invalidates", "--nocapture"])
         .env("PERF_REDIS_URL", url)
+        .env("PERF_TEST_INVALIDATE", how)
         .env("PERF_CACHE_NAMESPACE", namespace)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -97,10 +120,14 @@ fn invalidations_cross_processes_and_tags_reach_redis() {
     // A (this process) and B (a child) both hold key 1; B invalidates it; A's memory drops it.
     assert_eq!(user(1), "user 1");
     assert_eq!(LOADS.load(SeqCst), 1);
-    let delay = invalidate_from_another_process(&server.url(), &namespace, || {
+    assert_eq!(local(Local(1)), 1);
+    let delay = invalidate_from_another_process("key", &server.url(), &namespace, || {
         user_cache().entry_count() == 0
     });
     println!("cross-process invalidation seen {} µs after the other process's call", delay);
+    assert_eq!(local(Local(1)), 1);
+    assert_eq!(LOCAL_LOADS.load(SeqCst), 1, "coherent = false: memory kept its entry");
+    assert_eq!(cache("co.local").invalidations_received, 0);
     assert!(delay < 100_000, "{delay} µs");
     assert_eq!(user(1), "user 1");
     assert_eq!(LOADS.load(SeqCst), 2, "the next call recomputed");
@@ -116,10 +143,10 @@ fn invalidations_cross_processes_and_tags_reach_redis() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(cache("co.user").l1_flushes_on_reconnect, 1, "dropped once");
     assert_eq!(user(1), "user 1");
-    let delay = invalidate_from_another_process(&server.url(), &namespace, || {
+    let delay = invalidate_from_another_process("all", &server.url(), &namespace, || {
         user_cache().entry_count() == 0
     });
-    println!("after the restart: seen {delay} µs after the other process's call");
+    println!("after the restart, invalidate_all by name: seen {delay} µs after");
     assert_eq!(cache("co.user").invalidations_received, 2);
 
     // Tags: two fns' entries for product 7 go, in memory and in Redis; 8's stay.
@@ -144,6 +171,15 @@ fn invalidations_cross_processes_and_tags_reach_redis() {
         Report::collect().process.invalidations_malformed == 1
     });
     assert_eq!(user_cache().entry_count(), entries);
+
+    // Another process's invalidate_tag reaches this memory too (Redis is empty of 7 already).
+    price(7);
+    stock(7);
+    let delay = invalidate_from_another_process("tag", &server.url(), &namespace, || {
+        price_cache().entry_count() == 1 && stock_cache().entry_count() == 1
+    });
+    println!("invalidate_tag in another process: seen {delay} µs after");
+    assert!(cache("co.price").invalidations_received >= 1);
 
     let tag_sets: Vec<String> = con.keys(format!("{namespace}:tag:*")).unwrap();
     assert!(tag_sets.iter().all(|k| k.ends_with(":gen") || con.ttl::<_, i64>(k).unwrap() > 0));

@@ -100,3 +100,21 @@ fn a_load_racing_an_invalidation_of_its_tag_does_not_survive_it() {
     race(racing_moka);
     race(racing_fast);
 }
+
+static FETCHES: AtomicUsize = AtomicUsize::new(0);
+
+#[cached(ttl = "10m", tags = ["order:{id}"])]
+async fn order(id: u64) -> u64 {
+    FETCHES.fetch_add(1, SeqCst);
+    id
+}
+
+#[tokio::test]
+async fn the_async_twin_removes_async_fns_entries() {
+    order(1).await;
+    order(2).await;
+    assert_eq!(perf_runtime::cache::invalidate_tag_async("order:1").await, 1);
+    order(1).await;
+    order(2).await;
+    assert_eq!(FETCHES.load(SeqCst), 3, "1 loaded again, 2 still cached");
+}
