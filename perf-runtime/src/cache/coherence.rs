@@ -21,13 +21,13 @@ fn handle(event: Event) {
         Event::Received(Invalidation::Key { cache, key_json }) => {
             if let Some(c) = registry::find(&cache) {
                 c.invalidate_l1_json(&key_json);
-                c.received();
+                received(c);
             }
         }
         Event::Received(Invalidation::All { cache }) => {
             if let Some(c) = registry::find(&cache) {
                 c.clear_l1();
-                c.received();
+                received(c);
             }
         }
         Event::Received(Invalidation::Tag { tag }) => {
@@ -35,18 +35,27 @@ fn handle(event: Event) {
             registry::each(|c| {
                 if c.coherent() {
                     c.invalidate_tag(&tag);
-                    c.received();
+                    received(c);
                 }
             });
         }
         Event::Reconnected => registry::each(|c| {
             if c.coherent() {
                 c.clear_l1();
-                c.flushed();
+                if let Some(site) = c.l2() {
+                    site.flushed();
+                }
             }
         }),
         // Counted by the subscription.
         Event::Malformed => {}
+    }
+}
+
+/// Counts, in the cache's report entry, an invalidation from another process.
+fn received(cache: &dyn registry::Registered) {
+    if let Some(site) = cache.l2() {
+        site.received();
     }
 }
 

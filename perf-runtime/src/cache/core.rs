@@ -153,20 +153,6 @@ where
         }
     }
 
-    #[cfg(feature = "redis")]
-    fn received(&self) {
-        if let Some(l2) = self.inner.get().and_then(|i| i.l2.as_ref()) {
-            l2.site.received();
-        }
-    }
-
-    #[cfg(feature = "redis")]
-    fn flushed(&self) {
-        if let Some(l2) = self.inner.get().and_then(|i| i.l2.as_ref()) {
-            l2.site.flushed();
-        }
-    }
-
     fn clear(&self) {
         if let Some(i) = self.inner.get() {
             #[cfg(feature = "redis")]

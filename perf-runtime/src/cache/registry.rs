@@ -26,12 +26,6 @@ pub(crate) trait Registered: Sync {
     /// Drops the key whose JSON another process's invalidation carried.
     #[cfg(feature = "redis")]
     fn invalidate_l1_json(&self, key_json: &[u8]);
-    /// Counts an invalidation received from another process.
-    #[cfg(feature = "redis")]
-    fn received(&self);
-    /// Counts a drop of memory after the subscription came back.
-    #[cfg(feature = "redis")]
-    fn flushed(&self);
 }
 
 static CACHES: LazyLock<DashMap<Box<str>, &'static dyn Registered>> = LazyLock::new(DashMap::new);
