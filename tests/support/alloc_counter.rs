@@ -11,14 +11,16 @@ thread_local! {
     static OTHER_SIZES: Cell<u64> = const { Cell::new(0) };
 }
 
-/// The size of one histogram chunk: 256 `u64` counters.
-const CHUNK_BYTES: usize = 256 * 8;
+/// The sizes of a histogram's parts, made on first use: a chunk of 128 `u64` counters, and the
+/// table of its chunks' pointers.
+const CHUNK_BYTES: usize = 128 * 8;
+const TABLE_BYTES: usize = 33_792usize.div_ceil(128) * 8;
 
 // SAFETY: forwards to the system allocator; the counters are const-initialized thread-locals.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        if layout.size() != CHUNK_BYTES {
+        if layout.size() != CHUNK_BYTES && layout.size() != TABLE_BYTES {
             OTHER_SIZES.with(|a| a.set(a.get() + 1));
         }
         unsafe { System.alloc(layout) }
@@ -32,7 +34,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
 
-/// (all allocations, allocations that are not histogram chunks) made by `f` on this thread.
+/// (all allocations, allocations that are not histogram parts) made by `f` on this thread.
 pub fn allocations_during(f: impl FnOnce()) -> (u64, u64) {
     let before = (ALLOCATIONS.with(Cell::get), OTHER_SIZES.with(Cell::get));
     f();

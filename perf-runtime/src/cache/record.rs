@@ -38,9 +38,9 @@ pub(crate) fn load_started() -> u64 {
 pub(crate) fn load_done(stats: &'static CacheStats, started: u64, error: bool) {
     if enabled::is_enabled() {
         let ns = clock::nanos_between(started, clock::ticks());
+        stats.load_ns.record_shared(ns);
         stats.shards.with(|s| {
             s.loads.add(1);
-            s.load_ns.record(ns);
             if error {
                 s.load_errors.add(1);
             }

@@ -16,11 +16,12 @@ pub(crate) struct CacheShard {
     pub(crate) loads: Counter,
     pub(crate) load_errors: Counter,
     pub(crate) coalesced: Counter,
-    pub(crate) load_ns: AtomicHistogram,
 }
 
 pub(crate) struct CacheStats {
     pub(crate) shards: Sharded<CacheShard>,
+    /// Load times, shared by every thread: a load is slow enough that one atomic add is noise.
+    pub(crate) load_ns: AtomicHistogram,
     /// Entries moka evicted for size (not expiry, not invalidation).
     pub(crate) evictions: AtomicU64,
     /// Keys loaded by `warm`: one add per `warm`, so no shard is needed.
@@ -49,8 +50,8 @@ impl CacheStats {
                 loads: Counter::default(),
                 load_errors: Counter::default(),
                 coalesced: Counter::default(),
-                load_ns: AtomicHistogram::new(),
             }),
+            load_ns: AtomicHistogram::new(),
             evictions: AtomicU64::new(0),
             warmed: AtomicU64::new(0),
             baseline: Baseline::new(),
@@ -68,13 +69,13 @@ impl CacheStats {
             warmed: self.warmed.load(Relaxed),
             load_ns: histogram::empty(),
         };
+        self.load_ns.add_to(&mut t.load_ns);
         self.shards.for_each(|s| {
             t.hits += s.hits.get();
             t.misses += s.misses.get();
             t.loads += s.loads.get();
             t.load_errors += s.load_errors.get();
             t.coalesced += s.coalesced.get();
-            s.load_ns.add_to(&mut t.load_ns);
         });
         t
     }

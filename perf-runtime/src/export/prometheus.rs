@@ -333,8 +333,8 @@ impl<'a> Families<'a> {
             allocs += s.alloc_count_total.get();
             alloc_bytes += s.alloc_bytes_total.get();
             cpu_ns += s.cpu_total_ns.get();
-            s.wall.for_each_count(|highest, n| slots[buckets.slot(highest)] += n);
         });
+        stats.for_each_wall_count(|highest, n| slots[buckets.slot(highest)] += n);
         stats.with_baseline(|base| {
             let Some(b) = base else { return };
             // A reset racing this read may make a count look smaller than its baseline.

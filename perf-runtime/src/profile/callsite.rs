@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use super::shard::{ALLOC_BYTES, ALLOC_COUNT, BUSY, CPU, WALL};
 use super::stats::{FnStats, Meta};
 use super::usage::{self, Mark, Usage};
 use super::{sample, slow};
@@ -119,13 +120,14 @@ impl CallSite {
     pub(crate) fn record(&'static self, self_name: SelfName, call: Call) {
         let stats = self.stats(self_name, call.busy_ns.is_some());
         let slow = self.slow_ns != 0 && call.wall_ns >= self.slow_ns;
+        let hist = &stats.hist;
         stats.shards.with(|s| {
             s.calls.add(1);
             s.total_ns.add(call.wall_ns);
-            s.wall.record(call.wall_ns);
+            s.buckets.record(WALL, call.wall_ns, &hist[WALL]);
             if let Some(busy) = call.busy_ns {
                 s.busy_total_ns.add(busy);
-                s.busy.record(busy);
+                s.buckets.record(BUSY, busy, &hist[BUSY]);
             }
             if call.error {
                 s.errors.add(1);
@@ -141,8 +143,8 @@ impl CallSite {
                 if used.allocs == 0 {
                     s.no_alloc_calls.add(1);
                 } else {
-                    s.alloc_count.record(used.allocs);
-                    s.alloc_bytes.record(used.allocated);
+                    s.buckets.record(ALLOC_COUNT, used.allocs, &hist[ALLOC_COUNT]);
+                    s.buckets.record(ALLOC_BYTES, used.allocated, &hist[ALLOC_BYTES]);
                     s.alloc_count_total.add(used.allocs);
                     s.alloc_bytes_total.add(used.allocated);
                 }
@@ -151,7 +153,7 @@ impl CallSite {
                 }
             }
             if what & usage::CPU != 0 {
-                s.cpu.record(used.cpu_ns);
+                s.buckets.record(CPU, used.cpu_ns, &hist[CPU]);
                 s.cpu_total_ns.add(used.cpu_ns);
             }
         });

@@ -2,10 +2,10 @@
 
 use hdrhistogram::Histogram;
 
-use super::shard::Shard;
+use super::shard::{ALLOC_BYTES, ALLOC_COUNT, BUSY, CPU, KINDS, Shard, WALL};
 use super::slow::Slowest;
 use crate::record::baseline::{Baseline, Subtract};
-use crate::record::histogram;
+use crate::record::histogram::{self, AtomicHistogram};
 use crate::record::sharded::Sharded;
 
 /// Where a profiled fn is defined; kept as report metadata.
@@ -26,6 +26,9 @@ pub(crate) struct FnStats {
     pub(crate) name: Box<str>,
     pub(crate) meta: Meta,
     pub(crate) shards: Sharded<Shard>,
+    /// The part of each histogram (by kind, see `shard.rs`) that the shards' own buckets
+    /// did not take.
+    pub(crate) hist: [AtomicHistogram; KINDS],
     baseline: Baseline<Totals>,
     pub(crate) slowest: Slowest,
 }
@@ -63,6 +66,7 @@ impl FnStats {
             name,
             meta,
             shards: Sharded::new(Shard::new),
+            hist: [const { AtomicHistogram::new() }; KINDS],
             baseline: Baseline::new(),
             slowest: Slowest::default(),
         }
@@ -70,6 +74,9 @@ impl FnStats {
 
     fn current(&self) -> Totals {
         let mut t = Totals::empty();
+        for (kind, h) in self.hist.iter().enumerate() {
+            h.add_to(t.histogram(kind));
+        }
         self.shards.for_each(|shard| {
             t.calls += shard.calls.get();
             t.errors += shard.errors.get();
@@ -78,10 +85,9 @@ impl FnStats {
             t.slow_calls += shard.slow_calls.get();
             t.total_ns += shard.total_ns.get();
             t.busy_total_ns += shard.busy_total_ns.get();
-            shard.wall.add_to(&mut t.wall);
-            shard.busy.add_to(&mut t.busy);
-            shard.alloc_count.add_to(&mut t.alloc_count);
-            shard.alloc_bytes.add_to(&mut t.alloc_bytes);
+            for kind in 0..KINDS {
+                shard.buckets.add_to(kind, t.histogram(kind));
+            }
             let none = shard.no_alloc_calls.get();
             if none > 0 {
                 t.alloc_count.record_n(0, none).expect("0 is within bounds");
@@ -90,7 +96,6 @@ impl FnStats {
             t.alloc_count_total += shard.alloc_count_total.get();
             t.alloc_bytes_total += shard.alloc_bytes_total.get();
             t.freed_bytes_total += shard.freed_bytes_total.get();
-            shard.cpu.add_to(&mut t.cpu);
             t.cpu_total_ns += shard.cpu_total_ns.get();
         });
         t
@@ -107,6 +112,13 @@ impl FnStats {
         self.baseline.with(f)
     }
 
+    /// Visits every count of the wall-time histogram with the highest value of its bucket,
+    /// for exporters that re-bucket counts without building a `Histogram`.
+    pub(crate) fn for_each_wall_count(&self, mut visit: impl FnMut(u64, u64)) {
+        self.hist[WALL].for_each_count(&mut visit);
+        self.shards.for_each(|shard| shard.buckets.for_each_count(WALL, &mut visit));
+    }
+
     pub(crate) fn reset(&self) {
         self.baseline.reset(self.current());
         self.slowest.clear();
@@ -114,6 +126,17 @@ impl FnStats {
 }
 
 impl Totals {
+    fn histogram(&mut self, kind: usize) -> &mut Histogram<u64> {
+        match kind {
+            WALL => &mut self.wall,
+            BUSY => &mut self.busy,
+            ALLOC_COUNT => &mut self.alloc_count,
+            ALLOC_BYTES => &mut self.alloc_bytes,
+            CPU => &mut self.cpu,
+            _ => unreachable!("a profiled fn has {KINDS} histograms"),
+        }
+    }
+
     fn empty() -> Self {
         Self {
             calls: 0,

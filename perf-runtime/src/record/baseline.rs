@@ -11,7 +11,8 @@ pub(crate) trait Subtract {
     fn subtract(&mut self, base: &Self);
 }
 
-pub(crate) struct Baseline<T>(Mutex<Option<T>>);
+/// Boxed: most containers are never reset, and their totals are hundreds of bytes.
+pub(crate) struct Baseline<T>(Mutex<Option<Box<T>>>);
 
 impl<T: Subtract> Baseline<T> {
     pub(crate) const fn new() -> Self {
@@ -28,10 +29,10 @@ impl<T: Subtract> Baseline<T> {
 
     /// Runs `f` on what the last reset saw, if any.
     pub(crate) fn with<R>(&self, f: impl FnOnce(Option<&T>) -> R) -> R {
-        f(lock(&self.0).as_ref())
+        f(lock(&self.0).as_deref())
     }
 
     pub(crate) fn reset(&self, current: T) {
-        *lock(&self.0) = Some(current);
+        *lock(&self.0) = Some(Box::new(current));
     }
 }

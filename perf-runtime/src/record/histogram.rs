@@ -1,12 +1,12 @@
-//! A histogram that one thread records into without locks while any thread reads it.
+//! A histogram that threads record into without locks while any thread reads it.
 //!
-//! A thread-local `hdrhistogram::Histogram` needs `&mut` to record, so reading it from the report
-//! thread would need a lock around every record. This keeps HdrHistogram's bucket layout (3
-//! significant digits, values in nanoseconds) in atomic counters instead: the owner bumps a
-//! counter with a relaxed load and store (no read-modify-write instruction), readers load them,
-//! and the report rebuilds an exact `hdrhistogram::Histogram` from the counts. Counters live in
-//! chunks allocated on first use, so a fn whose calls all take about the same time costs a few
-//! KiB per thread, not the 270 KiB a fully allocated histogram would.
+//! A `hdrhistogram::Histogram` needs `&mut` to record, so reading it from the report thread
+//! would need a lock around every record. This keeps HdrHistogram's bucket layout (3
+//! significant digits, values in nanoseconds) in atomic counters instead: writers bump a
+//! counter, readers load them, and the report rebuilds an exact `hdrhistogram::Histogram` from
+//! the counts. Both the table of chunks and the chunks are allocated on first use, so a
+//! histogram nobody records into costs one pointer, and one whose values all take about the
+//! same time a few KiB, not the 270 KiB a fully allocated histogram would.
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
@@ -23,17 +23,18 @@ const SUB_BUCKET_HALF_COUNT: usize = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 const SUB_BUCKET_MASK: u64 = (1 << (SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1)) - 1;
 const LEADING_ZERO_COUNT_BASE: u32 = 64 - SUB_BUCKET_HALF_COUNT_MAGNITUDE - 1;
 pub(crate) const LEN: usize = index_of(MAX_VALUE) + 1;
-const CHUNK_LEN: usize = 256;
+const CHUNK_LEN: usize = 128;
 const CHUNKS: usize = LEN.div_ceil(CHUNK_LEN);
 
 type Chunk = [AtomicU64; CHUNK_LEN];
+type Table = [AtomicPtr<Chunk>; CHUNKS];
 
 pub(crate) struct AtomicHistogram {
-    chunks: [AtomicPtr<Chunk>; CHUNKS],
+    table: AtomicPtr<Table>,
 }
 
 #[inline(always)]
-const fn index_of(value: u64) -> usize {
+pub(crate) const fn index_of(value: u64) -> usize {
     let bucket = LEADING_ZERO_COUNT_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
     let sub_bucket = (value >> bucket) as usize;
     ((bucket as usize + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub_bucket - SUB_BUCKET_HALF_COUNT
@@ -57,71 +58,56 @@ pub(crate) fn empty() -> Histogram<u64> {
 
 impl AtomicHistogram {
     pub(crate) const fn new() -> Self {
-        Self { chunks: [const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNKS] }
+        Self { table: AtomicPtr::new(std::ptr::null_mut()) }
     }
 
     /// Records one value. Only one thread may record into a histogram at a time.
+    #[cfg_attr(not(all(feature = "bench", feature = "tokio")), allow(dead_code))]
     #[inline(always)]
     pub(crate) fn record(&self, value: u64) {
-        let index = index_of(value.min(MAX_VALUE));
-        let chunk = self.chunks[index / CHUNK_LEN].load(Ordering::Acquire);
-        let chunk = if chunk.is_null() { self.grow(index / CHUNK_LEN) } else { chunk };
-        // SAFETY: a chunk, once published, lives as long as `self`.
-        let counter = unsafe { &(*chunk)[index % CHUNK_LEN] };
+        let counter = self.counter(index_of(value.min(MAX_VALUE)));
         counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+
+    /// [`record`](Self::record) for a histogram that several threads record into: a
+    /// read-modify-write per value.
+    #[cfg_attr(not(any(feature = "cache", feature = "retry")), allow(dead_code))]
+    #[inline]
+    pub(crate) fn record_shared(&self, value: u64) {
+        self.record_shared_at(index_of(value.min(MAX_VALUE)), 1);
+    }
+
+    /// Adds `n` at `index` of the layout, from any thread.
+    #[inline]
+    pub(crate) fn record_shared_at(&self, index: usize, n: u64) {
+        self.counter(index).fetch_add(n, Ordering::Relaxed);
+    }
+
+    #[inline(always)]
+    fn counter(&self, index: usize) -> &AtomicU64 {
+        let table = self.table.load(Ordering::Acquire);
+        let table = if table.is_null() { self.grow_table() } else { table };
+        // SAFETY: a table, once published, lives as long as `self`.
+        let slot = unsafe { &(*table)[index / CHUNK_LEN] };
+        let chunk = slot.load(Ordering::Acquire);
+        let chunk = if chunk.is_null() { grow(slot) } else { chunk };
+        // SAFETY: likewise for a chunk.
+        unsafe { &(*chunk)[index % CHUNK_LEN] }
     }
 
     #[cold]
     #[inline(never)]
-    fn grow(&self, chunk: usize) -> *mut Chunk {
+    fn grow_table(&self) -> *mut Table {
         let fresh = super::alloc::untracked(|| {
-            Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]))
+            Box::into_raw(Box::new([const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNKS]))
         });
-        // The single writer is the only one that allocates, so nobody can have raced us here.
-        self.chunks[chunk].store(fresh, Ordering::Release);
-        fresh
-    }
-
-    /// [`record`](Self::record) for a histogram that several threads record into: a
-    /// read-modify-write per value, for paths where that is noise (a network round trip).
-    #[cfg_attr(
-        not(any(feature = "redis", all(feature = "bench", feature = "tokio"))),
-        allow(dead_code)
-    )]
-    pub(crate) fn record_shared(&self, value: u64) {
-        let index = index_of(value.min(MAX_VALUE));
-        let slot = &self.chunks[index / CHUNK_LEN];
-        let mut chunk = slot.load(Ordering::Acquire);
-        if chunk.is_null() {
-            let fresh = Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]));
-            chunk = match slot.compare_exchange(
-                std::ptr::null_mut(),
-                fresh,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => fresh,
-                Err(winner) => {
-                    // SAFETY: `fresh` was never published.
-                    drop(unsafe { Box::from_raw(fresh) });
-                    winner
-                }
-            };
-        }
-        // SAFETY: as in `record`.
-        unsafe { &(*chunk)[index % CHUNK_LEN] }.fetch_add(1, Ordering::Relaxed);
+        publish(&self.table, fresh)
     }
 
     /// Zeroes the counts; a value recorded meanwhile lands on one side or the other.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn clear(&self) {
-        for chunk in &self.chunks {
-            let chunk = chunk.load(Ordering::Acquire);
-            if !chunk.is_null() {
-                // SAFETY: as in `record`.
-                unsafe { &*chunk }.iter().for_each(|c| c.store(0, Ordering::Relaxed));
-            }
-        }
+        self.counters(|_, counter| counter.store(0, Ordering::Relaxed));
     }
 
     /// Adds every recorded value into `into`, which must come from [`empty`].
@@ -133,18 +119,51 @@ impl AtomicHistogram {
 
     /// Visits every non-zero count with its index in the layout, lowest first.
     fn counts(&self, mut visit: impl FnMut(usize, u64)) {
-        for (c, chunk) in self.chunks.iter().enumerate() {
-            let chunk = chunk.load(Ordering::Acquire);
-            if chunk.is_null() {
-                continue;
+        self.counters(|index, counter| {
+            let count = counter.load(Ordering::Relaxed);
+            if count != 0 {
+                visit(index, count);
             }
-            // SAFETY: as in `record`.
-            for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
-                let count = counter.load(Ordering::Relaxed);
-                if count != 0 {
-                    visit(c * CHUNK_LEN + i, count);
+        });
+    }
+
+    /// Visits every allocated counter with its index in the layout, lowest first.
+    fn counters(&self, mut visit: impl FnMut(usize, &AtomicU64)) {
+        let table = self.table.load(Ordering::Acquire);
+        if table.is_null() {
+            return;
+        }
+        // SAFETY: as in `counter`.
+        for (c, chunk) in unsafe { &*table }.iter().enumerate() {
+            let chunk = chunk.load(Ordering::Acquire);
+            if !chunk.is_null() {
+                // SAFETY: as in `counter`.
+                for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
+                    visit(c * CHUNK_LEN + i, counter);
                 }
             }
+        }
+    }
+}
+
+/// Allocates a chunk for `slot`, or takes the one another writer published first.
+#[cold]
+#[inline(never)]
+fn grow(slot: &AtomicPtr<Chunk>) -> *mut Chunk {
+    let fresh = super::alloc::untracked(|| {
+        Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]))
+    });
+    publish(slot, fresh)
+}
+
+/// Publishes `fresh` in `slot` unless another writer got there first, whose pointer wins.
+fn publish<T>(slot: &AtomicPtr<T>, fresh: *mut T) -> *mut T {
+    match slot.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => fresh,
+        Err(winner) => {
+            // SAFETY: `fresh` came from `Box::into_raw` and was never published.
+            super::alloc::untracked(|| drop(unsafe { Box::from_raw(fresh) }));
+            winner
         }
     }
 }
@@ -166,7 +185,13 @@ impl std::fmt::Debug for AtomicHistogram {
 
 impl Drop for AtomicHistogram {
     fn drop(&mut self) {
-        for chunk in &mut self.chunks {
+        let table = *self.table.get_mut();
+        if table.is_null() {
+            return;
+        }
+        // SAFETY: allocated by `grow_table` with `Box::into_raw` and never freed elsewhere.
+        let mut table = unsafe { Box::from_raw(table) };
+        for chunk in table.iter_mut() {
             let chunk = *chunk.get_mut();
             if !chunk.is_null() {
                 // SAFETY: allocated by `grow` with `Box::into_raw` and never freed elsewhere.

@@ -10,6 +10,7 @@ pub(crate) mod counter;
 pub(crate) mod cpu_clock;
 pub(crate) mod enabled;
 pub(crate) mod histogram;
+pub(crate) mod local_buckets;
 pub(crate) mod rng;
 pub(crate) mod sharded;
 pub(crate) mod site_name;

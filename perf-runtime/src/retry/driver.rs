@@ -119,7 +119,7 @@ impl RetryLoop {
             let ns = clock::nanos_between(self.call_start, clock::ticks());
             stats.shards.with(|s| {
                 s.first_ok.add(1);
-                s.first_ok_ns.record(ns);
+                s.first_ok_ns.record(0, ns, &stats.first_ok_ns);
             });
         } else {
             stats.shards.with(|s| s.first_ok.add(1));
@@ -163,7 +163,7 @@ impl RetryLoop {
         }
         if now != 0 && enabled::is_enabled() {
             let ns = clock::nanos_between(attempt_start, now);
-            site.stats(self_name).shards.with(|s| s.attempt_ns.record(ns));
+            site.stats(self_name).attempt_ns.record_shared(ns);
         }
         on_retry(&RetryEvent {
             attempt: n,
@@ -221,7 +221,12 @@ impl RetryLoop {
         let (timeouts, slept_ns) =
             self.failing.as_ref().map_or((0, 0), |f| (f.timeouts, f.slept_ns));
         let attempt_start = self.attempt_start();
-        site.stats(self_name).shards.with(|s| {
+        let stats = site.stats(self_name);
+        if now != 0 {
+            stats.attempt_ns.record_shared(clock::nanos_between(attempt_start, now));
+            stats.call_ns.record_shared(clock::nanos_between(self.call_start, now));
+        }
+        stats.shards.with(|s| {
             s.calls.add(1);
             s.attempts.add(u64::from(n));
             match outcome {
@@ -241,10 +246,6 @@ impl RetryLoop {
             s.sleep_total_ns.add(slept_ns);
             let slot = (n as usize).min(s.by_attempts.len()) - 1;
             s.by_attempts[slot].add(1);
-            if now != 0 {
-                s.attempt_ns.record(clock::nanos_between(attempt_start, now));
-                s.call_ns.record(clock::nanos_between(self.call_start, now));
-            }
         });
     }
 

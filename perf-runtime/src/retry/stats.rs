@@ -8,6 +8,7 @@ use hdrhistogram::Histogram;
 use crate::record::baseline::{Baseline, Subtract};
 use crate::record::counter::Counter;
 use crate::record::histogram::{self, AtomicHistogram};
+use crate::record::local_buckets::LocalBuckets;
 use crate::record::lock;
 use crate::record::sharded::Sharded;
 
@@ -30,11 +31,9 @@ pub(crate) struct RetryShard {
     pub(crate) sleep_total_ns: Counter,
     /// Index `n - 1`: calls that took `n` attempts (fast-path calls are in `first_ok`).
     pub(crate) by_attempts: Box<[Counter]>,
-    /// With `timed`: fast-path calls (each one attempt and one call).
-    pub(crate) first_ok_ns: AtomicHistogram,
-    /// With `timed`: attempts and calls off the fast path.
-    pub(crate) attempt_ns: AtomicHistogram,
-    pub(crate) call_ns: AtomicHistogram,
+    /// With `timed`: this thread's counts of fast-path call times (each one attempt and one
+    /// call), in front of `RetryStats::first_ok_ns`.
+    pub(crate) first_ok_ns: LocalBuckets,
 }
 
 impl RetryShard {
@@ -51,9 +50,7 @@ impl RetryShard {
             timeouts: Counter::default(),
             sleep_total_ns: Counter::default(),
             by_attempts: (0..slots).map(|_| Counter::default()).collect(),
-            first_ok_ns: AtomicHistogram::new(),
-            attempt_ns: AtomicHistogram::new(),
-            call_ns: AtomicHistogram::new(),
+            first_ok_ns: LocalBuckets::new(),
         }
     }
 }
@@ -72,6 +69,12 @@ pub(crate) struct RetryStats {
     pub(crate) name: Box<str>,
     pub(crate) meta: Meta,
     pub(crate) shards: Sharded<RetryShard>,
+    /// With `timed`: fast-path call times the shards' own buckets did not take.
+    pub(crate) first_ok_ns: AtomicHistogram,
+    /// With `timed`: attempts and calls off the fast path, shared by every thread (they
+    /// failed at least once: an atomic add is noise next to that).
+    pub(crate) attempt_ns: AtomicHistogram,
+    pub(crate) call_ns: AtomicHistogram,
     baseline: Baseline<Totals>,
 }
 
@@ -95,6 +98,9 @@ pub(crate) fn stats_for(name: &str, meta: Meta) -> &'static RetryStats {
         name: name.into(),
         meta,
         shards: Sharded::new(move || RetryShard::new(slots)),
+        first_ok_ns: AtomicHistogram::new(),
+        attempt_ns: AtomicHistogram::new(),
+        call_ns: AtomicHistogram::new(),
         baseline: Baseline::new(),
     }));
     all.push(stats);
@@ -108,6 +114,9 @@ pub(crate) fn all() -> Vec<&'static RetryStats> {
 impl RetryStats {
     fn current(&self) -> Totals {
         let mut t = Totals::empty(self.meta.max_attempts);
+        self.first_ok_ns.add_to(&mut t.first_ok_ns);
+        self.attempt_ns.add_to(&mut t.attempt_ns);
+        self.call_ns.add_to(&mut t.call_ns);
         self.shards.for_each(|s| {
             t.first_ok += s.first_ok.get();
             t.calls += s.calls.get();
@@ -122,9 +131,7 @@ impl RetryStats {
             for (sum, c) in t.by_attempts.iter_mut().zip(s.by_attempts.iter()) {
                 *sum += c.get();
             }
-            s.first_ok_ns.add_to(&mut t.first_ok_ns);
-            s.attempt_ns.add_to(&mut t.attempt_ns);
-            s.call_ns.add_to(&mut t.call_ns);
+            s.first_ok_ns.add_to(0, &mut t.first_ok_ns);
         });
         t
     }
