@@ -258,3 +258,62 @@ trait NowOrPanic: std::future::Future + Sized {
     }
 }
 impl<F: std::future::Future> NowOrPanic for F {}
+
+thread_local! {
+    /// This thread's last panic: its message and line.
+    static LAST_PANIC: std::cell::RefCell<Option<(String, u32)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The message and line of the panic `f` raises (tests run on threads of their own).
+fn panic_of(f: impl FnOnce() + std::panic::UnwindSafe) -> (String, u32) {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info.payload_as_str().unwrap_or_default().to_owned();
+            let line = info.location().map_or(0, |l| l.line());
+            LAST_PANIC.set(Some((message, line)));
+            if !thread_name_is("a_value_that_runs_nothing") {
+                previous(info);
+            }
+        }));
+    });
+    assert!(std::panic::catch_unwind(f).is_err(), "no panic");
+    LAST_PANIC.take().expect("the hook saw the panic")
+}
+
+fn thread_name_is(part: &str) -> bool {
+    std::thread::current().name().is_some_and(|n| n.contains(part))
+}
+
+fn noop(_: u64) -> std::future::Ready<()> {
+    std::future::ready(())
+}
+
+#[test]
+fn a_value_that_runs_nothing_panics_at_the_setter_call_with_a_message() {
+    let load = || Load::new("tests.load.bad", noop);
+    let zero = Duration::ZERO;
+    let cases = [
+        (panic_of(|| drop(load().concurrency(0))), line!(), "Load::concurrency(0)"),
+        (panic_of(|| drop(load().rate(0))), line!(), "Load::rate(0)"),
+        (panic_of(|| drop(load().rate(5).max_in_flight(0))), line!(), "Load::max_in_flight(0)"),
+        (panic_of(|| drop(load().duration(zero))), line!(), "Load::duration(0s)"),
+        (panic_of(|| drop(load().requests(0))), line!(), "Load::requests(0)"),
+        (panic_of(|| drop(load().timeout(zero))), line!(), "Load::timeout(0s)"),
+    ];
+    for ((message, at), line, setter) in cases {
+        assert!(message.starts_with(setter), "{setter}: {message}");
+        assert_eq!(at, line, "{setter} panicked at line {at}, not at its call");
+    }
+    // The smallest good values are taken as given.
+    let _ =
+        load().concurrency(1).rate(1).max_in_flight(1).requests(1).timeout(Duration::from_nanos(1));
+}
+
+#[test]
+fn a_value_that_runs_nothing_in_a_hand_written_spec_panics_before_the_run() {
+    let spec = perf_runtime::load::LoadSpec::open(0, 10);
+    let (message, _) = panic_of(|| drop(load::run_registered("tests.load.bad_spec", &spec, noop)));
+    assert_eq!(message, "perf: load tests.load.bad_spec: `rate` must be above zero");
+}

@@ -1,8 +1,10 @@
 //! `#[profile]` on fns whose body stays in place: `-> !`, closures returned as `impl Fn(&T)`,
-//! and `#[track_caller]` (in either attribute order), read back from the report.
+//! `#[track_caller]` (in either attribute order) and the `index`/`index_mut` of `Index` and
+//! `IndexMut` impls (which std declares `#[track_caller]`), read back from the report.
 
 use std::cell::Cell;
-use std::panic::{Location, catch_unwind};
+use std::ops::{Index, IndexMut};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 
 use perf_runtime::{FunctionReport, Report, profile};
 
@@ -159,4 +161,91 @@ fn a_call_made_during_unwinding_that_returns_is_not_a_panic() {
     assert!(result.is_err());
     let f = entry("returns_normally_while_unwinding");
     assert_eq!((f.calls, f.panics), (1, 0));
+}
+
+/// A table whose `Index` and `IndexMut` impls track their caller only because std declares the
+/// trait methods `#[track_caller]`.
+struct Table(Vec<u64>);
+
+impl Index<usize> for Table {
+    type Output = u64;
+
+    #[profile]
+    fn index(&self, i: usize) -> &u64 {
+        &self.0[i]
+    }
+}
+
+impl IndexMut<usize> for Table {
+    #[profile]
+    fn index_mut(&mut self, i: usize) -> &mut u64 {
+        &mut self.0[i]
+    }
+}
+
+/// The same with the attribute written on the impl methods, below and above ours.
+struct Tracked(Vec<u64>);
+
+impl Index<usize> for Tracked {
+    type Output = u64;
+
+    #[profile]
+    #[track_caller]
+    fn index(&self, i: usize) -> &u64 {
+        self.0.get(i).expect("no such row")
+    }
+}
+
+impl IndexMut<usize> for Tracked {
+    #[track_caller]
+    #[profile]
+    fn index_mut(&mut self, i: usize) -> &mut u64 {
+        &mut self.0[i]
+    }
+}
+
+/// Where the caller is, as an `Index` impl that reads `Location::caller()` sees it.
+struct Where;
+
+impl Index<u32> for Where {
+    type Output = u32;
+
+    #[profile]
+    fn index(&self, _: u32) -> &u32 {
+        Box::leak(Box::new(Location::caller().line()))
+    }
+}
+
+#[test]
+fn a_panic_inside_an_index_impl_points_at_the_indexing_line() {
+    quiet_panics();
+    let mut t = Table(vec![1, 2, 3]);
+    let (read, line) = (catch_unwind(AssertUnwindSafe(|| t[7])), line!());
+    assert!(read.is_err());
+    assert_eq!(PANIC_LINE.take(), Some(line), "Index::index");
+    let (write, line) = (catch_unwind(AssertUnwindSafe(|| t[9] = 4)), line!());
+    assert!(write.is_err());
+    assert_eq!(PANIC_LINE.take(), Some(line), "IndexMut::index_mut");
+    t[1] += 10;
+    assert_eq!(t[1], 12);
+    let (get, get_mut) = (entry("Table::index"), entry("Table::index_mut"));
+    assert_eq!((get.calls, get.panics, get_mut.calls, get_mut.panics), (2, 1, 2, 1));
+    let (at, line) = (Where[0], line!());
+    assert_eq!(at, line, "Location::caller() inside an Index impl");
+}
+
+#[test]
+fn a_panic_inside_an_index_impl_with_track_caller_written_points_at_the_indexing_line() {
+    quiet_panics();
+    let mut t = Tracked(vec![1, 2, 3]);
+    let (read, line) = (catch_unwind(AssertUnwindSafe(|| t[7])), line!());
+    assert!(read.is_err());
+    assert_eq!(PANIC_LINE.take(), Some(line), "Index::index");
+    let (write, line) = (catch_unwind(AssertUnwindSafe(|| t[9] = 4)), line!());
+    assert!(write.is_err());
+    assert_eq!(PANIC_LINE.take(), Some(line), "IndexMut::index_mut");
+    t[0] = 5;
+    assert_eq!(t[0], 5);
+    let (get, get_mut) = (entry("Tracked::index"), entry("Tracked::index_mut"));
+    assert_eq!((get.calls, get.panics, get_mut.calls, get_mut.panics), (2, 1, 2, 1));
 }

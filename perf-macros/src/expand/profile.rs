@@ -32,15 +32,21 @@
 //! - `#[track_caller]`: inside a closure, `Location::caller()` and the panics of
 //!   `#[track_caller]` callees would point at the fn instead of its caller. Errors are
 //!   counted by passing the operand of each `?`, each `return` value and the tail value past
-//!   the guard (see `inline_body.rs`).
+//!   the guard (see `inline_body.rs`). So do `fn index(&self, i) -> &T` and
+//!   `fn index_mut(&mut self, i) -> &mut T`: std declares `Index::index` and
+//!   `IndexMut::index_mut` `#[track_caller]`, so their impls track the caller without the
+//!   attribute, and the impl they are in cannot be seen from here (see `index_method`).
 //!
 //! ```text
 //! fn f(args) -> ! {
 //!     static __PERF_SITE: ...;
 //!     let __perf_guard = rt::enter_inline(&__PERF_SITE);
-//!     body
+//!     <the body's statements and tail, without its braces>
 //! }
 //! ```
+//!
+//! The body's braces go: a one-line `{ panic!("boom") }` left as the fn's tail block would trip
+//! `unused_braces` on the user's line.
 //!
 //! An `async fn` moves the body into `async move { <fake return edge> body }` given to
 //! `rt::profile_future`; a method that `#[async_trait]` already turned into
@@ -123,24 +129,26 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         let inner = profiled_async(quote!(#block));
         quote!(#pin_fn(async move { #inner }))
     } else if let Some(mode) = InlineMode::of(f) {
-        let body = match mode {
-            InlineMode::Opaque => quote!(#body),
+        let enter = quote! {
+            #site
+            let __perf_guard = #enter_inline(&__PERF_SITE);
+        };
+        match mode {
+            InlineMode::Opaque => crate::expand::compose::prepend_after_inner_attrs(body, enter),
             InlineMode::TrackCaller(ret) => {
                 let body = inline_body::observe_errors(body, &ret, &rt);
-                // A body that always panics or returns makes what follows unreachable: that
-                // is ours, not the user's to hear about.
+                // A body that always panics or returns makes what follows unreachable, and
+                // makes the binding's value "a sub-expression that diverges": that is ours, not
+                // the user's to hear about.
                 quote! {
+                    #enter
+                    #[allow(clippy::diverging_sub_expression)]
                     let __perf_ret: #ret = #body;
                     #[allow(unreachable_code)]
                     __perf_guard.error_if(#rt::Probe(&__perf_ret).__perf_is_err());
                     __perf_ret
                 }
             }
-        };
-        quote! {
-            #site
-            let __perf_guard = #enter_inline(&__PERF_SITE);
-            #body
         }
     } else {
         let ret = return_type(f.output());
@@ -168,11 +176,39 @@ impl InlineMode {
         let opaque = f
             .output()
             .is_some_and(|ty| matches!(ty, syn::Type::Never(_)) || contains_impl_trait(ty));
-        let track_caller = f.attrs.iter().any(|a| a.path().is_ident("track_caller"));
+        let track_caller =
+            f.attrs.iter().any(|a| a.path().is_ident("track_caller")) || index_method(f);
         match (opaque, track_caller) {
             (true, _) => Some(Self::Opaque),
             (false, true) => Some(Self::TrackCaller(return_type(f.output()))),
             (false, false) => None,
         }
     }
+}
+
+/// Whether `f` has the shape of `Index::index` (`fn index(&self, idx) -> &Output`) or
+/// `IndexMut::index_mut` (`fn index_mut(&mut self, idx) -> &mut Output`), whose declarations in
+/// std are `#[track_caller]`: an impl of them tracks its caller without writing the attribute,
+/// and the attribute cannot see the `impl` it is in. The body then stays in place as for
+/// `#[track_caller]`; on an inherent method of the same shape that form is as harmless, since a
+/// body in place reports the panic locations it reported before.
+fn index_method(f: &FnItem) -> bool {
+    let mutable = match f.sig.ident.to_string().as_str() {
+        "index" => false,
+        "index_mut" => true,
+        _ => return false,
+    };
+    let receiver_mut = f.sig.receiver().and_then(|r| match &r.kind {
+        syn::ReceiverKind::Reference(_, _, m) => Some(m.is_some()),
+        syn::ReceiverKind::Typed(_, ty) => match &**ty {
+            syn::Type::Reference(r) => Some(r.mutability.is_some()),
+            _ => None,
+        },
+        _ => None,
+    });
+    let output_mut = match f.output() {
+        Some(syn::Type::Reference(r)) => Some(r.mutability.is_some()),
+        _ => None,
+    };
+    receiver_mut == Some(mutable) && output_mut == Some(mutable) && f.typed_inputs().len() == 1
 }

@@ -7,8 +7,10 @@
 //! no loader, and its `warm` can only tell which keys are present.
 //!
 //! Each key runs under `catch_unwind`: a load that panics or returns `Err`/`None` counts as
-//! `failed`, and the other keys go on.
+//! `failed`, and the other keys go on. A key given twice is warmed once: its copies would
+//! otherwise race, each missing the cache and each seeing the one load (single flight) succeed.
 
+use std::collections::HashSet;
 use std::future::{Future, poll_fn};
 use std::hash::Hash;
 use std::num::NonZero;
@@ -37,7 +39,7 @@ pub type WarmFuture = Pin<Box<dyn Future<Output = bool> + Send>>;
 /// caller's task, so this bounds the load on what the fn calls rather than on the cores).
 const ASYNC_CONCURRENCY: usize = 16;
 
-/// What one `warm` did with its keys.
+/// What one `warm` did with its keys: each distinct key is counted once, in one of the three.
 ///
 /// ```
 /// use perf_runtime::cache::WarmReport;
@@ -88,6 +90,21 @@ impl WarmReport {
     }
 }
 
+/// The keys already given to this `warm`, so that each is warmed once.
+struct Seen<K>(HashSet<K>);
+
+impl<K: Hash + Eq + Clone> Seen<K> {
+    fn new() -> Self {
+        Self(HashSet::new())
+    }
+
+    /// Whether `key` is given for the first time. Its `Hash`, `Eq` and `Clone` are user code: a
+    /// key they panic on goes through, to fail in its load as it would have.
+    fn first(&mut self, key: &K) -> bool {
+        catch_unwind(AssertUnwindSafe(|| self.0.insert(key.clone()))).unwrap_or(true)
+    }
+}
+
 /// Whether the first key must go alone. With Redis behind the cache it does: the first look
 /// connects, and looks made while another caller connects skip Redis (see `redis/client.rs`),
 /// so they would load keys that Redis has; a process warming at start-up is the common case.
@@ -130,8 +147,8 @@ where
     /// done.
     ///
     /// Keys in memory, or with `l2` in Redis (which then fills memory), are `already_present`.
-    /// A key whose load returns `Err` or `None` or panics counts as `failed` and the others go
-    /// on; no panic escapes, though the panic hook still prints it. The fn's cache must be
+    /// A key given more than once is warmed and counted once. A key whose load returns `Err`
+    /// or `None` or panics counts as `failed` and the others go on; no panic escapes, though the panic hook still prints it. The fn's cache must be
     /// keyed by its arguments (the default key, or `key = (a, b)` naming every argument): for
     /// a method or a `key_type` key, every missing key is `failed`. The report's cache entry
     /// sums the `loaded` keys as `warmed`.
@@ -151,7 +168,9 @@ where
     /// ```
     pub fn warm(&'static self, keys: impl IntoIterator<Item = K>) -> WarmReport {
         let inner = self.0.inner(None);
-        let keys: Vec<K> = keys.into_iter().collect();
+        let mut seen = Seen::new();
+        let keys: Vec<K> = keys.into_iter().filter(|key| seen.first(key)).collect();
+        drop(seen);
         let cores = || std::thread::available_parallelism().map_or(1, NonZero::get);
         let mut keys = keys.into_iter();
         let mut first = WarmReport::default();
@@ -221,7 +240,8 @@ where
     /// load at once, as futures polled by the caller's task, on whatever executor runs it.
     ///
     /// Keys in memory, or with `l2` in Redis (which then fills memory), are `already_present`;
-    /// a key whose load returns `Err` or `None` or panics is `failed`. The fn's cache must be
+    /// a key given more than once is warmed and counted once; a key whose load returns `Err` or
+    /// `None` or panics is `failed`. The fn's cache must be
     /// keyed by its arguments, and its future must be `Send`: otherwise every missing key is
     /// `failed`.
     ///
@@ -242,7 +262,8 @@ where
     pub async fn warm(&'static self, keys: impl IntoIterator<Item = K>) -> WarmReport {
         let inner = self.0.inner(None);
         let limit = limit(self.0.config.warm_concurrency, || ASYNC_CONCURRENCY);
-        let mut keys = keys.into_iter().fuse();
+        let mut seen = Seen::new();
+        let mut keys = keys.into_iter().filter(move |key| seen.first(key)).fuse();
         let mut running = Vec::with_capacity(limit);
         let mut report = WarmReport::default();
         let mut width = if has_l2(inner) { 1 } else { limit };

@@ -33,12 +33,20 @@ pub(crate) fn all() -> Vec<&'static LoadEntry> {
 }
 
 /// What `#[load]`'s `run` calls: the load on a multi-thread runtime made for it.
+///
+/// # Panics
+///
+/// If `spec` would run nothing (a zero concurrency, rate, `max_in_flight`, duration or request
+/// count), which `#[load]` refuses at compile time.
 pub fn run_registered<F, Fut>(name: &'static str, spec: &LoadSpec, f: F) -> LoadResult
 where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
     Fut: Future + Send + 'static,
     Fut::Output: LoadOutcome,
 {
+    if let Some(problem) = spec.problem() {
+        panic!("perf: load {name}: {problem}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

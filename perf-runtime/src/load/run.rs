@@ -19,6 +19,10 @@ use crate::report::histogram::encode;
 /// Starts as a closed loop of one worker for 10 seconds; [`rate`](Self::rate) makes it an open
 /// loop. Run it inside a multi-thread tokio runtime.
 ///
+/// A setter given a value that would run nothing (`concurrency(0)`, `rate(0)`,
+/// `max_in_flight(0)`, `requests(0)`, a zero `duration` or `timeout`) panics with a message
+/// at the line that called it, rather than run a different load than the one written.
+///
 /// ```
 /// use std::time::Duration;
 /// use perf_runtime::load::Load;
@@ -80,36 +84,73 @@ where
     }
 
     /// A closed loop of `workers` workers calling back to back.
+    ///
+    /// # Panics
+    ///
+    /// If `workers` is 0.
+    #[track_caller]
     pub fn concurrency(mut self, workers: u32) -> Self {
-        self.spec.mode = Mode::Closed { concurrency: workers.max(1) };
+        assert!(workers > 0, "Load::concurrency(0): a closed loop needs at least 1 worker");
+        self.spec.mode = Mode::Closed { concurrency: workers };
         self
     }
 
     /// An open loop starting `per_second` requests a second on a fixed timetable.
+    ///
+    /// # Panics
+    ///
+    /// If `per_second` is 0.
+    #[track_caller]
     pub fn rate(mut self, per_second: u64) -> Self {
+        assert!(per_second > 0, "Load::rate(0): an open loop needs at least 1 request a second");
         let max_in_flight = match self.spec.mode {
             Mode::Open { max_in_flight, .. } => max_in_flight,
             Mode::Closed { .. } => DEFAULT_MAX_IN_FLIGHT,
         };
-        self.spec.mode = Mode::Open { rate: per_second.max(1), max_in_flight };
+        self.spec.mode = Mode::Open { rate: per_second, max_in_flight };
         self
     }
 
     /// Open loop: the most requests outstanding at once (default 10,000). A closed loop has
     /// `concurrency` outstanding and ignores it.
+    ///
+    /// # Panics
+    ///
+    /// If `requests` is 0.
+    #[track_caller]
     pub fn max_in_flight(mut self, requests: u32) -> Self {
-        self.max_in_flight = Some(requests.max(1));
+        assert!(
+            requests > 0,
+            "Load::max_in_flight(0): an open loop needs room for at least 1 request in flight"
+        );
+        self.max_in_flight = Some(requests);
         self
     }
 
     /// How long to count requests for (default 10 seconds).
+    ///
+    /// # Panics
+    ///
+    /// If `d` is zero.
+    #[track_caller]
     pub fn duration(mut self, d: Duration) -> Self {
+        assert!(
+            !d.is_zero(),
+            "Load::duration(0s): a load counts requests for a duration above zero (or use \
+             `.requests(n)`)"
+        );
         self.spec.stop = Stop::Nanos(nanos(d));
         self
     }
 
     /// Count this many requests instead of running for a duration.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    #[track_caller]
     pub fn requests(mut self, n: u64) -> Self {
+        assert!(n > 0, "Load::requests(0): a load counts at least 1 request");
         self.spec.stop = Stop::Requests(n);
         self
     }
@@ -126,8 +167,18 @@ where
         self
     }
 
-    /// Abandon a request after `d` and count it as a timeout.
+    /// Abandon a request after `d` and count it as a timeout. Without it, requests have no
+    /// timeout.
+    ///
+    /// # Panics
+    ///
+    /// If `d` is zero (every request would time out before it starts).
+    #[track_caller]
     pub fn timeout(mut self, d: Duration) -> Self {
+        assert!(
+            !d.is_zero(),
+            "Load::timeout(0s): a timeout must be above zero (leave it out for none)"
+        );
         self.spec.timeout_ns = nanos(d);
         self
     }
@@ -175,11 +226,11 @@ where
         let f = Arc::new(self.f);
         let late_starts = match spec.mode {
             Mode::Closed { concurrency } => {
-                super::closed::run(&plan, f, concurrency.max(1), shards.clone()).await;
+                super::closed::run(&plan, f, concurrency, shards.clone()).await;
                 0
             }
             Mode::Open { rate, max_in_flight } => {
-                super::open::run(&plan, f, rate, max_in_flight.max(1), shards.clone()).await
+                super::open::run(&plan, f, rate, max_in_flight, shards.clone()).await
             }
         };
         let elapsed_ns = shards

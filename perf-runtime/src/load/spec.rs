@@ -77,4 +77,18 @@ impl LoadSpec {
             budget: &[],
         }
     }
+
+    /// What makes this spec run nothing, if anything: `#[load]` refuses these values at
+    /// compile time and [`Load`](super::Load)'s setters at their call, so only a spec written
+    /// by hand can have one.
+    pub(crate) fn problem(&self) -> Option<&'static str> {
+        match (self.mode, self.stop) {
+            (Mode::Closed { concurrency: 0 }, _) => Some("`concurrency` must be above zero"),
+            (Mode::Open { rate: 0, .. }, _) => Some("`rate` must be above zero"),
+            (Mode::Open { max_in_flight: 0, .. }, _) => Some("`max_in_flight` must be above zero"),
+            (_, Stop::Nanos(0)) => Some("`duration` must be above zero"),
+            (_, Stop::Requests(0)) => Some("`requests` must be above zero"),
+            _ => None,
+        }
+    }
 }
