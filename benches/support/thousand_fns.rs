@@ -95,6 +95,7 @@ pub fn resident_bytes() -> Option<u64> {
 }
 
 /// Resident growth in bytes of `call_all_on(threads, calls)` after `plain_on` the same threads.
+#[allow(dead_code)] // the test's, not the bench's
 pub fn growth(threads: usize, calls: u64) -> Option<u64> {
     plain_on(threads, calls);
     let before = resident_bytes()?;
