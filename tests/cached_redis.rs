@@ -188,6 +188,72 @@ macro_rules! suite {
             u64::from(id) * 3
         }
 
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis")]
+        fn first_fill(id: u32) -> u32 {
+            id
+        }
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis")]
+        async fn first_fill_async(id: u32) -> u32 {
+            id
+        }
+
+        /// Right after `configure`, 32 calls that start at once, while the client is still
+        /// connecting: each waits for that connection, so every one misses in Redis and writes
+        /// its entry there (before, all but one went on without Redis, uncounted).
+        fn first_fill_reaches_redis(server: &TestRedis, namespace: &str) {
+            let (url, mut con) = (server.url(), server.connection(None));
+            for from_tasks in [false, true] {
+                let fresh = format!("{namespace}-first-{from_tasks}");
+                // A timeout no round trip misses on a busy machine: only the wait is tested.
+                let timeout = Duration::from_secs(5);
+                let options = RedisOptions {
+                    namespace: Some(fresh.clone()),
+                    timeout,
+                    ..RedisOptions::default()
+                };
+                configure(&url, options).unwrap();
+                let barrier = std::sync::Barrier::new(32);
+                if from_tasks {
+                    let rt = tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(32));
+                    rt.block_on(async {
+                        let tasks: Vec<_> = (0..32u32)
+                            .map(|id| {
+                                let barrier = barrier.clone();
+                                tokio::spawn(async move {
+                                    barrier.wait().await;
+                                    assert_eq!(first_fill_async(id).await, id);
+                                })
+                            })
+                            .collect();
+                        for t in tasks {
+                            t.await.unwrap();
+                        }
+                    });
+                } else {
+                    std::thread::scope(|s| {
+                        for id in 0..32u32 {
+                            let barrier = &barrier;
+                            s.spawn(move || {
+                                barrier.wait();
+                                assert_eq!(first_fill(id), id);
+                            });
+                        }
+                    });
+                }
+                let f = if from_tasks { "first_fill_async" } else { "first_fill" };
+                let c = cache(&name(f));
+                assert_eq!((c.l2_misses, c.l2_errors, c.l2_timeouts), (32, 0, 0), "{c:?}");
+                let written: Vec<String> = con.keys(format!("{fresh}:{}:*", name(f))).unwrap();
+                assert_eq!(written.len(), 32, "{f}: {written:?}");
+            }
+        }
+
         /// The scenario against a server of its own; not a test by itself, since it configures the
         /// process's Redis level (see `l2_against_a_real_redis`).
         pub fn scenario() {
@@ -324,6 +390,9 @@ macro_rules! suite {
                 cache(&name("through")).l2_hits > hits_before_restart,
                 "L2 resumed after the restart"
             );
+
+            // A connection of its own: the restart above broke `con`.
+            first_fill_reaches_redis(&server, &namespace);
         }
     };
 }
