@@ -814,4 +814,91 @@ mod tests {
         eprintln!("{removed} removed; {early} keys last loaded before, {late} after");
         assert!(early >= 10 && late >= 20, "{early} before, {late} after");
     }
+
+    /// One script for the whole tag, as invalidations ran before they were split: the
+    /// measurement's baseline.
+    const ONE_SCRIPT: &str = r"
+local members = redis.call('SMEMBERS', KEYS[1])
+local removed = 0
+for i = 1, #members, 1000 do
+  removed = removed + redis.call('UNLINK', unpack(members, i, math.min(i + 999, #members)))
+end
+redis.call('UNLINK', KEYS[1])
+return removed
+";
+
+    /// The longest script run the server logged since the last `SLOWLOG RESET`, in µs.
+    fn slowest_script_us(con: &mut redis::Connection) -> i64 {
+        let log: Vec<redis::Value> =
+            redis::cmd("SLOWLOG").arg("GET").arg(100_000).query(con).unwrap();
+        let durations = log.iter().filter_map(|entry| match entry {
+            redis::Value::Array(fields) => match (&fields[2], &fields[3]) {
+                (redis::Value::Int(us), redis::Value::Array(args)) => {
+                    let name = redis::from_redis_value::<String>(args[0].clone()).unwrap();
+                    name.starts_with("EVAL").then_some(*us)
+                }
+                _ => None,
+            },
+            _ => None,
+        });
+        durations.max().unwrap_or(0)
+    }
+
+    /// Times `invalidate_tag` of 10,000 and 50,000 entries against one script for the whole
+    /// tag, in turn, five times each: the whole call as the caller sees it, and the longest
+    /// script the server ran (how long it held every other client).
+    #[test]
+    #[ignore = "measurement, for docs/cached.md: cargo test -p perf-runtime --features redis \
+                --lib -- --ignored measure_large_tag_invalidation --nocapture"]
+    fn measure_large_tag_invalidation() {
+        let Some(server) = TestRedis::start(&["--slowlog-log-slower-than", "0"]) else { return };
+        let client = client(&server);
+        let mut con = server.connection(None);
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("slowlog-max-len")
+            .arg(100_000)
+            .query(&mut con)
+            .unwrap();
+        for size in [10_000u32, 50_000] {
+            let (mut split, mut whole) = (Vec::new(), Vec::new());
+            for _ in 0..5 {
+                for one_script in [false, true] {
+                    fill_tag(&mut con, "m", size);
+                    let _: () = redis::cmd("SLOWLOG").arg("RESET").query(&mut con).unwrap();
+                    let started = Instant::now();
+                    if one_script {
+                        let removed: u64 = redis::cmd("EVAL")
+                            .arg(ONE_SCRIPT)
+                            .arg(1)
+                            .arg(tag_key("t", "m"))
+                            .query(&mut con)
+                            .unwrap();
+                        assert_eq!(removed, u64::from(size));
+                    } else {
+                        assert_eq!(
+                            invalidate_tag_blocking(&client, "t", "m"),
+                            Outcome::Done(u64::from(size))
+                        );
+                    }
+                    let took = started.elapsed();
+                    let slowest = slowest_script_us(&mut con);
+                    if one_script { &mut whole } else { &mut split }.push((took, slowest));
+                }
+            }
+            for (what, runs) in [("in steps", &mut split), ("one script", &mut whole)] {
+                runs.sort();
+                let (calls, scripts): (Vec<_>, Vec<_>) = runs.iter().copied().unzip();
+                eprintln!(
+                    "{size} entries, {what}: call {:?} median ({:?}–{:?}); longest script \
+                     {}–{} µs",
+                    calls[2],
+                    calls[0],
+                    calls[4],
+                    scripts.iter().min().unwrap(),
+                    scripts.iter().max().unwrap()
+                );
+            }
+        }
+    }
 }
