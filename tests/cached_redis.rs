@@ -90,6 +90,22 @@ fn wait_for_the_other_lock_attempt() {
     }
 }
 
+/// The longest script run the server logged since the last `SLOWLOG RESET`, in µs.
+fn slowest_script_us(con: &mut redis::Connection) -> i64 {
+    let log: Vec<redis::Value> = redis::cmd("SLOWLOG").arg("GET").arg(100_000).query(con).unwrap();
+    let durations = log.iter().filter_map(|entry| match entry {
+        redis::Value::Array(fields) => match (&fields[2], &fields[3]) {
+            (redis::Value::Int(us), redis::Value::Array(args)) => {
+                let name = redis::from_redis_value::<String>(args[0].clone()).unwrap();
+                name.starts_with("EVAL").then_some(*us)
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    durations.max().unwrap_or(0)
+}
+
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
@@ -260,10 +276,15 @@ macro_rules! suite {
         }
 
         /// A tag of 50,000 entries in Redis goes whole, and with the default 50ms timeout no
-        /// step of it times out (one script for the whole tag took 129–140 ms). A judged run is
-        /// one the machine did not stall for half the timeout; a fault is counted.
+        /// step of it times out (one script for the whole tag took 98–157 ms). A run that timed
+        /// out while the machine stalled this process for half the timeout makes no claim. A
+        /// fault is counted.
         fn a_large_tag_goes_within_the_default_timeout(server: &TestRedis, namespace: &str) {
             let (url, mut con) = (server.url(), server.connection(None));
+            let _: () = redis::cmd("CONFIG")
+                .arg(&["SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "100000"])
+                .query(&mut con)
+                .unwrap();
             let fresh = format!("{namespace}-{}", name("tagged"));
             let options =
                 RedisOptions { namespace: Some(fresh.clone()), ..RedisOptions::default() };
@@ -283,20 +304,27 @@ macro_rules! suite {
                     let _: () = pipe.query(&mut con).unwrap();
                 }
                 let before = cache(&name("tagged"));
+                let _: () = redis::cmd("SLOWLOG").arg("RESET").query(&mut con).unwrap();
                 let stalls = Stalls::measure();
                 perf_runtime::cache::invalidate_tag("big");
                 let stall = stalls.longest();
                 let after = cache(&name("tagged"));
-                let left: Vec<String> = con.keys(format!("{fresh}:*")).unwrap();
-                assert_eq!(left, [format!("{set}:gen")], "the whole tag went");
-                if stall >= timeout / 2 {
+                let timed_out = after.l2_timeouts > before.l2_timeouts;
+                // Slowed by the machine, not held by a script: no claim, run again.
+                let held_us = slowest_script_us(&mut con);
+                let timeout_us = i64::try_from(timeout.as_micros()).unwrap();
+                if timed_out && (stall >= timeout / 2 || held_us < timeout_us) {
+                    // What a step cut short left is finished by the next invalidation.
+                    perf_runtime::cache::invalidate_tag("big");
                     return false;
                 }
                 assert_eq!(
                     (after.l2_timeouts, after.l2_errors),
                     (before.l2_timeouts, before.l2_errors),
-                    "{after:?}"
+                    "{stall:?} stall, {after:?}"
                 );
+                let left: Vec<String> = con.keys(format!("{fresh}:*")).unwrap();
+                assert_eq!(left, [format!("{set}:gen")], "the whole tag went");
                 true
             });
             assert!(judged, "the machine stalled each of 5 runs for half the timeout");

@@ -84,9 +84,9 @@ return 1
     sha1: "e0019a3ab9fa92208c0f7640254f9c57305623e8",
 };
 
-/// Entries a tag invalidation deletes per script: a script of this many ran in 2.7–8 ms on a
-/// busy 2-vCPU VM (one script for 50,000 took 129–140 ms), well inside the 50ms default
-/// timeout, and other clients' requests run between two.
+/// Entries a tag invalidation deletes per script: a script of this many ran in 2–15 ms on a
+/// 2-vCPU VM at load average 15 (one script for 50,000 took 98–157 ms), inside the 50ms
+/// default timeout, and other clients' requests run between two.
 pub(crate) const DRAIN_BUDGET: usize = 1_000;
 
 /// The Lua function both invalidation scripts end with: pops up to `budget` members from the
@@ -638,25 +638,46 @@ mod tests {
     }
 
     /// 50,000 entries, with the default 50ms timeout: every step of the invalidation finishes
-    /// inside it (one script for the whole tag took longer), and nothing of the tag is left.
+    /// inside it (one script for the whole tag ran longer), and nothing of the tag is left.
+    /// A run that timed out although no script ran as long as the timeout, or while the
+    /// machine stalled this process for half of it, was slowed by the machine: it makes no
+    /// claim, is finished with a longer timeout, and runs again.
     #[test]
     fn fifty_thousand_entries_go_within_the_default_timeout() {
-        let Some(server) = TestRedis::start(&[]) else { return };
+        let Some(server) = TestRedis::start(&["--slowlog-log-slower-than", "0"]) else { return };
         let options = RedisOptions { namespace: Some("t".into()), ..RedisOptions::default() };
         let client = Client::connect(&server.url(), &options).unwrap();
         let mut con = server.connection(None);
+        let timeout_us = i64::try_from(options.timeout.as_micros()).unwrap();
         for blocking in [true, false] {
-            fill_tag(&mut con, "huge", 50_000);
-            let started = Instant::now();
-            let outcome = if blocking {
-                invalidate_tag_blocking(&client, "t", "huge")
-            } else {
-                block_on(invalidate_tag(&client, "t", "huge"))
-            };
-            assert_eq!(outcome, Outcome::Done(50_000), "blocking: {blocking}");
-            eprintln!("invalidated a 50,000-entry tag in {:?}", started.elapsed());
-            let left: Vec<String> = con.keys("*").unwrap();
-            assert_eq!(left, [generation_key(&tag_key("t", "huge"))]);
+            let judged = (0..5).any(|_| {
+                fill_tag(&mut con, "huge", 50_000);
+                let _: () = redis::cmd("SLOWLOG").arg("RESET").query(&mut con).unwrap();
+                let stalls = crate::redis::stalls::Stalls::measure();
+                let started = Instant::now();
+                let outcome = if blocking {
+                    invalidate_tag_blocking(&client, "t", "huge")
+                } else {
+                    block_on(invalidate_tag(&client, "t", "huge"))
+                };
+                let (took, stall) = (started.elapsed(), stalls.longest());
+                let slowest = slowest_script_us(&mut con);
+                if outcome != Outcome::Done(50_000) {
+                    assert!(
+                        slowest < timeout_us || stall >= options.timeout / 2,
+                        "{outcome:?}: a script held the server {slowest} µs, blocking: {blocking}"
+                    );
+                    done(invalidate_tag_blocking(&self::client(&server), "t", "huge"));
+                    return false;
+                }
+                eprintln!(
+                    "invalidated a 50,000-entry tag in {took:?}, longest script {slowest} µs"
+                );
+                let left: Vec<String> = con.keys("*").unwrap();
+                assert_eq!(left, [generation_key(&tag_key("t", "huge"))]);
+                true
+            });
+            assert!(judged, "the machine slowed each of 5 runs past the timeout");
         }
     }
 
