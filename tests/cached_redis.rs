@@ -90,6 +90,22 @@ fn wait_for_the_other_lock_attempt() {
     }
 }
 
+/// The longest script run the server logged since the last `SLOWLOG RESET`, in µs.
+fn slowest_script_us(con: &mut redis::Connection) -> i64 {
+    let log: Vec<redis::Value> = redis::cmd("SLOWLOG").arg("GET").arg(100_000).query(con).unwrap();
+    let durations = log.iter().filter_map(|entry| match entry {
+        redis::Value::Array(fields) => match (&fields[2], &fields[3]) {
+            (redis::Value::Int(us), redis::Value::Array(args)) => {
+                let name = redis::from_redis_value::<String>(args[0].clone()).unwrap();
+                name.starts_with("EVAL").then_some(*us)
+            }
+            _ => None,
+        },
+        _ => None,
+    });
+    durations.max().unwrap_or(0)
+}
+
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
@@ -186,6 +202,142 @@ macro_rules! suite {
         async fn through(id: u32) -> u64 {
             FLAKY.fetch_add(1, SeqCst);
             u64::from(id) * 3
+        }
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis")]
+        fn first_fill(id: u32) -> u32 {
+            id
+        }
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis")]
+        async fn first_fill_async(id: u32) -> u32 {
+            id
+        }
+
+        /// Right after `configure`, 32 calls that start at once, while the client is still
+        /// connecting: each waits for that connection, so every one misses in Redis and writes
+        /// its entry there (before, all but one went on without Redis, uncounted).
+        fn first_fill_reaches_redis(server: &TestRedis, namespace: &str) {
+            let (url, mut con) = (server.url(), server.connection(None));
+            for from_tasks in [false, true] {
+                let fresh = format!("{namespace}-first-{from_tasks}");
+                // A timeout no round trip misses on a busy machine: only the wait is tested.
+                let timeout = Duration::from_secs(5);
+                let options = RedisOptions {
+                    namespace: Some(fresh.clone()),
+                    timeout,
+                    ..RedisOptions::default()
+                };
+                configure(&url, options).unwrap();
+                let barrier = std::sync::Barrier::new(32);
+                if from_tasks {
+                    let rt = tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(32));
+                    rt.block_on(async {
+                        let tasks: Vec<_> = (0..32u32)
+                            .map(|id| {
+                                let barrier = barrier.clone();
+                                tokio::spawn(async move {
+                                    barrier.wait().await;
+                                    assert_eq!(first_fill_async(id).await, id);
+                                })
+                            })
+                            .collect();
+                        for t in tasks {
+                            t.await.unwrap();
+                        }
+                    });
+                } else {
+                    std::thread::scope(|s| {
+                        for id in 0..32u32 {
+                            let barrier = &barrier;
+                            s.spawn(move || {
+                                barrier.wait();
+                                assert_eq!(first_fill(id), id);
+                            });
+                        }
+                    });
+                }
+                let f = if from_tasks { "first_fill_async" } else { "first_fill" };
+                let c = cache(&name(f));
+                assert_eq!((c.l2_misses, c.l2_errors, c.l2_timeouts), (32, 0, 0), "{c:?}");
+                let written: Vec<String> = con.keys(format!("{fresh}:{}:*", name(f))).unwrap();
+                assert_eq!(written.len(), 32, "{f}: {written:?}");
+            }
+        }
+
+        #[cached(ttl = "60s", engine = $engine, l2 = "redis", tags = ["big"])]
+        fn tagged(id: u32) -> u32 {
+            id
+        }
+
+        /// A tag of 50,000 entries in Redis goes whole, and with the default 50ms timeout no
+        /// step of it times out (one script for the whole tag took 98–157 ms). A run that timed
+        /// out while the machine stalled this process for half the timeout makes no claim. A
+        /// fault is counted.
+        fn a_large_tag_goes_within_the_default_timeout(server: &TestRedis, namespace: &str) {
+            let (url, mut con) = (server.url(), server.connection(None));
+            let _: () = redis::cmd("CONFIG")
+                .arg(&["SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "100000"])
+                .query(&mut con)
+                .unwrap();
+            let fresh = format!("{namespace}-{}", name("tagged"));
+            let options =
+                RedisOptions { namespace: Some(fresh.clone()), ..RedisOptions::default() };
+            let timeout = options.timeout;
+            configure(&url, options).unwrap();
+            let judged = (0..5).any(|_| {
+                // One entry as a load leaves it, which names the tag's set; 50,000 more in it.
+                assert_eq!(tagged(0), 0);
+                let sets: Vec<String> = con.keys(format!("{fresh}:tag:*")).unwrap();
+                let set = sets.iter().find(|k| !k.ends_with(":gen")).expect("the tag's set");
+                for chunk in (0..50_000u32).collect::<Vec<_>>().chunks(10_000) {
+                    let mut pipe = redis::pipe();
+                    for i in chunk {
+                        let key = format!("{fresh}:filler:{i}");
+                        pipe.set_ex(&key, "v", 600).ignore().sadd(set, &key).ignore();
+                    }
+                    let _: () = pipe.query(&mut con).unwrap();
+                }
+                let before = cache(&name("tagged"));
+                let _: () = redis::cmd("SLOWLOG").arg("RESET").query(&mut con).unwrap();
+                let stalls = Stalls::measure();
+                perf_runtime::cache::invalidate_tag("big");
+                let stall = stalls.longest();
+                let after = cache(&name("tagged"));
+                let timed_out = after.l2_timeouts > before.l2_timeouts;
+                // Slowed by the machine, not held by a script: no claim, run again.
+                let held_us = slowest_script_us(&mut con);
+                let timeout_us = i64::try_from(timeout.as_micros()).unwrap();
+                if timed_out && (stall >= timeout / 2 || held_us < timeout_us) {
+                    // What a step cut short left is finished by the next invalidation.
+                    perf_runtime::cache::invalidate_tag("big");
+                    return false;
+                }
+                assert_eq!(
+                    (after.l2_timeouts, after.l2_errors),
+                    (before.l2_timeouts, before.l2_errors),
+                    "{stall:?} stall, {after:?}"
+                );
+                let left: Vec<String> = con.keys(format!("{fresh}:*")).unwrap();
+                assert_eq!(left, [format!("{set}:gen")], "the whole tag went");
+                true
+            });
+            assert!(judged, "the machine stalled each of 5 runs for half the timeout");
+
+            // Redis frozen: the invalidation times out, and says so.
+            assert_eq!(tagged(0), 0);
+            let before = cache(&name("tagged"));
+            server.freeze();
+            perf_runtime::cache::invalidate_tag("big");
+            server.thaw();
+            let after = cache(&name("tagged"));
+            assert_eq!(after.l2_timeouts, before.l2_timeouts + 1, "{after:?}");
+            assert_eq!(after.l2_errors, before.l2_errors + 1, "{after:?}");
         }
 
         /// The scenario against a server of its own; not a test by itself, since it configures the
@@ -324,6 +476,10 @@ macro_rules! suite {
                 cache(&name("through")).l2_hits > hits_before_restart,
                 "L2 resumed after the restart"
             );
+
+            // A connection of its own: the restart above broke `con`.
+            first_fill_reaches_redis(&server, &namespace);
+            a_large_tag_goes_within_the_default_timeout(&server, &namespace);
         }
     };
 }

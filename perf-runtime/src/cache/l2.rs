@@ -394,7 +394,8 @@ pub(super) async fn invalidate_all<K, V, S>(inner: &Inner<K, V, S>) {
 pub(super) fn invalidate_tag_blocking(tag: &str) {
     let Some(client) = redis::client() else { return };
     for namespace in coherence::namespaces(&client) {
-        let _ = crate::redis::tags::invalidate_tag_blocking(&client, &namespace, tag);
+        let outcome = crate::redis::tags::invalidate_tag_blocking(&client, &namespace, tag);
+        count_tag_fault(&client, &namespace, &outcome);
         let message = Invalidation::Tag { tag: tag.to_owned() };
         coherence::publish_blocking(&client, &namespace, &message);
     }
@@ -403,8 +404,22 @@ pub(super) fn invalidate_tag_blocking(tag: &str) {
 pub(super) async fn invalidate_tag(tag: &str) {
     let Some(client) = redis::client() else { return };
     for namespace in coherence::namespaces(&client) {
-        let _ = crate::redis::tags::invalidate_tag(&client, &namespace, tag).await;
+        let outcome = crate::redis::tags::invalidate_tag(&client, &namespace, tag).await;
+        count_tag_fault(&client, &namespace, &outcome);
         let message = Invalidation::Tag { tag: tag.to_owned() };
         coherence::publish(&client, &namespace, &message).await;
     }
+}
+
+/// A tag's invalidation that failed in Redis left entries of every `l2` cache of `namespace`
+/// there: each counts the fault in its report entry.
+fn count_tag_fault(client: &Client, namespace: &str, outcome: &crate::redis::client::Outcome<u64>) {
+    if matches!(outcome, crate::redis::client::Outcome::Done(_)) {
+        return;
+    }
+    super::registry::each(|c| {
+        if let Some(site) = c.l2().filter(|site| site.namespace(client) == namespace) {
+            site.count_fault(outcome);
+        }
+    });
 }

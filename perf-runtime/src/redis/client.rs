@@ -8,6 +8,11 @@
 //! connects again. Sync callers, callers on a current-thread runtime (which may block in sync
 //! code while others wait on its driver) and callers off tokio use a connection driven on perf's
 //! own runtime (`runtime.rs`), which outlives them all.
+//!
+//! A connect runs as a task of its own, and every request that finds no connection waits for
+//! that one attempt (bounded by the connect timeout, as the request that started it is), so
+//! the first calls after `configure` all reach Redis, and a Redis that is down costs each of
+//! them one failed attempt, not one each.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,7 +22,7 @@ use std::time::Duration;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError};
 use tokio::runtime::{Handle, Id, RuntimeFlavor};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 use super::breaker::Breaker;
 use super::{RedisOptions, runtime};
@@ -49,7 +54,12 @@ struct Link {
     connect_timeout: Duration,
     driver: Driver,
     conn: RwLock<Option<Current>>,
+    /// A connect attempt is under way.
     connecting: AtomicBool,
+    /// Wakes the requests waiting for an attempt when it ends, however it ends.
+    settled: Notify,
+    /// The last attempt failed by running out of time, rather than by an error.
+    timed_out: AtomicBool,
     generations: AtomicU64,
 }
 
@@ -80,6 +90,8 @@ impl Link {
             driver,
             conn: RwLock::new(None),
             connecting: AtomicBool::new(false),
+            settled: Notify::new(),
+            timed_out: AtomicBool::new(false),
             generations: AtomicU64::new(0),
         })
     }
@@ -89,38 +101,70 @@ impl Link {
         slot.as_ref().map(|c| (c.conn.clone(), c.generation))
     }
 
-    /// The connection, connecting first if there is none. `None` while another caller is
-    /// connecting (the caller goes on without Redis rather than wait), or when connecting fails.
-    async fn get(self: &Arc<Self>) -> Option<(MultiplexedConnection, u64)> {
+    /// The connection, connecting first if there is none: `TimedOut` when no connection came
+    /// within the connect timeout, `Failed` when the attempt failed.
+    async fn get(self: &Arc<Self>) -> Outcome<(MultiplexedConnection, u64)> {
         match self.current() {
-            Some(current) => Some(current),
-            // Boxed: a connect's future is about 2 KB, and inline it would be part of every
+            Some(current) => Outcome::Done(current),
+            // Boxed: the wait is a few hundred bytes, and inline it would be part of every
             // request's future, allocated and moved on every L2 read.
-            None => Box::pin(self.connect_once()).await,
+            None => Box::pin(self.connect_or_wait()).await,
         }
     }
 
-    async fn connect_once(self: &Arc<Self>) -> Option<(MultiplexedConnection, u64)> {
-        if self.connecting.swap(true, Ordering::AcqRel) {
-            return None;
+    /// Starts a connect unless one is under way, and waits for it to end.
+    async fn connect_or_wait(self: &Arc<Self>) -> Outcome<(MultiplexedConnection, u64)> {
+        // Registered before the checks: an attempt that ends after them wakes this wait.
+        let settled = self.settled.notified();
+        if let Some(current) = self.current() {
+            return Outcome::Done(current);
         }
-        // Cleared however this ends, a cancelled caller included.
-        let _connecting = Flag(&self.connecting);
+        if !self.connecting.swap(true, Ordering::AcqRel) {
+            self.start();
+        }
+        match tokio::time::timeout(self.connect_timeout, settled).await {
+            Ok(()) => match self.current() {
+                Some(current) => Outcome::Done(current),
+                None if self.timed_out.load(Ordering::Acquire) => Outcome::TimedOut,
+                None => Outcome::Failed,
+            },
+            Err(_) => Outcome::TimedOut,
+        }
+    }
+
+    /// Runs a connect attempt as a task of its own, so that no caller's cancellation cuts it
+    /// short; the callers waiting for it are woken when it ends.
+    fn start(self: &Arc<Self>) {
+        // Made outside the task: a task that never runs (its runtime shutting down) still drops
+        // it, and so still ends the attempt.
+        let settle = Settle(self.clone());
+        let link = self.clone();
+        let attempt = async move {
+            let _settle = settle;
+            link.connect().await;
+        };
         match self.driver {
-            Driver::Caller => self.clone().connect().await,
-            Driver::Perf => runtime::run(self.clone().connect()).await.flatten(),
+            Driver::Caller => drop(tokio::spawn(attempt)),
+            Driver::Perf => runtime::spawn(attempt),
         }
     }
 
     /// Connects in the current task: the connection's task is spawned on this runtime.
-    async fn connect(self: Arc<Self>) -> Option<(MultiplexedConnection, u64)> {
+    async fn connect(self: Arc<Self>) {
         let attempt = self.client.get_multiplexed_async_connection_with_config(&self.config);
-        let conn = tokio::time::timeout(self.connect_timeout, attempt).await.ok()?.ok()?;
+        let conn = match tokio::time::timeout(self.connect_timeout, attempt).await {
+            Ok(Ok(conn)) => conn,
+            failed => {
+                let timed_out =
+                    failed.as_ref().map_or(true, |r| r.as_ref().is_err_and(|e| e.is_timeout()));
+                self.timed_out.store(timed_out, Ordering::Release);
+                return;
+            }
+        };
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let watch = (self.driver == Driver::Caller).then(|| self.watch_runtime(generation));
-        let current = Current { conn: conn.clone(), generation, _watch: watch };
+        let current = Current { conn, generation, _watch: watch };
         *self.conn.write().unwrap_or_else(|e| e.into_inner()) = Some(current);
-        Some((conn, generation))
     }
 
     /// A task on the caller's runtime that forgets the connection when the runtime shuts down
@@ -145,11 +189,14 @@ impl Link {
     }
 }
 
-struct Flag<'a>(&'a AtomicBool);
+/// Ends a connect attempt when dropped: the next request may start another, and the waiting
+/// ones look at what this one left.
+struct Settle(Arc<Link>);
 
-impl Drop for Flag<'_> {
+impl Drop for Settle {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.0.connecting.store(false, Ordering::Release);
+        self.0.settled.notify_waiters();
     }
 }
 
@@ -177,7 +224,7 @@ impl Drop for Forget {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Outcome<T> {
     Done(T),
-    /// Redis was not asked: the breaker is open, or another caller is connecting.
+    /// Redis was not asked: the breaker is open.
     Skipped,
     TimedOut,
     /// No answer: refused or dropped connection, I/O error.
@@ -308,9 +355,9 @@ fn open(url: &str, options: &RedisOptions) -> Result<redis::Client, RedisError> 
 /// One request on `link`'s connection, from the caller's task (which must be on tokio).
 async fn send<T: FromRedisValue>(link: &Arc<Link>, cmd: Cmd) -> Outcome<T> {
     let (mut conn, generation) = match link.get().await {
-        Some(current) => current,
-        None if link.connecting.load(Ordering::Acquire) => return Outcome::Skipped,
-        None => return Outcome::Failed,
+        Outcome::Done(current) => current,
+        Outcome::TimedOut => return Outcome::TimedOut,
+        _ => return Outcome::Failed,
     };
     match cmd.query_async::<T>(&mut conn).await {
         Ok(value) => Outcome::Done(value),

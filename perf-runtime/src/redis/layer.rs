@@ -322,8 +322,15 @@ impl L2Site {
     }
 
     fn count_write(&self, outcome: Outcome<()>) {
+        self.count_fault(&outcome);
+    }
+
+    /// Counts `outcome` if it is a fault: a timeout in `l2_timeouts` and `l2_errors`, any other
+    /// in `l2_errors`. Also for an operation made for every cache of a namespace (a tag's
+    /// invalidation), which each of them counts.
+    pub(crate) fn count_fault<T>(&self, outcome: &Outcome<T>) {
         match outcome {
-            Outcome::Done(()) | Outcome::Skipped => {}
+            Outcome::Done(_) | Outcome::Skipped => {}
             Outcome::TimedOut => {
                 self.stats.timeouts.fetch_add(1, Relaxed);
                 self.stats.errors.fetch_add(1, Relaxed);

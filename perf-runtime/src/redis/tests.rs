@@ -116,6 +116,109 @@ fn a_connection_on_a_callers_runtime_is_replaced_when_that_runtime_ends() {
     assert_eq!(client.query_blocking::<Option<Vec<u8>>>(get_cmd("t:k")), Outcome::Done(None));
 }
 
+/// Calls that all start at once on a client that has not connected yet: each from a thread of
+/// its own (sync callers), or each a task on a multi-thread runtime (async callers).
+fn first_calls<T: redis::FromRedisValue + Send + 'static>(
+    client: &std::sync::Arc<Client>,
+    calls: u32,
+    cmd: impl Fn(u32) -> redis::Cmd + Sync,
+    from_tasks: bool,
+) -> Vec<(Outcome<T>, Duration)> {
+    let barrier = std::sync::Barrier::new(calls as usize);
+    let timed = |outcome: &dyn Fn() -> Outcome<T>| {
+        let started = Instant::now();
+        (outcome(), started.elapsed())
+    };
+    if !from_tasks {
+        return std::thread::scope(|s| {
+            let threads: Vec<_> = (0..calls)
+                .map(|i| {
+                    let (barrier, cmd) = (&barrier, &cmd);
+                    s.spawn(move || {
+                        barrier.wait();
+                        timed(&|| client.query_blocking(cmd(i)))
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+    }
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(calls as usize));
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..calls)
+            .map(|i| {
+                let (barrier, client, cmd) = (barrier.clone(), client.clone(), cmd(i));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let started = Instant::now();
+                    (client.query::<T>(cmd).await, started.elapsed())
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    })
+}
+
+/// Every call made while the client connects waits for that connection: none goes on without
+/// Redis (before, all but the one connecting skipped it, uncounted).
+#[test]
+fn calls_made_while_connecting_all_reach_redis() {
+    let Some(server) = TestRedis::start(&[]) else { return };
+    let mut con = server.connection(None);
+    for from_tasks in [false, true] {
+        let client = std::sync::Arc::new(Client::connect(&server.url(), &options()).unwrap());
+        let key = |i: u32| format!("t:first:{from_tasks}:{i}");
+        let set = |i: u32| set_cmd(&key(i), b"v", Duration::from_secs(60));
+        let outcomes = first_calls::<()>(&client, 32, set, from_tasks);
+        let done = outcomes.iter().filter(|(o, _)| *o == Outcome::Done(())).count();
+        assert_eq!(done, 32, "from tasks: {from_tasks}, {outcomes:?}");
+        let written: Vec<String> = con.keys(format!("t:first:{from_tasks}:*")).unwrap();
+        assert_eq!(written.len(), 32, "from tasks: {from_tasks}");
+    }
+}
+
+/// With Redis down, the calls waiting for a connection learn it from the one attempt and fail
+/// (counted, and feeding the breaker), none later than that attempt's bound; with Redis frozen
+/// (the connection opens, the server never answers), they time out within it.
+#[test]
+fn calls_made_while_connecting_to_a_dead_or_frozen_redis_fail_in_time() {
+    let Some(mut server) = TestRedis::start(&[]) else { return };
+    let options =
+        RedisOptions { timeout: Duration::from_millis(100), breaker_threshold: 1_000, ..options() };
+    // A call waits for the connect (its bound, at least 200ms) and then for its request.
+    let bound = options.timeout.max(Duration::from_millis(200)) + options.timeout;
+    let get = |i: u32| get_cmd(&format!("t:k{i}"));
+    server.freeze();
+    for from_tasks in [false, true] {
+        let client = std::sync::Arc::new(Client::connect(&server.url(), &options).unwrap());
+        let stalls = Stalls::measure();
+        let outcomes = first_calls::<Option<Vec<u8>>>(&client, 16, get, from_tasks);
+        let stall = stalls.longest();
+        for (outcome, took) in &outcomes {
+            assert_eq!(*outcome, Outcome::TimedOut, "frozen, from tasks: {from_tasks}");
+            assert!(*took < bound + 2 * stall, "{took:?} > {bound:?} + 2 × {stall:?} stalls");
+        }
+    }
+    server.thaw();
+    server.kill();
+    for from_tasks in [false, true] {
+        let client = std::sync::Arc::new(Client::connect(&server.url(), &options).unwrap());
+        let stalls = Stalls::measure();
+        let outcomes = first_calls::<Option<Vec<u8>>>(&client, 16, get, from_tasks);
+        let stall = stalls.longest();
+        for (outcome, took) in &outcomes {
+            assert_eq!(*outcome, Outcome::Failed, "dead, from tasks: {from_tasks}");
+            assert!(*took < bound + 2 * stall, "{took:?} > {bound:?} + 2 × {stall:?} stalls");
+        }
+    }
+}
+
 #[test]
 fn runtimes_without_timers_still_reach_redis() {
     let Some(server) = TestRedis::start(&[]) else { return };
