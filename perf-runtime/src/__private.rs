@@ -7,7 +7,7 @@ pub use crate::profile::future::{
 };
 pub use crate::profile::guard::{
     InlineGuard, ProfileGuard, TryOperand, call_once, enter, enter_inline, enter_inline_method,
-    enter_method,
+    enter_method, profile_call, profile_method_call,
 };
 pub use crate::report::budget::{Clause as BudgetClause, Limit as BudgetLimit, Stat as BudgetStat};
 

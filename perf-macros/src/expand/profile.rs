@@ -11,17 +11,15 @@
 //! ```text
 //! fn f(args) -> R {
 //!     static __PERF_SITE: rt::CallSite = rt::CallSite::new(module_path!(), "f", file!(), line!(), 0);
-//!     let __perf_guard = rt::enter(&__PERF_SITE);
-//!     let __perf_ret = rt::call_once::<R, _>(move || body);
-//!     __perf_guard.finish(rt::Probe(&__perf_ret).__perf_is_err());
-//!     __perf_ret
+//!     rt::profile_call::<_, _, _>(&__PERF_SITE, move || -> R { body }, |__perf_ret| rt::Probe(__perf_ret).__perf_is_err())
 //! }
 //! ```
 //!
 //! The body becomes the whole of a closure called once, so `return` and `?` leave it with the
 //! same value they would have left the fn with; naming `R` gives the closure the fn's return
-//! type, so `return Box::new(x)` still coerces to `Box<dyn Trait>`. If the body unwinds,
-//! `finish` is skipped and the guard's `Drop` records a panic.
+//! type, so `return Box::new(x)` still coerces to `Box<dyn Trait>`. If the body unwinds, the
+//! runtime's guard records a panic as it drops. With recording off, `profile_call` calls the
+//! body on a branch of its own, so a disabled call saves no registers for the recording path.
 //!
 //! Three kinds of fn keep their body where it is instead ("inline"), with a guard that records
 //! the call when it drops and tells a panic by `std::thread::panicking()`:
@@ -102,14 +100,16 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         }
     };
     let site = quote!(static __PERF_SITE: #rt::CallSite = #site;);
-    let (enter, enter_inline, profile_future) = if f.in_impl() {
+    let (enter, profile_call, enter_inline, profile_future) = if f.in_impl() {
         (
             quote!(#rt::enter_method::<Self>),
+            quote!(#rt::profile_method_call::<Self, _, _, _>),
             quote!(#rt::enter_inline_method::<Self>),
             quote!(#rt::profile_method_future::<Self, _>),
         )
     } else {
-        (quote!(#rt::enter), quote!(#rt::enter_inline), quote!(#rt::profile_future))
+        let call = quote!(#rt::profile_call::<_, _, _>);
+        (quote!(#rt::enter), call, quote!(#rt::enter_inline), quote!(#rt::profile_future))
     };
     let profiled_async = |block: TokenStream| {
         quote! {
@@ -150,7 +150,9 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
                 }
             }
         }
-    } else {
+    } else if args.sample.is_some() {
+        // A sampled fn keeps the guard inline: most of its calls are counted without timing,
+        // on a path of a few instructions that a call out of line would double.
         let ret = return_type(f.output());
         quote! {
             #site
@@ -158,6 +160,17 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
             let __perf_ret = #rt::call_once::<#ret, _>(move || #body);
             __perf_guard.finish(#rt::Probe(&__perf_ret).__perf_is_err());
             __perf_ret
+        }
+    } else {
+        // The closure's return type comes from `FnOnce() -> #ret`, as the fn's did.
+        let ret = return_type(f.output());
+        quote! {
+            #site
+            #profile_call(
+                &__PERF_SITE,
+                move || -> #ret #body,
+                |__perf_ret| #rt::Probe(__perf_ret).__perf_is_err(),
+            )
         }
     };
     Ok(f.with_body(new_body))
