@@ -1,3 +1,8 @@
+//! One wrapper called a million times, for instruction counts that a loaded machine cannot
+//! blur: `valgrind --tool=callgrind target/release/deps/instructions-* profiled` (or `direct`,
+//! `disabled`, `sampled`, `retry`, `direct_result`), then `callgrind_annotate` per fn. Build it
+//! with `cargo bench -p perf-benches --bench instructions --no-run`.
+
 use perf_runtime::{profile, retry};
 use std::hint::black_box;
 
@@ -36,7 +41,7 @@ fn main() {
         }
         "sampled" => sampled,
         "retry" => |x| retried(x).unwrap(),
-        "directr" => |x| Ok::<u64, ()>(direct(x)).unwrap(),
+        "direct_result" => |x| Ok::<u64, ()>(direct(x)).unwrap(),
         _ => panic!(),
     };
     for _ in 0..1000 {
