@@ -18,13 +18,20 @@ pub struct DiffOptions {
     pub threshold_pct: f64,
     /// Both sides need this many calls (lookups for caches) before latencies and rates count.
     pub min_calls: u64,
+    /// A latency must also move by at least this many nanoseconds: below it, what moves a
+    /// figure between two runs of one build (clock reads, CPU frequency, caches) is larger than
+    /// what one run's spread shows.
+    pub min_change_ns: f64,
 }
 
 impl Default for DiffOptions {
     fn default() -> Self {
-        Self { threshold_pct: 10.0, min_calls: 50 }
+        Self { threshold_pct: 10.0, min_calls: 50, min_change_ns: DEFAULT_MIN_CHANGE_NS }
     }
 }
+
+/// [`DiffOptions::min_change_ns`] unless told otherwise.
+pub const DEFAULT_MIN_CHANGE_NS: f64 = 250.0;
 
 /// One row's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -133,6 +140,8 @@ pub struct Diff {
     pub threshold_pct: f64,
     /// [`DiffOptions::min_calls`].
     pub min_calls: u64,
+    /// [`DiffOptions::min_change_ns`].
+    pub min_change_ns: f64,
     /// Rows with the verdict `regressed`.
     pub regressed: usize,
     /// Rows with the verdict `improved`.
@@ -143,6 +152,20 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// Why this comparison is of the wrong pair of files, when both reports hold entries
+    /// and none of them in common: every row is `new` or `gone`, and a diff that passes
+    /// that way would pass whatever the build does.
+    pub fn nothing_in_common(&self) -> Option<String> {
+        let count = |v: Verdict| self.rows.iter().filter(|r| r.verdict == v).count();
+        let (new, gone) = (count(Verdict::New), count(Verdict::Gone));
+        (new > 0 && gone > 0 && new + gone == self.rows.len()).then(|| {
+            format!(
+                "no fn, cache, retry or bench in common ({gone} only in the base, {new} only in \
+                 the new report): not two runs of the same program"
+            )
+        })
+    }
+
     /// The row of `kind` called `name`.
     pub fn row(&self, kind: Kind, name: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.kind == kind && r.name == name)
@@ -174,6 +197,7 @@ pub fn diff(base: &Report, new: &Report, options: DiffOptions) -> Diff {
         new_generated_at: new.generated_at.clone(),
         threshold_pct: options.threshold_pct,
         min_calls: options.min_calls,
+        min_change_ns: options.min_change_ns,
         regressed: count(Verdict::Regressed),
         improved: count(Verdict::Improved),
         rows,
@@ -267,6 +291,37 @@ fn hist(text: &str) -> Option<Histogram<u64>> {
     decode(text).ok().filter(|h| !h.is_empty())
 }
 
+/// Whether the `q` quantile of a latency moved beyond noise: past the threshold and the
+/// floor, with enough calls past it, outside both runs' intervals and, for the median, in the
+/// direction the rank test of the whole distributions gives. A quantile that moved past the
+/// threshold without the calls to test it gets a note.
+fn latency_shift(
+    base: &Histogram<u64>,
+    new: &Histogram<u64>,
+    q: f64,
+    o: DiffOptions,
+    rank: Option<noise::RankTest>,
+    notes: &mut Vec<String>,
+    label: &str,
+) -> Option<Shift> {
+    if !noise::quantile_has_calls(base, new, q) {
+        let moved = change_pct(base.value_at_quantile(q) as f64, new.value_at_quantile(q) as f64)
+            .is_some_and(|c| c.abs() > o.threshold_pct);
+        if moved {
+            let needed = (noise::CALLS_PAST_QUANTILE / q.min(1.0 - q)).round();
+            notes.push(format!("{label} not tested ({needed} calls needed)"));
+        }
+        return None;
+    }
+    let shift = noise::quantile_shift(base, new, q, o.threshold_pct, o.min_change_ns)?;
+    // The median moves with the whole distribution, which the rank test sees; the tail can
+    // move alone.
+    if q == 0.5 && rank.and_then(noise::RankTest::shift) != Some(shift) {
+        return None;
+    }
+    Some(shift)
+}
+
 fn few_calls(what: &str, base: u64, new: u64, min: u64) -> Option<String> {
     (base < min || new < min).then(|| format!("few {what} ({base} and {new}, {min} needed)"))
 }
@@ -294,12 +349,15 @@ fn function(b: Option<&FunctionReport>, n: Option<&FunctionReport>, o: DiffOptio
         _ => None,
     };
     row.add("error_rate", Unit::Rate, b.map(error_rate), n.map(error_rate), errors_shift);
+    let rank = hists.as_ref().and_then(|(hb, hn)| noise::rank_test(hb, hn));
+    let mut notes = Vec::new();
     for (metric, q, get) in [
         ("p50_ns", 0.5, (|f: &FunctionReport| f.p50_ns as f64) as fn(&FunctionReport) -> f64),
         ("p99_ns", 0.99, |f| f.p99_ns as f64),
     ] {
-        let shift =
-            hists.as_ref().and_then(|(hb, hn)| noise::quantile_shift(hb, hn, q, o.threshold_pct));
+        let shift = hists.as_ref().and_then(|(hb, hn)| {
+            latency_shift(hb, hn, q, o, rank, &mut notes, metric.trim_end_matches("_ns"))
+        });
         row.add(metric, Unit::Ns, bv(get), nv(get), shift);
     }
     let mean_shift = match (b, n, &hists) {
@@ -307,11 +365,12 @@ fn function(b: Option<&FunctionReport>, n: Option<&FunctionReport>, o: DiffOptio
             (b.mean_ns, b.stddev_ns, hb.len()),
             (n.mean_ns, n.stddev_ns, hn.len()),
             o.threshold_pct,
-        ),
+            o.min_change_ns,
+        )
+        .filter(|s| rank.and_then(noise::RankTest::shift) == Some(*s)),
         _ => None,
     };
     row.add("mean_ns", Unit::Ns, bv(|f| f.mean_ns), nv(|f| f.mean_ns), mean_shift);
-    let mut notes = Vec::new();
     if let (Some(b), Some(n)) = (b, n) {
         notes.extend(few_calls("calls", b.calls, n.calls, o.min_calls));
     }
@@ -345,16 +404,19 @@ fn cache(b: Option<&CacheReport>, n: Option<&CacheReport>, o: DiffOptions) -> Ro
     let hists = both
         .filter(|_| loads_enough)
         .and_then(|(b, n)| hist(&b.load_histogram).zip(hist(&n.load_histogram)));
+    let rank = hists.as_ref().and_then(|(hb, hn)| noise::rank_test(hb, hn));
+    let mut notes = Vec::new();
     for (metric, q, get) in [
         ("load_p50_ns", 0.5, (|c: &CacheReport| c.load_p50_ns as f64) as fn(&CacheReport) -> f64),
         ("load_p99_ns", 0.99, |c| c.load_p99_ns as f64),
     ] {
-        let shift =
-            hists.as_ref().and_then(|(hb, hn)| noise::quantile_shift(hb, hn, q, o.threshold_pct));
+        let label = if q == 0.5 { "load p50" } else { "load p99" };
+        let shift = hists
+            .as_ref()
+            .and_then(|(hb, hn)| latency_shift(hb, hn, q, o, rank, &mut notes, label));
         row.add(metric, Unit::Ns, b.map(get), n.map(get), shift);
     }
     row.add("loads", Unit::Count, b.map(|c| c.loads as f64), n.map(|c| c.loads as f64), None);
-    let mut notes = Vec::new();
     if let Some((b, n)) = both {
         notes.extend(few_calls("lookups", lookups(b), lookups(n), o.min_calls));
     }
@@ -394,7 +456,7 @@ fn retry(b: Option<&RetryReport>, n: Option<&RetryReport>, o: DiffOptions) -> Ro
         |r: &RetryReport| if r.calls == 0 { 0.0 } else { r.giveups as f64 / r.calls as f64 };
     row.add("calls", Unit::Count, b.map(|r| r.calls as f64), n.map(|r| r.calls as f64), None);
     let attempts_shift = both.and_then(|(b, n)| {
-        noise::mean_shift(attempts_spread(b), attempts_spread(n), o.threshold_pct)
+        noise::mean_shift(attempts_spread(b), attempts_spread(n), o.threshold_pct, 0.0)
     });
     row.add("attempts_per_call", Unit::Ratio, b.map(per_call), n.map(per_call), attempts_shift);
     let giveup_shift = both.and_then(|(b, n)| {
@@ -405,11 +467,12 @@ fn retry(b: Option<&RetryReport>, n: Option<&RetryReport>, o: DiffOptions) -> Ro
         let (hb, hn) = (b.attempt_histogram.as_deref()?, n.attempt_histogram.as_deref()?);
         hist(hb).zip(hist(hn))
     });
-    let shift =
-        hists.as_ref().and_then(|(hb, hn)| noise::quantile_shift(hb, hn, 0.99, o.threshold_pct));
+    let mut notes = Vec::new();
+    let shift = hists
+        .as_ref()
+        .and_then(|(hb, hn)| latency_shift(hb, hn, 0.99, o, None, &mut notes, "attempt p99"));
     let p99 = |r: &RetryReport| r.attempt_p99_ns.map(|v| v as f64);
     row.add("attempt_p99_ns", Unit::Ns, b.and_then(p99), n.and_then(p99), shift);
-    let mut notes = Vec::new();
     if let (Some(b), Some(n)) = (b, n) {
         notes.extend(few_calls("calls", b.calls, n.calls, o.min_calls));
     }

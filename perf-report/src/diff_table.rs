@@ -53,8 +53,12 @@ impl Display for Diff {
         writeln!(f, "perf diff: base {} -> new {}", self.base_generated_at, self.new_generated_at)?;
         writeln!(
             f,
-            "a change counts past {}% and outside both runs' 95% intervals, with {} calls on each side",
-            self.threshold_pct, self.min_calls
+            "a latency change counts past {}% and {}, beyond both runs' spread (95% intervals; \
+             medians and means also by a rank test, p < 0.001), with {} calls on each side \
+             (10 past a percentile)",
+            self.threshold_pct,
+            units::duration(self.min_change_ns),
+            self.min_calls
         )?;
         if self.rows.is_empty() {
             return writeln!(f, "\nnothing to compare: both reports are empty");
