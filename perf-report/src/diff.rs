@@ -3,6 +3,7 @@
 
 use hdrhistogram::Histogram;
 use perf_runtime::bench::BenchResult;
+use perf_runtime::load::LoadResult;
 use perf_runtime::retry::RetryReport;
 use perf_runtime::{CacheReport, FunctionReport, Report};
 use serde::Serialize;
@@ -78,6 +79,8 @@ pub enum Kind {
     Retry,
     /// `benches[]`.
     Bench,
+    /// `loads[]`.
+    Load,
 }
 
 /// How a figure is written.
@@ -146,7 +149,7 @@ pub struct Diff {
     pub regressed: usize,
     /// Rows with the verdict `improved`.
     pub improved: usize,
-    /// Functions, then caches, retries and benches; within each, the new report's order, then
+    /// Functions, then caches, retries, benches and loads; within each, the new report's order, then
     /// the entries that are gone.
     pub rows: Vec<Row>,
 }
@@ -160,7 +163,7 @@ impl Diff {
         let (new, gone) = (count(Verdict::New), count(Verdict::Gone));
         (new > 0 && gone > 0 && new + gone == self.rows.len()).then(|| {
             format!(
-                "no fn, cache, retry or bench in common ({gone} only in the base, {new} only in \
+                "no fn, cache, retry, bench or load in common ({gone} only in the base, {new} only in \
                  the new report): not two runs of the same program"
             )
         })
@@ -191,6 +194,7 @@ pub fn diff(base: &Report, new: &Report, options: DiffOptions) -> Diff {
     pair(&base.caches, &new.caches, |c| &c.name, |b, n| rows.push(cache(b, n, options)));
     pair(&base.retries, &new.retries, |r| &r.name, |b, n| rows.push(retry(b, n, options)));
     pair(&base.benches, &new.benches, |b| &b.name, |b, n| rows.push(bench(b, n, options)));
+    pair(&base.loads, &new.loads, |l| &l.name, |b, n| rows.push(load(b, n, options)));
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
     Diff {
         base_generated_at: base.generated_at.clone(),
@@ -247,7 +251,10 @@ impl RowBuilder {
             _ => None,
         };
         if shift.is_some() {
-            let label = name.trim_end_matches("_ns").replace('_', " ");
+            let label = match name {
+                "error_rate" => "failed".to_owned(),
+                _ => name.trim_end_matches("_ns").replace('_', " "),
+            };
             let text = match (unit, base, new) {
                 (Unit::Rate, Some(b), Some(n)) => {
                     format!("{label} {}→{}", units::rate(b), units::rate(n))
@@ -502,4 +509,48 @@ fn bench(b: Option<&BenchResult>, n: Option<&BenchResult>, o: DiffOptions) -> Ro
         .into_iter()
         .collect();
     row.finish(Kind::Bench, name, (b.is_some(), n.is_some()), &notes)
+}
+
+fn load(b: Option<&LoadResult>, n: Option<&LoadResult>, o: DiffOptions) -> Row {
+    let name = &n.or(b).expect("one side").name;
+    let mut row = RowBuilder::new();
+    let both = b.zip(n);
+    let enough = both.is_some_and(|(b, n)| b.requests >= o.min_calls && n.requests >= o.min_calls);
+    let requests = |l: &LoadResult| l.requests as f64;
+    row.add("requests", Unit::Count, b.map(requests), n.map(requests), None);
+    let failed =
+        |l: &LoadResult| if l.requests == 0 { 0.0 } else { l.errors as f64 / l.requests as f64 };
+    let failed_shift = both.filter(|_| enough).and_then(|(b, n)| {
+        noise::rate_shift((b.errors, b.requests), (n.errors, n.requests), o.threshold_pct, true)
+    });
+    row.add("error_rate", Unit::Rate, b.map(failed), n.map(failed), failed_shift);
+    // The rate a closed loop reached follows its latency; an open loop's is the one asked for.
+    let rps = |l: &LoadResult| l.achieved_rps;
+    row.add("achieved_rps", Unit::Ratio, b.map(rps), n.map(rps), None);
+    let hists = both
+        .filter(|_| enough)
+        .and_then(|(b, n)| hist(&b.latency_histogram).zip(hist(&n.latency_histogram)));
+    let rank = hists.as_ref().and_then(|(hb, hn)| noise::rank_test(hb, hn));
+    let mut notes = Vec::new();
+    for (metric, q, get) in [
+        (
+            "latency_p50_ns",
+            0.5,
+            (|l: &LoadResult| l.latency.p50_ns as f64) as fn(&LoadResult) -> f64,
+        ),
+        ("latency_p99_ns", 0.99, |l| l.latency.p99_ns as f64),
+    ] {
+        let label = if q == 0.5 { "latency p50" } else { "latency p99" };
+        let shift = hists
+            .as_ref()
+            .and_then(|(hb, hn)| latency_shift(hb, hn, q, o, rank, &mut notes, label));
+        row.add(metric, Unit::Ns, b.map(get), n.map(get), shift);
+    }
+    if let Some((b, n)) = both {
+        notes.extend(few_calls("requests", b.requests, n.requests, o.min_calls));
+        if b.mode != n.mode {
+            notes.push(format!("{} loop vs {} loop", b.mode, n.mode));
+        }
+    }
+    row.finish(Kind::Load, name, (b.is_some(), n.is_some()), &notes)
 }

@@ -7,7 +7,7 @@ use crate::units;
 
 fn label(metric: &str) -> &str {
     match metric {
-        "error_rate" => "errors",
+        "error_rate" => "failed",
         "p50_ns" => "p50",
         "p99_ns" => "p99",
         "mean_ns" => "mean",
@@ -18,6 +18,9 @@ fn label(metric: &str) -> &str {
         "attempts_per_call" => "attempts/call",
         "giveup_rate" => "give-ups",
         "attempt_p99_ns" => "attempt p99",
+        "achieved_rps" => "req/s",
+        "latency_p50_ns" => "latency p50",
+        "latency_p99_ns" => "latency p99",
         other => other,
     }
 }
@@ -68,6 +71,7 @@ impl Display for Diff {
             (Kind::Cache, "cache"),
             (Kind::Retry, "retry"),
             (Kind::Bench, "bench"),
+            (Kind::Load, "load"),
         ] {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| r.kind == kind).collect();
             if !rows.is_empty() {

@@ -186,7 +186,7 @@ fn run(command: Command) -> Outcome {
             let base = base.as_ref().map(|b| (&b.report, file_name(&b.path)));
             let page = perf_report::html(&input.report, base, title);
             write_file(&output, &page)?;
-            eprintln!("perf-report: wrote {output} ({})", size(page.len()));
+            print(&format!("wrote {output} ({})\n", size(page.len())))?;
             Ok(false)
         }
     }
