@@ -222,7 +222,10 @@ fn card(
                 Some(_) => r#" class="good""#,
                 None => "",
             };
-            let label = m.name.trim_end_matches("_ns").replace('_', " ");
+            let label = match m.name {
+                "error_rate" => "failed (errors + panics)".to_owned(),
+                name => name.trim_end_matches("_ns").replace('_', " "),
+            };
             let delta = match (m.name, m.base, m.new) {
                 ("error_rate", Some(b), Some(n)) => format!("{:+.1}pp", (n - b) * 100.0),
                 _ => change(m.change_pct),
