@@ -122,6 +122,13 @@ fn check(examples: &[&str]) {
                     return Ok(());
                 }
                 reruns += 1;
+                for r in d
+                    .rows
+                    .iter()
+                    .filter(|r| matches!(r.verdict, Verdict::Regressed | Verdict::Improved))
+                {
+                    eprintln!("run again: {name}: {} {} ({})", r.name, r.verdict.as_str(), r.why);
+                }
                 let i = 100 + 2 * attempt + reruns * 10;
                 let base = run_example(name, &dir, i, false).unwrap();
                 let new = run_example(name, &dir, i + 1, slower).unwrap();

@@ -55,9 +55,16 @@ pub(crate) fn encoded_counts(text: &str, mut each: impl FnMut(usize, u64)) -> Re
     let payload = bytes.get(40..40 + len as usize).ok_or_else(invalid)?;
     let (mut at, mut index) = (0, 0usize);
     while at < payload.len() {
-        // LEB128 of at most 9 bytes, the ninth taking all 8 bits, then zig-zag.
+        // LEB128 of at most 9 bytes, the ninth taking all 8 bits, then zig-zag. Most are one
+        // byte (a count under 64, a short run of zeros).
         let mut raw = 0u64;
-        for i in 0..9 {
+        let first = payload[at];
+        let short = first & 0x80 == 0;
+        if short {
+            raw = u64::from(first);
+            at += 1;
+        }
+        for i in (0..9).take(if short { 0 } else { 9 }) {
             let b = *payload.get(at).ok_or_else(invalid)?;
             at += 1;
             if i == 8 {

@@ -198,6 +198,7 @@ impl Counts {
         Self { counts: vec![0; LEN], lo: LEN, hi: 0 }
     }
 
+    #[inline]
     fn add(&mut self, index: usize, n: u64) {
         // `encoded_counts` gives indices below LEN.
         self.counts[index] = self.counts[index].saturating_add(n);
