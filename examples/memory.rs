@@ -4,6 +4,7 @@
 //! `cargo run --release --example memory`
 
 use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use perf_runtime::alloc::Counting;
 use perf_runtime::profile;
@@ -29,13 +30,20 @@ fn csv_reserved(values: &[u64]) -> String {
     out
 }
 
+/// Set by `PERF_EXAMPLE_SLOWER=1`: `checksum` hashes its text twice, a real 2× slowdown that
+/// perf-report's tests must find in every pair of runs.
+static SLOWER: AtomicBool = AtomicBool::new(false);
+
 #[profile(name = "checksum", cpu = true)]
 fn checksum(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    let passes = if SLOWER.load(Ordering::Relaxed) { 2 } else { 1 };
+    (0..passes).fold(0xcbf2_9ce4_8422_2325, |h, _| {
+        text.bytes().fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    })
 }
 
 fn main() {
+    SLOWER.store(std::env::var_os("PERF_EXAMPLE_SLOWER").is_some(), Ordering::Relaxed);
     let values: Vec<u64> = (0..1_000).map(|i| i * 7_919).collect();
     for _ in 0..200 {
         let grown = csv_grown(&values);

@@ -25,6 +25,10 @@ pub struct Checked {
 
 /// Reads the budgets file at `path` (`perf-budgets.toml`).
 pub fn load_budgets(path: &str) -> Result<Budgets, InputError> {
+    // Worded as a missing report is.
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(InputError::new(path, format!("cannot read: {}", crate::input::io_reason(&e))));
+    }
     Budgets::load(path).map_err(|e: BudgetFileError| {
         if e.line.is_none() && e.key.is_none() {
             return InputError::new(path, format!("cannot read: {}", e.message));

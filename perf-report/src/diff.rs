@@ -3,6 +3,7 @@
 
 use hdrhistogram::Histogram;
 use perf_runtime::bench::BenchResult;
+use perf_runtime::load::LoadResult;
 use perf_runtime::retry::RetryReport;
 use perf_runtime::{CacheReport, FunctionReport, Report};
 use serde::Serialize;
@@ -18,13 +19,20 @@ pub struct DiffOptions {
     pub threshold_pct: f64,
     /// Both sides need this many calls (lookups for caches) before latencies and rates count.
     pub min_calls: u64,
+    /// A latency must also move by at least this many nanoseconds: below it, what moves a
+    /// figure between two runs of one build (clock reads, CPU frequency, caches) is larger than
+    /// what one run's spread shows.
+    pub min_change_ns: f64,
 }
 
 impl Default for DiffOptions {
     fn default() -> Self {
-        Self { threshold_pct: 10.0, min_calls: 50 }
+        Self { threshold_pct: 10.0, min_calls: 50, min_change_ns: DEFAULT_MIN_CHANGE_NS }
     }
 }
+
+/// [`DiffOptions::min_change_ns`] unless told otherwise.
+pub const DEFAULT_MIN_CHANGE_NS: f64 = 250.0;
 
 /// One row's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,6 +79,8 @@ pub enum Kind {
     Retry,
     /// `benches[]`.
     Bench,
+    /// `loads[]`.
+    Load,
 }
 
 /// How a figure is written.
@@ -133,16 +143,32 @@ pub struct Diff {
     pub threshold_pct: f64,
     /// [`DiffOptions::min_calls`].
     pub min_calls: u64,
+    /// [`DiffOptions::min_change_ns`].
+    pub min_change_ns: f64,
     /// Rows with the verdict `regressed`.
     pub regressed: usize,
     /// Rows with the verdict `improved`.
     pub improved: usize,
-    /// Functions, then caches, retries and benches; within each, the new report's order, then
+    /// Functions, then caches, retries, benches and loads; within each, the new report's order, then
     /// the entries that are gone.
     pub rows: Vec<Row>,
 }
 
 impl Diff {
+    /// Why this comparison is of the wrong pair of files, when both reports hold entries
+    /// and none of them in common: every row is `new` or `gone`, and a diff that passes
+    /// that way would pass whatever the build does.
+    pub fn nothing_in_common(&self) -> Option<String> {
+        let count = |v: Verdict| self.rows.iter().filter(|r| r.verdict == v).count();
+        let (new, gone) = (count(Verdict::New), count(Verdict::Gone));
+        (new > 0 && gone > 0 && new + gone == self.rows.len()).then(|| {
+            format!(
+                "no fn, cache, retry, bench or load in common ({gone} only in the base, {new} only in \
+                 the new report): not two runs of the same program"
+            )
+        })
+    }
+
     /// The row of `kind` called `name`.
     pub fn row(&self, kind: Kind, name: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.kind == kind && r.name == name)
@@ -168,12 +194,14 @@ pub fn diff(base: &Report, new: &Report, options: DiffOptions) -> Diff {
     pair(&base.caches, &new.caches, |c| &c.name, |b, n| rows.push(cache(b, n, options)));
     pair(&base.retries, &new.retries, |r| &r.name, |b, n| rows.push(retry(b, n, options)));
     pair(&base.benches, &new.benches, |b| &b.name, |b, n| rows.push(bench(b, n, options)));
+    pair(&base.loads, &new.loads, |l| &l.name, |b, n| rows.push(load(b, n, options)));
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
     Diff {
         base_generated_at: base.generated_at.clone(),
         new_generated_at: new.generated_at.clone(),
         threshold_pct: options.threshold_pct,
         min_calls: options.min_calls,
+        min_change_ns: options.min_change_ns,
         regressed: count(Verdict::Regressed),
         improved: count(Verdict::Improved),
         rows,
@@ -223,7 +251,10 @@ impl RowBuilder {
             _ => None,
         };
         if shift.is_some() {
-            let label = name.trim_end_matches("_ns").replace('_', " ");
+            let label = match name {
+                "error_rate" => "failed".to_owned(),
+                _ => name.trim_end_matches("_ns").replace('_', " "),
+            };
             let text = match (unit, base, new) {
                 (Unit::Rate, Some(b), Some(n)) => {
                     format!("{label} {}→{}", units::rate(b), units::rate(n))
@@ -267,6 +298,37 @@ fn hist(text: &str) -> Option<Histogram<u64>> {
     decode(text).ok().filter(|h| !h.is_empty())
 }
 
+/// Whether the `q` quantile of a latency moved beyond noise: past the threshold and the
+/// floor, with enough calls past it, outside both runs' intervals and, for the median, in the
+/// direction the rank test of the whole distributions gives. A quantile that moved past the
+/// threshold without the calls to test it gets a note.
+fn latency_shift(
+    base: &Histogram<u64>,
+    new: &Histogram<u64>,
+    q: f64,
+    o: DiffOptions,
+    rank: Option<noise::RankTest>,
+    notes: &mut Vec<String>,
+    label: &str,
+) -> Option<Shift> {
+    if !noise::quantile_has_calls(base, new, q) {
+        let moved = change_pct(base.value_at_quantile(q) as f64, new.value_at_quantile(q) as f64)
+            .is_some_and(|c| c.abs() > o.threshold_pct);
+        if moved {
+            let needed = (noise::CALLS_PAST_QUANTILE / q.min(1.0 - q)).round();
+            notes.push(format!("{label} not tested ({needed} calls needed)"));
+        }
+        return None;
+    }
+    let shift = noise::quantile_shift(base, new, q, o.threshold_pct, o.min_change_ns)?;
+    // The median moves with the whole distribution, which the rank test sees; the tail can
+    // move alone.
+    if q == 0.5 && rank.and_then(noise::RankTest::shift) != Some(shift) {
+        return None;
+    }
+    Some(shift)
+}
+
 fn few_calls(what: &str, base: u64, new: u64, min: u64) -> Option<String> {
     (base < min || new < min).then(|| format!("few {what} ({base} and {new}, {min} needed)"))
 }
@@ -294,12 +356,15 @@ fn function(b: Option<&FunctionReport>, n: Option<&FunctionReport>, o: DiffOptio
         _ => None,
     };
     row.add("error_rate", Unit::Rate, b.map(error_rate), n.map(error_rate), errors_shift);
+    let rank = hists.as_ref().and_then(|(hb, hn)| noise::rank_test(hb, hn));
+    let mut notes = Vec::new();
     for (metric, q, get) in [
         ("p50_ns", 0.5, (|f: &FunctionReport| f.p50_ns as f64) as fn(&FunctionReport) -> f64),
         ("p99_ns", 0.99, |f| f.p99_ns as f64),
     ] {
-        let shift =
-            hists.as_ref().and_then(|(hb, hn)| noise::quantile_shift(hb, hn, q, o.threshold_pct));
+        let shift = hists.as_ref().and_then(|(hb, hn)| {
+            latency_shift(hb, hn, q, o, rank, &mut notes, metric.trim_end_matches("_ns"))
+        });
         row.add(metric, Unit::Ns, bv(get), nv(get), shift);
     }
     let mean_shift = match (b, n, &hists) {
@@ -307,11 +372,12 @@ fn function(b: Option<&FunctionReport>, n: Option<&FunctionReport>, o: DiffOptio
             (b.mean_ns, b.stddev_ns, hb.len()),
             (n.mean_ns, n.stddev_ns, hn.len()),
             o.threshold_pct,
-        ),
+            o.min_change_ns,
+        )
+        .filter(|s| rank.and_then(noise::RankTest::shift) == Some(*s)),
         _ => None,
     };
     row.add("mean_ns", Unit::Ns, bv(|f| f.mean_ns), nv(|f| f.mean_ns), mean_shift);
-    let mut notes = Vec::new();
     if let (Some(b), Some(n)) = (b, n) {
         notes.extend(few_calls("calls", b.calls, n.calls, o.min_calls));
     }
@@ -345,16 +411,19 @@ fn cache(b: Option<&CacheReport>, n: Option<&CacheReport>, o: DiffOptions) -> Ro
     let hists = both
         .filter(|_| loads_enough)
         .and_then(|(b, n)| hist(&b.load_histogram).zip(hist(&n.load_histogram)));
+    let rank = hists.as_ref().and_then(|(hb, hn)| noise::rank_test(hb, hn));
+    let mut notes = Vec::new();
     for (metric, q, get) in [
         ("load_p50_ns", 0.5, (|c: &CacheReport| c.load_p50_ns as f64) as fn(&CacheReport) -> f64),
         ("load_p99_ns", 0.99, |c| c.load_p99_ns as f64),
     ] {
-        let shift =
-            hists.as_ref().and_then(|(hb, hn)| noise::quantile_shift(hb, hn, q, o.threshold_pct));
+        let label = if q == 0.5 { "load p50" } else { "load p99" };
+        let shift = hists
+            .as_ref()
+            .and_then(|(hb, hn)| latency_shift(hb, hn, q, o, rank, &mut notes, label));
         row.add(metric, Unit::Ns, b.map(get), n.map(get), shift);
     }
     row.add("loads", Unit::Count, b.map(|c| c.loads as f64), n.map(|c| c.loads as f64), None);
-    let mut notes = Vec::new();
     if let Some((b, n)) = both {
         notes.extend(few_calls("lookups", lookups(b), lookups(n), o.min_calls));
     }
@@ -394,7 +463,7 @@ fn retry(b: Option<&RetryReport>, n: Option<&RetryReport>, o: DiffOptions) -> Ro
         |r: &RetryReport| if r.calls == 0 { 0.0 } else { r.giveups as f64 / r.calls as f64 };
     row.add("calls", Unit::Count, b.map(|r| r.calls as f64), n.map(|r| r.calls as f64), None);
     let attempts_shift = both.and_then(|(b, n)| {
-        noise::mean_shift(attempts_spread(b), attempts_spread(n), o.threshold_pct)
+        noise::mean_shift(attempts_spread(b), attempts_spread(n), o.threshold_pct, 0.0)
     });
     row.add("attempts_per_call", Unit::Ratio, b.map(per_call), n.map(per_call), attempts_shift);
     let giveup_shift = both.and_then(|(b, n)| {
@@ -405,11 +474,12 @@ fn retry(b: Option<&RetryReport>, n: Option<&RetryReport>, o: DiffOptions) -> Ro
         let (hb, hn) = (b.attempt_histogram.as_deref()?, n.attempt_histogram.as_deref()?);
         hist(hb).zip(hist(hn))
     });
-    let shift =
-        hists.as_ref().and_then(|(hb, hn)| noise::quantile_shift(hb, hn, 0.99, o.threshold_pct));
+    let mut notes = Vec::new();
+    let shift = hists
+        .as_ref()
+        .and_then(|(hb, hn)| latency_shift(hb, hn, 0.99, o, None, &mut notes, "attempt p99"));
     let p99 = |r: &RetryReport| r.attempt_p99_ns.map(|v| v as f64);
     row.add("attempt_p99_ns", Unit::Ns, b.and_then(p99), n.and_then(p99), shift);
-    let mut notes = Vec::new();
     if let (Some(b), Some(n)) = (b, n) {
         notes.extend(few_calls("calls", b.calls, n.calls, o.min_calls));
     }
@@ -439,4 +509,48 @@ fn bench(b: Option<&BenchResult>, n: Option<&BenchResult>, o: DiffOptions) -> Ro
         .into_iter()
         .collect();
     row.finish(Kind::Bench, name, (b.is_some(), n.is_some()), &notes)
+}
+
+fn load(b: Option<&LoadResult>, n: Option<&LoadResult>, o: DiffOptions) -> Row {
+    let name = &n.or(b).expect("one side").name;
+    let mut row = RowBuilder::new();
+    let both = b.zip(n);
+    let enough = both.is_some_and(|(b, n)| b.requests >= o.min_calls && n.requests >= o.min_calls);
+    let requests = |l: &LoadResult| l.requests as f64;
+    row.add("requests", Unit::Count, b.map(requests), n.map(requests), None);
+    let failed =
+        |l: &LoadResult| if l.requests == 0 { 0.0 } else { l.errors as f64 / l.requests as f64 };
+    let failed_shift = both.filter(|_| enough).and_then(|(b, n)| {
+        noise::rate_shift((b.errors, b.requests), (n.errors, n.requests), o.threshold_pct, true)
+    });
+    row.add("error_rate", Unit::Rate, b.map(failed), n.map(failed), failed_shift);
+    // The rate a closed loop reached follows its latency; an open loop's is the one asked for.
+    let rps = |l: &LoadResult| l.achieved_rps;
+    row.add("achieved_rps", Unit::Ratio, b.map(rps), n.map(rps), None);
+    let hists = both
+        .filter(|_| enough)
+        .and_then(|(b, n)| hist(&b.latency_histogram).zip(hist(&n.latency_histogram)));
+    let rank = hists.as_ref().and_then(|(hb, hn)| noise::rank_test(hb, hn));
+    let mut notes = Vec::new();
+    for (metric, q, get) in [
+        (
+            "latency_p50_ns",
+            0.5,
+            (|l: &LoadResult| l.latency.p50_ns as f64) as fn(&LoadResult) -> f64,
+        ),
+        ("latency_p99_ns", 0.99, |l| l.latency.p99_ns as f64),
+    ] {
+        let label = if q == 0.5 { "latency p50" } else { "latency p99" };
+        let shift = hists
+            .as_ref()
+            .and_then(|(hb, hn)| latency_shift(hb, hn, q, o, rank, &mut notes, label));
+        row.add(metric, Unit::Ns, b.map(get), n.map(get), shift);
+    }
+    if let Some((b, n)) = both {
+        notes.extend(few_calls("requests", b.requests, n.requests, o.min_calls));
+        if b.mode != n.mode {
+            notes.push(format!("{} loop vs {} loop", b.mode, n.mode));
+        }
+    }
+    row.finish(Kind::Load, name, (b.is_some(), n.is_some()), &notes)
 }

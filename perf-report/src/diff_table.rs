@@ -7,7 +7,7 @@ use crate::units;
 
 fn label(metric: &str) -> &str {
     match metric {
-        "error_rate" => "errors",
+        "error_rate" => "failed",
         "p50_ns" => "p50",
         "p99_ns" => "p99",
         "mean_ns" => "mean",
@@ -18,6 +18,9 @@ fn label(metric: &str) -> &str {
         "attempts_per_call" => "attempts/call",
         "giveup_rate" => "give-ups",
         "attempt_p99_ns" => "attempt p99",
+        "achieved_rps" => "req/s",
+        "latency_p50_ns" => "latency p50",
+        "latency_p99_ns" => "latency p99",
         other => other,
     }
 }
@@ -53,8 +56,12 @@ impl Display for Diff {
         writeln!(f, "perf diff: base {} -> new {}", self.base_generated_at, self.new_generated_at)?;
         writeln!(
             f,
-            "a change counts past {}% and outside both runs' 95% intervals, with {} calls on each side",
-            self.threshold_pct, self.min_calls
+            "a latency change counts past {}% and {}, beyond both runs' spread (95% intervals; \
+             medians and means also by a rank test, p < 0.001), with {} calls on each side \
+             (10 past a percentile)",
+            self.threshold_pct,
+            units::duration(self.min_change_ns),
+            self.min_calls
         )?;
         if self.rows.is_empty() {
             return writeln!(f, "\nnothing to compare: both reports are empty");
@@ -64,6 +71,7 @@ impl Display for Diff {
             (Kind::Cache, "cache"),
             (Kind::Retry, "retry"),
             (Kind::Bench, "bench"),
+            (Kind::Load, "load"),
         ] {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| r.kind == kind).collect();
             if !rows.is_empty() {

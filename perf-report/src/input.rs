@@ -117,7 +117,7 @@ pub fn parse_json(bytes: &[u8]) -> Result<Report, String> {
     Ok(report)
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_owned(),
         _ => e.to_string(),

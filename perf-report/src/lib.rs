@@ -28,7 +28,7 @@ mod show;
 mod units;
 
 pub use check::{Checked, check, load_budgets};
-pub use diff::{Diff, DiffOptions, Kind, Metric, Row, Unit, Verdict, diff};
+pub use diff::{DEFAULT_MIN_CHANGE_NS, Diff, DiffOptions, Kind, Metric, Row, Unit, Verdict, diff};
 pub use html::html;
 pub use input::{Input, InputError, load, parse, parse_json, read, read_all};
 pub use merge::merge;

@@ -48,6 +48,9 @@ enum Command {
         /// Calls (lookups for caches) both sides need before latencies and rates count.
         #[arg(long, default_value_t = 50)]
         min_calls: u64,
+        /// A latency must also move by at least this much (`250ns`, `1us`, `2ms`).
+        #[arg(long, default_value = "250ns", value_parser = parse_duration_ns)]
+        min_change: f64,
         /// Exit with code 1 when any row regressed.
         #[arg(long)]
         fail_on_regression: bool,
@@ -96,6 +99,18 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_duration_ns(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, scale) = [("ns", 1.0), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
+        .into_iter()
+        .find_map(|(unit, scale)| t.strip_suffix(unit).map(|n| (n, scale)))
+        .unwrap_or((t, 1.0));
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * scale),
+        _ => Err(format!("expected a duration like `250ns`, `1us` or `2ms`, got `{text}`")),
+    }
+}
+
 /// What a command found: `Ok(true)` a finding (exit 1).
 type Outcome = Result<bool, InputError>;
 
@@ -126,10 +141,14 @@ fn run(command: Command) -> Outcome {
             }
             Ok(false)
         }
-        Command::Diff { base, new, threshold, min_calls, fail_on_regression, json } => {
+        Command::Diff { base, new, threshold, min_calls, min_change, fail_on_regression, json } => {
             let (base, new) = (perf_report::load(&base)?, perf_report::load(&new)?);
-            let options = DiffOptions { threshold_pct: threshold, min_calls };
+            let options =
+                DiffOptions { threshold_pct: threshold, min_calls, min_change_ns: min_change };
             let d = perf_report::diff(&base.report, &new.report, options);
+            if let Some(why) = d.nothing_in_common() {
+                return Err(InputError::new(&format!("{} and {}", base.path, new.path), why));
+            }
             if json {
                 print_json(&d)?;
             } else {
@@ -167,8 +186,17 @@ fn run(command: Command) -> Outcome {
             let base = base.as_ref().map(|b| (&b.report, file_name(&b.path)));
             let page = perf_report::html(&input.report, base, title);
             write_file(&output, &page)?;
+            print(&format!("wrote {output} ({})\n", size(page.len())))?;
             Ok(false)
         }
+    }
+}
+
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1 << 10 => format!("{:.0} KB", b as f64 / 1e3),
+        b => format!("{b} bytes"),
     }
 }
 

@@ -6,6 +6,15 @@ use hdrhistogram::Histogram;
 /// z for a two-sided 95% interval.
 const Z95: f64 = 1.96;
 
+/// z of the rank test: two-sided p < 0.001. A diff tests a few figures of every fn, so each
+/// test is held to a stricter level than the 95% of one interval.
+const Z_RANK: f64 = 3.29;
+
+/// Calls a quantile needs on each side of it, in each run, before its move can count: with
+/// fewer, the "p99" of 100 calls is the slowest call or the one before, and one stray
+/// preemption moves it by any amount.
+pub(crate) const CALLS_PAST_QUANTILE: f64 = 10.0;
+
 /// Which way a change goes, when it counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shift {
@@ -36,16 +45,33 @@ pub(crate) fn quantile_interval(h: &Histogram<u64>, q: f64) -> Option<(u64, u64)
     Some((h.value_at_quantile(lo / n), h.value_at_quantile(hi / n)))
 }
 
-/// A latency quantile moved (larger is worse) when it moved past `threshold_pct` and the two
-/// runs' 95% intervals of it do not overlap.
+/// Whether both runs have [`CALLS_PAST_QUANTILE`] calls on each side of the `q` quantile.
+pub(crate) fn quantile_has_calls(base: &Histogram<u64>, new: &Histogram<u64>, q: f64) -> bool {
+    let enough = |h: &Histogram<u64>| {
+        let n = h.len() as f64;
+        n * q.min(1.0 - q) >= CALLS_PAST_QUANTILE
+    };
+    enough(base) && enough(new)
+}
+
+/// A latency quantile moved (larger is worse) when it moved past `threshold_pct` and by at
+/// least `min_change_ns`, each run has [`CALLS_PAST_QUANTILE`] calls past it, and the two runs'
+/// 95% intervals of it do not overlap.
 pub(crate) fn quantile_shift(
     base: &Histogram<u64>,
     new: &Histogram<u64>,
     q: f64,
     threshold_pct: f64,
+    min_change_ns: f64,
 ) -> Option<Shift> {
+    if !quantile_has_calls(base, new, q) {
+        return None;
+    }
     let (b, n) = (base.value_at_quantile(q) as f64, new.value_at_quantile(q) as f64);
     let change = change_pct(b, n)?;
+    if (n - b).abs() < min_change_ns {
+        return None;
+    }
     let (b_lo, b_hi) = quantile_interval(base, q)?;
     let (n_lo, n_hi) = quantile_interval(new, q)?;
     if change > threshold_pct && n_lo > b_hi {
@@ -63,9 +89,10 @@ pub(crate) fn mean_shift(
     base: (f64, f64, u64),
     new: (f64, f64, u64),
     threshold_pct: f64,
+    min_change: f64,
 ) -> Option<Shift> {
     let ((m0, s0, n0), (m1, s1, n1)) = (base, new);
-    if n0 == 0 || n1 == 0 {
+    if n0 == 0 || n1 == 0 || (m1 - m0).abs() < min_change {
         return None;
     }
     let change = change_pct(m0, m1)?;
@@ -77,6 +104,77 @@ pub(crate) fn mean_shift(
     } else {
         None
     }
+}
+
+/// The Mann–Whitney rank test of two recorded distributions, from their histograms: every
+/// bucket is a value held `count` times, values of one bucket are ties, so the statistic is
+/// exact for what the histograms hold (3 significant digits).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RankTest {
+    /// The chance that a call of the new run is slower than one of the base run (ties count
+    /// half): 0.5 when neither is slower.
+    pub slower: f64,
+    /// The standardized U statistic, with the tie correction; positive when the new run is
+    /// slower.
+    pub z: f64,
+}
+
+impl RankTest {
+    /// The direction the whole distribution moved, when the test puts it beyond noise
+    /// (two-sided p < 0.001).
+    pub(crate) fn shift(self) -> Option<Shift> {
+        if self.z > Z_RANK {
+            Some(Shift::Worse)
+        } else if self.z < -Z_RANK {
+            Some(Shift::Better)
+        } else {
+            None
+        }
+    }
+}
+
+/// [`RankTest`] of `base` against `new`; `None` when either is empty.
+pub(crate) fn rank_test(base: &Histogram<u64>, new: &Histogram<u64>) -> Option<RankTest> {
+    let (n0, n1) = (base.len() as f64, new.len() as f64);
+    if n0 == 0.0 || n1 == 0.0 {
+        return None;
+    }
+    // Both histograms have the same bounds when they come from reports of this runtime; any
+    // two, though, are walked by value, so buckets of equal value are ties.
+    let buckets = |h: &Histogram<u64>| -> Vec<(u64, f64)> {
+        h.iter_recorded()
+            .map(|v| (h.highest_equivalent(v.value_iterated_to()), v.count_at_value() as f64))
+            .collect()
+    };
+    let (b, n) = (buckets(base), buckets(new));
+    let (mut i, mut j) = (0, 0);
+    let (mut below, mut u, mut ties) = (0.0, 0.0, 0.0);
+    while i < b.len() || j < n.len() {
+        let value = match (b.get(i), n.get(j)) {
+            (Some(x), Some(y)) => x.0.min(y.0),
+            (Some(x), None) => x.0,
+            (None, Some(y)) => y.0,
+            (None, None) => unreachable!(),
+        };
+        let mut x = 0.0;
+        if b.get(i).is_some_and(|e| e.0 == value) {
+            x = b[i].1;
+            i += 1;
+        }
+        let mut y = 0.0;
+        if n.get(j).is_some_and(|e| e.0 == value) {
+            y = n[j].1;
+            j += 1;
+        }
+        u += y * (below + x / 2.0);
+        below += x;
+        let t = x + y;
+        ties += t * t * t - t;
+    }
+    let total = n0 + n1;
+    let var = n0 * n1 / 12.0 * ((total + 1.0) - ties / (total * (total - 1.0)));
+    let z = if var > 0.0 { (u - n0 * n1 / 2.0) / var.sqrt() } else { 0.0 };
+    Some(RankTest { slower: u / (n0 * n1), z })
 }
 
 /// A rate (errors per call, hits per lookup, ...) moved when it moved by more than
@@ -159,12 +257,46 @@ mod tests {
     fn a_shift_needs_the_threshold_and_separated_intervals() {
         let base = hist((0..1000).map(|i| 1000 + i % 100));
         let slower = hist((0..1000).map(|i| 1300 + i % 100));
-        assert_eq!(quantile_shift(&base, &slower, 0.5, 10.0), Some(Shift::Worse));
-        assert_eq!(quantile_shift(&slower, &base, 0.5, 10.0), Some(Shift::Better));
-        assert_eq!(quantile_shift(&base, &slower, 0.5, 50.0), None);
-        // Past the threshold, but three calls each: intervals overlap.
+        assert_eq!(quantile_shift(&base, &slower, 0.5, 10.0, 0.0), Some(Shift::Worse));
+        assert_eq!(quantile_shift(&slower, &base, 0.5, 10.0, 0.0), Some(Shift::Better));
+        assert_eq!(quantile_shift(&base, &slower, 0.5, 50.0, 0.0), None);
+        // Past the threshold, but not past the floor of 300 ns.
+        assert_eq!(quantile_shift(&base, &slower, 0.5, 10.0, 301.0), None);
+        // Past the threshold, but three calls each: too few on each side of the median.
         let (few_base, few_new) = (hist([1000, 2000, 3000]), hist([1500, 2500, 3500]));
-        assert_eq!(quantile_shift(&few_base, &few_new, 0.5, 10.0), None);
+        assert_eq!(quantile_shift(&few_base, &few_new, 0.5, 10.0, 0.0), None);
+    }
+
+    #[test]
+    fn a_p99_needs_ten_calls_past_it() {
+        // 100 calls, the slowest twice as slow: the "p99" doubled, on one call.
+        let base = hist((0..100).map(|i| 1000 + i));
+        let new = hist((0..100).map(|i| if i == 99 { 5000 } else { 1000 + i }));
+        assert_eq!(quantile_shift(&base, &new, 0.99, 10.0, 0.0), None);
+        // 1,000 calls, the slowest 2% five times slower: ten calls past the p99 moved.
+        let base = hist((0..1000).map(|i| 1000 + i % 100));
+        let new = hist((0..1000).map(|i| if i % 50 == 0 { 5000 } else { 1000 + i % 100 }));
+        assert_eq!(quantile_shift(&base, &new, 0.99, 10.0, 0.0), Some(Shift::Worse));
+    }
+
+    #[test]
+    fn the_rank_test_counts_ties_from_buckets() {
+        // Identical distributions: U is half of n0·n1, z is 0.
+        let same = hist((0..500).map(|i| 1000 + i % 7));
+        let t = rank_test(&same, &same).unwrap();
+        assert!((t.slower - 0.5).abs() < 1e-12 && t.z.abs() < 1e-9, "{t:?}");
+        assert_eq!(t.shift(), None);
+        // Every new call slower than every base call.
+        let slower = hist((0..500).map(|i| 2000 + i % 7));
+        let t = rank_test(&same, &slower).unwrap();
+        assert_eq!((t.slower, t.shift()), (1.0, Some(Shift::Worse)));
+        assert_eq!(rank_test(&slower, &same).unwrap().shift(), Some(Shift::Better));
+        // All values tied: no variance, no shift.
+        let t = rank_test(&hist([5; 60]), &hist([5; 60])).unwrap();
+        assert_eq!((t.z, t.shift()), (0.0, None));
+        // U by hand: base {1, 2}, new {2, 3}: pairs (1,2) (1,3) (2,3) new slower, (2,2) a tie.
+        let t = rank_test(&hist([1, 2]), &hist([2, 3])).unwrap();
+        assert!((t.slower - 3.5 / 4.0).abs() < 1e-12, "{t:?}");
     }
 
     #[test]
@@ -172,8 +304,10 @@ mod tests {
         assert_eq!(rate_shift((10, 1000), (50, 1000), 10.0, true), Some(Shift::Worse));
         assert_eq!(rate_shift((10, 1000), (12, 1000), 10.0, true), None); // noise
         assert_eq!(rate_shift((900, 1000), (500, 1000), 10.0, false), Some(Shift::Worse));
-        assert_eq!(mean_shift((100.0, 10.0, 100), (150.0, 10.0, 100), 10.0), Some(Shift::Worse));
-        assert_eq!(mean_shift((100.0, 200.0, 100), (150.0, 200.0, 100), 10.0), None);
+        let worse = mean_shift((100.0, 10.0, 100), (150.0, 10.0, 100), 10.0, 0.0);
+        assert_eq!(worse, Some(Shift::Worse));
+        assert_eq!(mean_shift((100.0, 10.0, 100), (150.0, 10.0, 100), 10.0, 60.0), None);
+        assert_eq!(mean_shift((100.0, 200.0, 100), (150.0, 200.0, 100), 10.0, 0.0), None);
     }
 
     #[test]

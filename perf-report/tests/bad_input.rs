@@ -60,6 +60,28 @@ fn missing_file() {
 }
 
 #[test]
+fn missing_budgets_file_is_worded_as_a_missing_report() {
+    let r = run(&["check", &fixture_str("quickstart-1.json"), "--budgets", "no/such/budgets.toml"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr, "perf-report: no/such/budgets.toml: cannot read: no such file\n");
+}
+
+#[test]
+fn diff_of_reports_with_nothing_in_common() {
+    let (a, b) = (fixture_str("quickstart-1.json"), fixture_str("caching.json"));
+    let r = run(&["diff", &a, &b, "--fail-on-regression"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.is_empty());
+    let expected = format!(
+        "perf-report: {a} and {b}: no fn, cache, retry, bench or load in common (5 only in the base, 2 \
+         only in the new report): not two runs of the same program\n"
+    );
+    assert_eq!(r.stderr, expected);
+    // Reports that share at least one entry compare as before.
+    assert_eq!(run(&["diff", &a, &fixture_str("quickstart-2.json")]).code, 0);
+}
+
+#[test]
 fn not_json() {
     let dir = temp_dir("bad-not-json");
     fails_everywhere(&write(&dir, "report.json", b"perf report at 2026-01-01\n"), "not JSON");

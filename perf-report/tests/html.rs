@@ -26,8 +26,14 @@ fn a_page_of_every_section() {
     let out = dir.join("page.html");
     let base = fixture_str("quickstart-1.json");
     let r = run(&["html", all.to_str().unwrap(), "--baseline", &base, "-o", out.to_str().unwrap()]);
-    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
     let page = std::fs::read_to_string(&out).unwrap();
+    let wrote = format!("wrote {} ({:.1} MB)\n", out.display(), page.len() as f64 / 1e6);
+    let wrote = if page.len() < 1 << 20 {
+        format!("wrote {} ({:.0} KB)\n", out.display(), page.len() as f64 / 1e3)
+    } else {
+        wrote
+    };
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, wrote.as_str(), ""));
     assert_self_contained(&page);
     let fns = report.functions.len();
     assert_eq!(page.matches(r#"<path class="curve" "#).count(), fns);
@@ -36,6 +42,15 @@ fn a_page_of_every_section() {
     let summary = &page[page.find(r#"id="summary-table""#).unwrap()..];
     let summary = &summary[..summary.find("</table>").unwrap()];
     assert_eq!(summary.matches("<tr>").count(), fns + 1);
+    // Errors and panics apart, in the tiles and the table; busy explained, `sync` for sync fns.
+    let (errors, panics): (u64, u64) =
+        report.functions.iter().fold((0, 0), |(e, p), f| (e + f.errors, p + f.panics));
+    assert!(page.contains(&format!("<b>{errors}</b><span>errors</span>")), "errors tile");
+    assert!(page.contains(&format!("<b>{panics}</b><span>panics</span>")), "panics tile");
+    assert!(summary.contains(r#">errors</th><th data-type="num" tabindex="0">panics</th>"#));
+    let sync = report.functions.iter().filter(|f| !f.is_async).count();
+    assert_eq!(summary.matches(r#"class="sync">sync</td>"#).count(), sync);
+    assert!(page.contains("busy: the share of an async fn's wall time"));
     // Baseline curves where the baseline has the fn (the quickstart fns), busy curves for async.
     let in_base = read_report(&fixture("quickstart-1.json"));
     let shared = report.functions.iter().filter(|f| in_base.function(&f.name).is_some()).count();

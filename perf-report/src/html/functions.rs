@@ -47,6 +47,7 @@ pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>
         ("function", "text"),
         ("calls", "num"),
         ("errors", "num"),
+        ("panics", "num"),
         ("p50", "num"),
         ("p99", "num"),
         ("max", "num"),
@@ -67,10 +68,11 @@ pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>
             escape(&f.name),
             if f.sample > 1 { r#" <span class="tag">sampled</span>"# } else { "" }
         );
-        let failed = f.errors + f.panics;
-        let failed_class = if failed > 0 { r#" class="warn""# } else { "" };
         let _ = write!(out, r#"<td data-v="{}">{}</td>"#, f.calls, f.calls);
-        let _ = write!(out, r#"<td data-v="{failed}"{failed_class}>{failed}</td>"#);
+        for count in [f.errors, f.panics] {
+            let class = if count > 0 { r#" class="warn""# } else { "" };
+            let _ = write!(out, r#"<td data-v="{count}"{class}>{count}</td>"#);
+        }
         for v in [f.p50_ns, f.p99_ns, f.max_ns, f.total_ns] {
             let _ = write!(out, r#"<td data-v="{v}">{}</td>"#, duration(v as f64));
         }
@@ -78,7 +80,7 @@ pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>
             Some(share) => {
                 let _ = write!(out, r#"<td data-v="{share:.4}">{:.0}%</td>"#, share * 100.0);
             }
-            None => out.push_str(r#"<td data-v="-1"></td>"#),
+            None => out.push_str(r#"<td data-v="-1" class="sync">sync</td>"#),
         }
         if compared.is_some() {
             match rows.get(f.name.as_str()) {
@@ -100,7 +102,7 @@ pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table></div></section>");
+    out.push_str(r#"</tbody></table></div><p class="hint">errors: calls that returned <code>Err</code>; panics: calls that unwound (both count in calls). busy: the share of an async fn's wall time spent inside <code>poll</code>, the rest waiting; <i>sync</i> for a sync fn, which holds its thread all its wall time.</p></section>"#);
 }
 
 pub(super) fn cards(
@@ -220,7 +222,10 @@ fn card(
                 Some(_) => r#" class="good""#,
                 None => "",
             };
-            let label = m.name.trim_end_matches("_ns").replace('_', " ");
+            let label = match m.name {
+                "error_rate" => "failed (errors + panics)".to_owned(),
+                name => name.trim_end_matches("_ns").replace('_', " "),
+            };
             let delta = match (m.name, m.base, m.new) {
                 ("error_rate", Some(b), Some(n)) => format!("{:+.1}pp", (n - b) * 100.0),
                 _ => change(m.change_pct),

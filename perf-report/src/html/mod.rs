@@ -90,11 +90,13 @@ fn header(
     }
     out.push_str("</p>");
     let calls: u64 = report.functions.iter().map(|f| f.calls).sum();
-    let failed: u64 = report.functions.iter().map(|f| f.errors + f.panics).sum();
+    let errors: u64 = report.functions.iter().map(|f| f.errors).sum();
+    let panics: u64 = report.functions.iter().map(|f| f.panics).sum();
     let mut tiles = vec![
         (report.functions.len().to_string(), "functions"),
         (calls.to_string(), "calls"),
-        (failed.to_string(), "errors and panics"),
+        (errors.to_string(), "errors"),
+        (panics.to_string(), "panics"),
     ];
     if !report.caches.is_empty() {
         tiles.push((report.caches.len().to_string(), "caches"));

@@ -237,9 +237,10 @@ impl Frame {
         for v in h.iter_recorded() {
             let x_start = nines_of(below as f64 / n);
             below += v.count_since_last_iteration();
-            // The last bucket ends at 1 - 1/n: the most nines n values can show.
-            let q_end = (below as f64 / n).min(1.0 - 1.0 / n);
-            let x_end = nines_of(q_end).max(x_start);
+            // The slowest bucket holds every percentile past the one before it: its step runs
+            // to the plot's right edge (two calls end at 50% otherwise, in a vertical line).
+            let x_end =
+                if below == h.len() { self.nines } else { nines_of(below as f64 / n).max(x_start) };
             let y = self.py(v.value_iterated_to() as f64);
             points.push((self.px(x_start), y));
             points.push((self.px(x_end), y));
@@ -369,6 +370,20 @@ mod tests {
         let mut axes = String::new();
         x_axes(&mut axes);
         assert!(axes.contains(">99.9%<") && axes.contains(">99.99999%<"), "{axes}");
+    }
+
+    #[test]
+    fn a_curve_of_two_calls_runs_to_the_right_edge() {
+        let mut h = Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3).unwrap();
+        h.record(100).unwrap();
+        h.record(50_000).unwrap();
+        let frame = Frame { nines: 2.0, axis: YAxis::new(100.0, 50_000.0) };
+        let steps = frame.steps(&h);
+        let (x_last, y_last) = steps[steps.len() - 1];
+        let (x_before, y_before) = steps[steps.len() - 2];
+        assert_eq!(x_last, frame.px(2.0), "{steps:?}");
+        assert_eq!(y_last, y_before, "the last step is flat: {steps:?}");
+        assert!(x_last > x_before + 100.0, "{steps:?}");
     }
 
     #[test]

@@ -11,11 +11,12 @@ use std::fmt;
 
 use hdrhistogram::Histogram;
 
-use super::histogram::{decode, encode};
+use super::histogram::{decode, encode, encoded_counts};
 use super::{FunctionReport, Report, SCHEMA_VERSION};
 use crate::bench::BenchResult;
 use crate::cache::CacheReport;
 use crate::load::LoadResult;
+use crate::record::histogram::{LEN, MAX_VALUE, SIGFIG, value_at};
 use crate::retry::RetryReport;
 
 /// Why [`Report::merge`] could not combine its reports.
@@ -99,17 +100,46 @@ impl At<'_> {
         MergeError::Histogram { section, name, field, reason }
     }
 
-    /// Adds `text`'s histogram into `sum`, which starts as `None`.
-    fn add(self, sum: &mut Option<Histogram<u64>>, text: &str) -> Result<(), MergeError> {
-        if let (Some(sum), false) = (sum.as_mut(), text.is_empty()) {
-            if super::histogram::add_encoded(sum, text).map_err(|reason| self.error(reason))? {
+    /// Adds `text`'s histogram into `sum`.
+    fn add(self, sum: &mut Sum, text: &str) -> Result<(), MergeError> {
+        if text.is_empty() {
+            // Said as a histogram missing from its report.
+            return self.decode(text).map(drop);
+        }
+        if let Sum::Empty | Sum::Counts(_) = sum {
+            let counts = match sum {
+                Sum::Counts(c) => c,
+                _ => {
+                    *sum = Sum::Counts(Counts::new());
+                    let Sum::Counts(c) = sum else { unreachable!() };
+                    c
+                }
+            };
+            let ours = encoded_counts(text, |i, n| counts.add(i, n))
+                .map_err(|reason| self.error(reason))?;
+            if ours {
                 return Ok(());
+            }
+            // Another layout: sum as histograms from here on, bounds checked.
+            *sum = Sum::Histogram(std::mem::take(counts).build());
+        }
+        if let Sum::Histogram(h) = sum {
+            if (h.low(), h.high(), h.sigfig()) == (1, MAX_VALUE, SIGFIG) {
+                let mut failed = false;
+                let ours =
+                    encoded_counts(text, |i, n| failed |= h.record_n(value_at(i), n).is_err())
+                        .map_err(|reason| self.error(reason))?;
+                if failed {
+                    return Err(self.error("a count out of range".to_owned()));
+                }
+                if ours {
+                    return Ok(());
+                }
             }
         }
         let h = self.decode(text)?;
         match sum {
-            None => *sum = Some(h),
-            Some(sum) => {
+            Sum::Histogram(sum) => {
                 let bounds = |h: &Histogram<u64>| (h.low(), h.high(), h.sigfig());
                 if bounds(sum) != bounds(&h) {
                     return Err(MergeError::Bounds {
@@ -122,8 +152,70 @@ impl At<'_> {
                 }
                 sum.add(&h).map_err(|e| self.error(format!("{e:?}")))?;
             }
+            _ => *sum = Sum::Histogram(h),
         }
         Ok(())
+    }
+}
+
+/// A histogram being summed. Histograms in this crate's layout are summed as a plain vector
+/// of counts, indexed as the histograms are: adding one is a few hundred additions, where a
+/// `Histogram` would record each bucket (`record_n`, with its bounds and min/max upkeep).
+#[derive(Default)]
+enum Sum {
+    /// Nothing added yet.
+    #[default]
+    Empty,
+    /// Counts of this crate's layout.
+    Counts(Counts),
+    /// Any other layout.
+    Histogram(Histogram<u64>),
+}
+
+impl Sum {
+    /// The summed histogram; `None` when nothing was added.
+    fn finish(self) -> Option<Histogram<u64>> {
+        match self {
+            Sum::Empty => None,
+            Sum::Counts(c) => Some(c.build()),
+            Sum::Histogram(h) => Some(h),
+        }
+    }
+}
+
+/// Counts by index, with the range of indices touched, so that building the histogram reads
+/// only that range.
+#[derive(Default)]
+struct Counts {
+    counts: Vec<u64>,
+    lo: usize,
+    hi: usize,
+}
+
+impl Counts {
+    fn new() -> Self {
+        // Zeroed by the allocator: pages never touched cost nothing.
+        Self { counts: vec![0; LEN], lo: LEN, hi: 0 }
+    }
+
+    #[inline]
+    fn add(&mut self, index: usize, n: u64) {
+        // `encoded_counts` gives indices below LEN.
+        self.counts[index] = self.counts[index].saturating_add(n);
+        self.lo = self.lo.min(index);
+        self.hi = self.hi.max(index);
+    }
+
+    fn build(self) -> Histogram<u64> {
+        let mut h = crate::record::histogram::empty();
+        if self.lo <= self.hi {
+            for (i, &n) in self.counts[self.lo..=self.hi].iter().enumerate() {
+                if n > 0 {
+                    h.record_n(value_at(self.lo + i), n).expect("an index of the layout");
+                }
+            }
+        }
+        h
     }
 }
 
@@ -305,25 +397,47 @@ impl Report {
 }
 
 /// Groups the entries of `section` by name, in order of first appearance, and folds each group.
-fn merge_by_name<'a, T: 'a>(
+/// Groups are folded on all cores when there are at least this many entries: below it,
+/// starting threads costs more than it saves.
+const PARALLEL_ENTRIES: usize = 20_000;
+
+fn merge_by_name<'a, T: 'a + Send + Sync>(
     reports: &[&'a Report],
     section: impl Fn(&'a Report) -> &'a Vec<T>,
     name: impl Fn(&'a T) -> &'a str,
-    fold: impl Fn(&[&'a T]) -> Result<T, MergeError>,
+    fold: impl Fn(&[&'a T]) -> Result<T, MergeError> + Sync,
 ) -> Result<Vec<T>, MergeError> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut groups: HashMap<&str, Vec<&'a T>> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<Vec<&'a T>> = Vec::new();
+    let mut entries = 0;
     for r in reports {
         for entry in section(r) {
             let n = name(entry);
-            groups.entry(n).or_insert_with(|| {
-                order.push(n);
-                Vec::new()
+            let at = *index.entry(n).or_insert_with(|| {
+                groups.push(Vec::with_capacity(reports.len()));
+                groups.len() - 1
             });
-            groups.get_mut(n).expect("just inserted").push(entry);
+            groups[at].push(entry);
+            entries += 1;
         }
     }
-    order.into_iter().map(|n| fold(&groups[n])).collect()
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if entries < PARALLEL_ENTRIES || threads == 1 || groups.len() < threads {
+        return groups.iter().map(|g| fold(g)).collect();
+    }
+    let chunk = groups.len().div_ceil(threads);
+    let fold = &fold;
+    let parts: Vec<Vec<Result<T, MergeError>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = groups
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(|g| fold(g)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
 }
 
 fn sort_functions(functions: &mut [FunctionReport]) {
@@ -400,8 +514,8 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
     let (mut calls, mut errors, mut panics, mut cancelled, mut slow_calls, mut total_ns) =
         (0, 0, 0, 0, 0, 0);
     let mut busy_total_ns: Option<u64> = None;
-    let (mut wall, mut busy) = (None, None);
-    let mut usage = Usage::default();
+    let (mut wall, mut busy) = (Sum::Empty, Sum::Empty);
+    let (mut alloc_count, mut alloc_bytes, mut cpu) = (Sum::Empty, Sum::Empty, Sum::Empty);
     let (mut alloc_count_total, mut alloc_bytes_total, mut net, mut cpu_total) =
         (None, None, None::<i64>, None);
     for f in group {
@@ -414,9 +528,9 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
         }
         let at = |field| At { section: "functions", name: &f.name, field };
         for (sum, text, field) in [
-            (&mut usage.alloc_count, &f.alloc_count_histogram, "alloc_count_histogram"),
-            (&mut usage.alloc_bytes, &f.alloc_bytes_histogram, "alloc_bytes_histogram"),
-            (&mut usage.cpu, &f.cpu_histogram, "cpu_histogram"),
+            (&mut alloc_count, &f.alloc_count_histogram, "alloc_count_histogram"),
+            (&mut alloc_bytes, &f.alloc_bytes_histogram, "alloc_bytes_histogram"),
+            (&mut cpu, &f.cpu_histogram, "cpu_histogram"),
         ] {
             if let Some(text) = text {
                 at(field).add(sum, text)?;
@@ -445,8 +559,13 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
     out.busy_total_ns = busy_total_ns;
     (out.alloc_count_total, out.alloc_bytes_total, out.net_bytes_total, out.cpu_total_ns) =
         (alloc_count_total, alloc_bytes_total, net, cpu_total);
-    let wall = wall.expect("a group has at least one entry");
-    refresh_fn(&mut out, &wall, busy.as_ref());
+    let wall = wall.finish().expect("a group has at least one entry");
+    refresh_fn(&mut out, &wall, busy.finish().as_ref());
+    let usage = Usage {
+        alloc_count: alloc_count.finish(),
+        alloc_bytes: alloc_bytes.finish(),
+        cpu: cpu.finish(),
+    };
     refresh_usage(&mut out, &usage);
     Ok(out)
 }
@@ -530,7 +649,7 @@ fn merge_caches(group: &[&CacheReport]) -> Result<CacheReport, MergeError> {
     cache_counts(&mut out).into_iter().for_each(|v| *v = 0);
     out.entries = 0;
     let mut levels: Vec<&str> = Vec::new();
-    let (mut load, mut l2_get) = (None, None);
+    let (mut load, mut l2_get) = (Sum::Empty, Sum::Empty);
     for c in group {
         let mut c2 = (*c).clone();
         for (sum, v) in cache_counts(&mut out).into_iter().zip(cache_counts(&mut c2)) {
@@ -545,7 +664,11 @@ fn merge_caches(group: &[&CacheReport]) -> Result<CacheReport, MergeError> {
         at("l2_get_histogram").add(&mut l2_get, &c.l2_get_histogram)?;
     }
     out.l2 = levels.join(", ");
-    refresh_cache(&mut out, &load.expect("one entry"), &l2_get.expect("one entry"));
+    refresh_cache(
+        &mut out,
+        &load.finish().expect("one entry"),
+        &l2_get.finish().expect("one entry"),
+    );
     Ok(out)
 }
 
@@ -595,7 +718,7 @@ fn merge_retries(group: &[&RetryReport]) -> Result<RetryReport, MergeError> {
     let mut out = group[0].clone();
     retry_counts(&mut out).into_iter().for_each(|v| *v = 0);
     out.attempts_histogram.clear();
-    let (mut attempt, mut call) = (None, None);
+    let (mut attempt, mut call) = (Sum::Empty, Sum::Empty);
     for r in group {
         let mut r2 = (*r).clone();
         for (sum, v) in retry_counts(&mut out).into_iter().zip(retry_counts(&mut r2)) {
@@ -619,7 +742,7 @@ fn merge_retries(group: &[&RetryReport]) -> Result<RetryReport, MergeError> {
             at("call_histogram").add(&mut call, r.call_histogram.as_deref().unwrap_or(""))?;
         }
     }
-    refresh_retry(&mut out, attempt.as_ref(), call.as_ref());
+    refresh_retry(&mut out, attempt.finish().as_ref(), call.finish().as_ref());
     Ok(out)
 }
 

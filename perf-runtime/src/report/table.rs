@@ -53,7 +53,8 @@ impl Display for Report {
                 Some(busy) if r.total_ns > 0 => {
                     format!("{:.0}%", busy as f64 * 100.0 / r.total_ns as f64)
                 }
-                _ => String::new(),
+                Some(_) => String::new(),
+                None => "-".to_owned(),
             };
             write!(
                 f,
@@ -77,6 +78,11 @@ impl Display for Report {
             }
             writeln!(f)?;
         }
+        writeln!(
+            f,
+            "\n(errors: returned Err; panics: unwound; busy: share of an async fn's wall time spent \
+             in poll, - for a sync fn)"
+        )?;
         let notes: Vec<String> = self
             .functions
             .iter()
