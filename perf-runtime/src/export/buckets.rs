@@ -16,6 +16,7 @@ pub const DEFAULT_BUCKETS: &[f64] = &[
 #[derive(Debug, Clone)]
 pub(crate) struct Buckets {
     pub(crate) les: Vec<String>,
+    bounds: Vec<f64>,
     bounds_ns: Vec<u64>,
 }
 
@@ -43,8 +44,14 @@ impl Buckets {
     pub(crate) fn new(bounds: &[f64]) -> Self {
         Self {
             les: bounds.iter().map(|b| format!("{b}")).collect(),
+            bounds: bounds.to_vec(),
             bounds_ns: bounds.iter().map(|b| (b * 1e9).round() as u64).collect(),
         }
+    }
+
+    /// The bounds, in seconds.
+    pub(crate) fn bounds(&self) -> impl Iterator<Item = f64> + '_ {
+        self.bounds.iter().copied()
     }
 
     /// Slots a histogram needs: one per bound, plus one above them all.
