@@ -26,7 +26,7 @@ mod text;
 
 use std::sync::Once;
 
-pub use buckets::DEFAULT_BUCKETS;
+pub use buckets::{DEFAULT_BUCKETS, fine_buckets};
 pub use prometheus::{metrics_response, prometheus};
 #[cfg(feature = "exporter")]
 pub use server::{ServerHandle, serve};
