@@ -3,7 +3,7 @@
 //! Prometheus asks for protobuf only when native histograms are on (2.42:
 //! `--enable-feature=native-histograms`), first and without a `q`; otherwise it lists
 //! OpenMetrics and text. So protobuf is served when the header names it with a `q` above zero
-//! and no higher than any `text/plain` it also names; everything else (no header, wildcards,
+//! and no lower than that of any `text/plain` it also names; everything else (no header, wildcards,
 //! OpenMetrics alone) gets text format 0.0.4, which every scraper reads. As client_golang
 //! does, wildcards never select protobuf.
 
@@ -20,7 +20,7 @@ pub(crate) fn wants_protobuf(accept: Option<&str>) -> bool {
     for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);
         let media = parts.next().unwrap_or("");
-        let (mut q, mut proto, mut encoding, mut version) = (1.0, None, None, None);
+        let (mut q, mut proto, mut encoding) = (1.0, None, None);
         for param in parts {
             let Some((key, value)) = param.split_once('=') else { continue };
             let value = value.trim().trim_matches('"');
@@ -28,7 +28,6 @@ pub(crate) fn wants_protobuf(accept: Option<&str>) -> bool {
                 "q" => q = value.parse().unwrap_or(0.0),
                 "proto" => proto = Some(value),
                 "encoding" => encoding = Some(value),
-                "version" => version = Some(value),
                 _ => {}
             }
         }
@@ -37,7 +36,8 @@ pub(crate) fn wants_protobuf(accept: Option<&str>) -> bool {
             && encoding == Some("delimited")
         {
             protobuf = protobuf.max(q);
-        } else if media.eq_ignore_ascii_case("text/plain") && version.is_none_or(|v| v == "0.0.4") {
+        } else if media.eq_ignore_ascii_case("text/plain") {
+            // Any version: a scraper that prefers text 1.0.0 reads 0.0.4 better than protobuf.
             text = text.max(q);
         }
     }
@@ -88,6 +88,11 @@ mod tests {
                  encoding=text",
             ),
             Some("application/vnd.google.protobuf;proto=other.Message;encoding=delimited"),
+            // Prometheus 3 asked for text first.
+            Some(
+                "text/plain;version=1.0.0;escaping=allow-utf-8,application/vnd.google.protobuf;\
+                 proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.9",
+            ),
         ] {
             assert!(!wants_protobuf(accept), "{accept:?}");
         }
