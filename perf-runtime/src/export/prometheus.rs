@@ -1,5 +1,6 @@
 //! The metric families: what each attribute's numbers are called in Prometheus, rendered from
-//! the live stats ([`prometheus`]) or from a report ([`Report::to_prometheus`]).
+//! the live stats ([`prometheus`]; [`metrics_response`] in the format the scraper asks for) or
+//! from a report ([`Report::to_prometheus`]). One pass fills the families of either format.
 
 use hdrhistogram::Histogram;
 
