@@ -1,4 +1,5 @@
-//! The cost of live numbers: rendering `/metrics` for 1,000 profiled fns (time and bytes), and
+//! The cost of live numbers: rendering `/metrics` for 1,000 profiled fns (time and bytes), in
+//! the text format and in the protobuf one (with native histograms), and
 //! the per-call cost of a profiled fn on 2 threads while `/metrics` is scraped at 10 Hz, as a
 //! ratio against no scraping measured in the same run.
 
@@ -58,6 +59,10 @@ mod many {
     tens!(thousands);
 }
 
+/// What a Prometheus with native histograms on asks for.
+const PROTOBUF_ACCEPT: &str =
+    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
+
 #[profile(name = "export_bench.hot")]
 #[inline(never)]
 fn hot(x: u64) -> u64 {
@@ -94,10 +99,17 @@ fn bench(c: &mut Criterion) {
     let fns = text.lines().filter(|l| l.starts_with("perf_calls_total{")).count();
     assert!(fns >= 1_000, "{fns} fns");
     eprintln!("export: /metrics for {fns} profiled fns is {} bytes", text.len());
+    let protobuf = || perf_runtime::export::metrics_response(Some(PROTOBUF_ACCEPT));
+    let (content_type, body) = protobuf();
+    assert!(content_type.starts_with("application/vnd.google.protobuf"));
+    eprintln!("export: /metrics in protobuf for {fns} profiled fns is {} bytes", body.len());
 
     let mut g = c.benchmark_group("export");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("render_1000_fns", |b| b.iter(perf_runtime::export::prometheus));
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function("render_1000_fns_protobuf", |b| b.iter(protobuf));
+    g.throughput(Throughput::Bytes(text.len() as u64));
     let report = perf_runtime::Report::collect();
     g.bench_function("report_to_prometheus_1000_fns", |b| b.iter(|| report.to_prometheus()));
     g.finish();
@@ -132,6 +144,9 @@ fn bench(c: &mut Criterion) {
     let started = Instant::now();
     black_box(perf_runtime::export::prometheus());
     eprintln!("export: one render with {fns} fns took {:?}", started.elapsed());
+    let started = Instant::now();
+    black_box(protobuf());
+    eprintln!("export: one protobuf render with {fns} fns took {:?}", started.elapsed());
 }
 
 criterion_group! {

@@ -1,6 +1,8 @@
 //! Prometheus exposition: `promtool check metrics` accepts real output (names with quotes,
 //! backslashes, newlines and non-ASCII), the buckets hold exactly the histogram's counts, and
-//! `/metrics` agrees with the report.
+//! `/metrics` agrees with the report. The protobuf exposition, decoded here with the wire
+//! format's rules alone, has every family of the text one, and native buckets that hold the
+//! histogram's counts.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -187,6 +189,16 @@ fn metrics_follow_reset_as_reports_do() {
     };
     assert_eq!(buckets(&after), buckets(&report));
     assert_eq!(buckets(&after).len(), perf_runtime::export::DEFAULT_BUCKETS.len() + 1);
+    // The native buckets too: one call, in the bucket of 20µs and more.
+    let (_, body) = perf_runtime::export::metrics_response(Some(PROTOBUF_ACCEPT));
+    let families = decode_delimited(&body);
+    let duration = metric(&families, "perf_call_duration_seconds", "fn", "export.reset");
+    let h = &messages(&duration, 7)[0];
+    assert_eq!(uint(h, 1), 1);
+    let native = native_counts(h);
+    assert_eq!(native.len(), 1, "{native:?}");
+    assert_eq!(native[0].1, 1);
+    assert!(native[0].0 >= (8.0 * 20e-6f64.log2()).ceil() as i32);
 }
 
 #[test]
@@ -212,4 +224,238 @@ fn configured_buckets_are_used() {
     assert!(lines[0].contains("le=\"0.5\"} 1"));
     assert!(lines[1].contains("le=\"2\"} 1"));
     assert!(lines[2].contains("le=\"+Inf\"} 1"));
+}
+
+/// What a scraper with native histograms on sends (Prometheus 2.42's header).
+const PROTOBUF_ACCEPT: &str = "application/vnd.google.protobuf;\
+    proto=io.prometheus.client.MetricFamily;encoding=delimited,\
+    application/openmetrics-text;version=1.0.0;q=0.8,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/// A protobuf field as the wire format gives it, decoded without the schema.
+#[derive(Debug, Clone, Copy)]
+enum Wire<'a> {
+    Varint(u64),
+    I64(u64),
+    Bytes(&'a [u8]),
+}
+
+fn varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut v = 0;
+    for shift in (0..64).step_by(7) {
+        let b = bytes[*at];
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return v;
+        }
+    }
+    panic!("varint too long");
+}
+
+/// The fields of one message, in order.
+fn fields(bytes: &[u8]) -> Vec<(u32, Wire<'_>)> {
+    let (mut out, mut at) = (Vec::new(), 0);
+    while at < bytes.len() {
+        let tag = varint(bytes, &mut at);
+        let value = match tag & 7 {
+            0 => Wire::Varint(varint(bytes, &mut at)),
+            1 => {
+                at += 8;
+                Wire::I64(u64::from_le_bytes(bytes[at - 8..at].try_into().unwrap()))
+            }
+            2 => {
+                let len = varint(bytes, &mut at) as usize;
+                at += len;
+                Wire::Bytes(&bytes[at - len..at])
+            }
+            wire => panic!("wire type {wire}"),
+        };
+        out.push(((tag >> 3) as u32, value));
+    }
+    out
+}
+
+/// The one field `n` of a message (the last, as protobuf reads a repeated scalar).
+fn field<'a>(message: &[(u32, Wire<'a>)], n: u32) -> Option<Wire<'a>> {
+    message.iter().rev().find(|(f, _)| *f == n).map(|(_, v)| *v)
+}
+
+fn uint(message: &[(u32, Wire<'_>)], n: u32) -> u64 {
+    match field(message, n) {
+        Some(Wire::Varint(v)) => v,
+        None => 0,
+        other => panic!("field {n}: {other:?}"),
+    }
+}
+
+fn double(message: &[(u32, Wire<'_>)], n: u32) -> f64 {
+    match field(message, n) {
+        Some(Wire::I64(bits)) => f64::from_bits(bits),
+        None => 0.0,
+        other => panic!("field {n}: {other:?}"),
+    }
+}
+
+fn string<'a>(message: &[(u32, Wire<'a>)], n: u32) -> &'a str {
+    match field(message, n) {
+        Some(Wire::Bytes(b)) => std::str::from_utf8(b).unwrap(),
+        other => panic!("field {n}: {other:?}"),
+    }
+}
+
+fn messages<'a>(message: &[(u32, Wire<'a>)], n: u32) -> Vec<Vec<(u32, Wire<'a>)>> {
+    message
+        .iter()
+        .filter(|(f, _)| *f == n)
+        .map(|(_, v)| match v {
+            Wire::Bytes(b) => fields(b),
+            other => panic!("field {n}: {other:?}"),
+        })
+        .collect()
+}
+
+fn unzigzag(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
+/// `MetricFamily` messages of a delimited body: (name, type, metrics).
+type Families<'a> = Vec<(&'a str, u64, Vec<Vec<(u32, Wire<'a>)>>)>;
+
+fn decode_delimited(body: &[u8]) -> Families<'_> {
+    let (mut out, mut at) = (Vec::new(), 0);
+    while at < body.len() {
+        let len = varint(body, &mut at) as usize;
+        let family = fields(&body[at..at + len]);
+        at += len;
+        out.push((string(&family, 1), uint(&family, 3), messages(&family, 4)));
+    }
+    out
+}
+
+/// The metric of `family` whose label `key` is `value` (unescaped: protobuf carries it raw).
+fn metric<'a>(
+    families: &Families<'a>,
+    family: &str,
+    key: &str,
+    value: &str,
+) -> Vec<(u32, Wire<'a>)> {
+    let (_, _, metrics) = families.iter().find(|(n, _, _)| *n == family).unwrap();
+    metrics
+        .iter()
+        .find(|m| messages(m, 1).iter().any(|l| string(l, 1) == key && string(l, 2) == value))
+        .unwrap_or_else(|| panic!("no {family}{{{key}={value:?}}}"))
+        .clone()
+}
+
+/// A native histogram's counts by bucket index, from its spans and deltas.
+fn native_counts(h: &[(u32, Wire<'_>)]) -> Vec<(i32, u64)> {
+    let deltas: Vec<i64> = match field(h, 13) {
+        Some(Wire::Bytes(packed)) => {
+            let mut at = 0;
+            std::iter::from_fn(|| (at < packed.len()).then(|| unzigzag(varint(packed, &mut at))))
+                .collect()
+        }
+        None => Vec::new(),
+        other => panic!("positive_delta: {other:?}"),
+    };
+    let (mut out, mut deltas, mut index, mut count) = (Vec::new(), deltas.into_iter(), 0, 0i64);
+    for (i, span) in messages(h, 12).iter().enumerate() {
+        let offset = unzigzag(uint(span, 1)) as i32;
+        index = if i == 0 { offset } else { index + offset };
+        for _ in 0..uint(span, 2) {
+            count += deltas.next().unwrap();
+            out.push((index, count as u64));
+            index += 1;
+        }
+    }
+    assert!(deltas.next().is_none(), "more deltas than the spans hold");
+    out
+}
+
+#[test]
+fn protobuf_has_every_family_and_native_buckets_hold_the_histograms_counts() {
+    let _serial = serial();
+    record_everything();
+    let (content_type, body) = perf_runtime::export::metrics_response(Some(PROTOBUF_ACCEPT));
+    assert_eq!(
+        content_type,
+        "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; \
+         encoding=delimited"
+    );
+    let text = perf_runtime::export::prometheus();
+    let report = Report::collect();
+    let families = decode_delimited(&body);
+
+    // Every family of the text exposition, with its type, and no other.
+    let text_types: Vec<(String, u64)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .map(|l| {
+            let (name, kind) = l.split_once(' ').unwrap();
+            let kind = ["counter", "gauge", "", "", "histogram"].iter().position(|k| *k == kind);
+            (name.to_owned(), kind.unwrap() as u64)
+        })
+        .collect();
+    let proto_types: Vec<(String, u64)> =
+        families.iter().map(|(n, t, _)| ((*n).to_owned(), *t)).collect();
+    assert_eq!(proto_types, text_types);
+    for (name, _, metrics) in &families {
+        let samples = text.lines().filter(|l| l.starts_with(&format!("{name}{{"))).count();
+        if *name != "perf_call_duration_seconds" {
+            assert_eq!(metrics.len(), samples, "{name}");
+        }
+    }
+
+    // The odd name arrives raw, and its counter and histogram agree with the text.
+    let label = format!("fn=\"{}\"", escaped(ODD_NAME));
+    let calls = metric(&families, "perf_calls_total", "fn", ODD_NAME);
+    let counter = &messages(&calls, 3)[0];
+    assert_eq!(double(counter, 1), value(&text, &format!("perf_calls_total{{{label}}}")));
+
+    let f = report.function(ODD_NAME).unwrap();
+    let duration = metric(&families, "perf_call_duration_seconds", "fn", ODD_NAME);
+    let h = &messages(&duration, 7)[0];
+    assert_eq!(uint(h, 1), f.calls);
+    assert_eq!(double(h, 2), f.total_ns as f64 / 1e9);
+    // Classic buckets: the text's, +Inf left implicit.
+    let buckets = messages(h, 3);
+    assert_eq!(buckets.len(), perf_runtime::export::DEFAULT_BUCKETS.len());
+    for (b, le) in buckets.iter().zip(perf_runtime::export::DEFAULT_BUCKETS) {
+        assert_eq!(double(b, 2), *le);
+        let prefix = format!("perf_call_duration_seconds_bucket{{{label},le=\"{le}\"}}");
+        assert_eq!(uint(b, 1) as f64, value(&text, &prefix), "{prefix}");
+    }
+    // Native buckets: schema 3, each HdrHistogram bucket counted at its highest value in
+    // (2^((i-1)/8), 2^(i/8)] seconds.
+    assert_eq!(unzigzag(uint(h, 5)), 3);
+    assert_eq!(double(h, 6), 2f64.powi(-128));
+    let hdr = f.decode_histogram().unwrap();
+    let mut expected: Vec<(i32, u64)> = Vec::new();
+    let mut zero = 0;
+    for v in hdr.iter_recorded() {
+        let s = v.value_iterated_to() as f64 / 1e9;
+        if s == 0.0 {
+            zero += v.count_at_value();
+            continue;
+        }
+        let i = (8.0 * s.log2()).ceil() as i32;
+        match expected.last_mut() {
+            Some((last, n)) if *last == i => *n += v.count_at_value(),
+            _ => expected.push((i, v.count_at_value())),
+        }
+    }
+    assert_eq!(uint(h, 7), zero);
+    assert_eq!(native_counts(h), expected);
+    assert!(expected.len() >= 5, "one bucket per sleep of odd(): {expected:?}");
+}
+
+#[test]
+fn scrapers_that_do_not_ask_for_protobuf_get_text() {
+    let _serial = serial();
+    record_everything();
+    for accept in [None, Some("*/*"), Some("text/plain;version=0.0.4")] {
+        let (content_type, body) = perf_runtime::export::metrics_response(accept);
+        assert_eq!(content_type, "text/plain; version=0.0.4");
+        promtool_check(&String::from_utf8(body).unwrap());
+    }
 }

@@ -13,7 +13,11 @@
 //! does. See `docs/export.md` for the metric families and PromQL.
 
 mod buckets;
+mod exposition;
+mod native;
+mod negotiate;
 mod prometheus;
+mod protobuf;
 #[cfg(feature = "exporter")]
 mod server;
 #[cfg(feature = "json")]
@@ -22,8 +26,8 @@ mod text;
 
 use std::sync::Once;
 
-pub use buckets::DEFAULT_BUCKETS;
-pub use prometheus::prometheus;
+pub use buckets::{DEFAULT_BUCKETS, fine_buckets};
+pub use prometheus::{metrics_response, prometheus};
 #[cfg(feature = "exporter")]
 pub use server::{ServerHandle, serve};
 

@@ -1,10 +1,14 @@
 //! The metric families: what each attribute's numbers are called in Prometheus, rendered from
-//! the live stats ([`prometheus`]) or from a report ([`Report::to_prometheus`]).
+//! the live stats ([`prometheus`]; [`metrics_response`] in the format the scraper asks for) or
+//! from a report ([`Report::to_prometheus`]). One pass fills the families of either format.
 
 use hdrhistogram::Histogram;
 
 use super::buckets::Buckets;
-use super::text::{Family, Kind, labels};
+use super::exposition::{Family, HistogramSample};
+use super::native::NativeBuckets;
+use super::text::Kind;
+use super::{negotiate, protobuf, text};
 use crate::bench::BenchResult;
 use crate::cache::CacheReport;
 use crate::profile::stats::FnStats;
@@ -32,8 +36,46 @@ use crate::{FunctionReport, Report};
 /// assert!(text.contains("perf_call_duration_seconds_bucket{fn=\"doc.prom\",le=\"+Inf\"} 1"));
 /// ```
 pub fn prometheus() -> String {
+    render::<text::Family>()
+}
+
+/// The answer to `GET /metrics` for a scraper whose `Accept` header is `accept`: the content
+/// type and the body. The protobuf format
+/// (`application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+/// encoding=delimited`) when the header asks for it, as a Prometheus with native histograms on
+/// does: `perf_call_duration_seconds` then carries native buckets (schema 3, within 9.05% of
+/// any value) beside the classic ones. Otherwise text format 0.0.4, as [`prometheus`].
+///
+/// For a service that serves `/metrics` from its own HTTP server:
+///
+/// ```
+/// use perf_runtime::profile;
+///
+/// #[profile(name = "doc.negotiated")]
+/// fn work() {}
+///
+/// work();
+/// let (content_type, body) = perf_runtime::export::metrics_response(Some("text/plain"));
+/// assert_eq!(content_type, "text/plain; version=0.0.4");
+/// assert!(String::from_utf8(body).unwrap().contains("fn=\"doc.negotiated\""));
+///
+/// let accept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+///               encoding=delimited;q=0.8,text/plain;version=0.0.4;q=0.5";
+/// let (content_type, body) = perf_runtime::export::metrics_response(Some(accept));
+/// assert!(content_type.starts_with("application/vnd.google.protobuf"));
+/// assert!(!body.is_empty());
+/// ```
+pub fn metrics_response(accept: Option<&str>) -> (&'static str, Vec<u8>) {
+    if negotiate::wants_protobuf(accept) {
+        (negotiate::PROTOBUF, render::<protobuf::Family>())
+    } else {
+        (negotiate::TEXT, prometheus().into_bytes())
+    }
+}
+
+fn render<F: Family>() -> F::Out {
     let buckets = Buckets::configured();
-    let mut out = Families::new(&buckets);
+    let mut out = Families::<F>::new(&buckets);
     let mut fns = crate::profile::registry::all();
     fns.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     for stats in fns {
@@ -70,7 +112,7 @@ impl Report {
     /// ```
     pub fn to_prometheus(&self) -> String {
         let buckets = Buckets::configured();
-        let mut out = Families::new(&buckets);
+        let mut out = Families::<text::Family>::new(&buckets);
         for f in &self.functions {
             out.report_function(f);
         }
@@ -111,203 +153,198 @@ struct FnCounts {
     cpu_ns: Option<u64>,
 }
 
-struct Families<'a> {
+struct Families<'a, F: Family> {
     buckets: &'a Buckets,
     /// Per-slot counts of the fn being rendered (reused: no allocation per fn).
     slots: Vec<u64>,
+    /// Native bucket counts of the fn being rendered, for formats that carry them (reused).
+    native: NativeBuckets,
     /// The rendered labels of the entry being rendered (reused).
-    labels: String,
-    calls: Family,
-    errors: Family,
-    panics: Family,
-    cancelled: Family,
-    slow_calls: Family,
-    duration: Family,
-    busy: Family,
-    allocations: Family,
-    alloc_bytes: Family,
-    cpu: Family,
-    cache_hits: Family,
-    cache_misses: Family,
-    cache_loads: Family,
-    cache_load_errors: Family,
-    cache_coalesced: Family,
-    cache_evictions: Family,
-    cache_warmed: Family,
-    cache_entries: Family,
-    cache_l2_errors: Family,
-    cache_l2_timeouts: Family,
-    cache_l2_decode_errors: Family,
-    cache_breaker_openings: Family,
-    cache_l2_up: Family,
-    retry_calls: Family,
-    retry_attempts: Family,
-    retry_retries: Family,
-    retry_successes_after_retry: Family,
-    retry_giveups: Family,
-    retry_permanent_errors: Family,
-    retry_budget_refusals: Family,
-    retry_timeouts: Family,
-    retry_sleep: Family,
-    bench: Family,
+    labels: F::Labels,
+    calls: F,
+    errors: F,
+    panics: F,
+    cancelled: F,
+    slow_calls: F,
+    duration: F,
+    busy: F,
+    allocations: F,
+    alloc_bytes: F,
+    cpu: F,
+    cache_hits: F,
+    cache_misses: F,
+    cache_loads: F,
+    cache_load_errors: F,
+    cache_coalesced: F,
+    cache_evictions: F,
+    cache_warmed: F,
+    cache_entries: F,
+    cache_l2_errors: F,
+    cache_l2_timeouts: F,
+    cache_l2_decode_errors: F,
+    cache_breaker_openings: F,
+    cache_l2_up: F,
+    retry_calls: F,
+    retry_attempts: F,
+    retry_retries: F,
+    retry_successes_after_retry: F,
+    retry_giveups: F,
+    retry_permanent_errors: F,
+    retry_budget_refusals: F,
+    retry_timeouts: F,
+    retry_sleep: F,
+    bench: F,
 }
 
-impl<'a> Families<'a> {
+impl<'a, F: Family> Families<'a, F> {
     fn new(buckets: &'a Buckets) -> Self {
         use Kind::{Counter, Gauge, Histogram};
         Self {
             buckets,
             slots: vec![0; buckets.slots()],
-            labels: String::new(),
-            calls: Family::new(
+            native: NativeBuckets::new(),
+            labels: F::Labels::default(),
+            calls: F::new(
                 "perf_calls_total",
                 Counter,
                 "Calls of a profiled fn that finished (returned or panicked).",
             ),
-            errors: Family::new("perf_errors_total", Counter, "Calls that returned Err."),
-            panics: Family::new("perf_panics_total", Counter, "Calls that panicked."),
-            cancelled: Family::new(
+            errors: F::new("perf_errors_total", Counter, "Calls that returned Err."),
+            panics: F::new("perf_panics_total", Counter, "Calls that panicked."),
+            cancelled: F::new(
                 "perf_cancelled_total",
                 Counter,
                 "Futures of an async fn dropped before they completed.",
             ),
-            slow_calls: Family::new(
+            slow_calls: F::new(
                 "perf_slow_calls_total",
                 Counter,
                 "Calls at or over the fn's slow threshold.",
             ),
-            duration: Family::new(
+            duration: F::new(
                 "perf_call_duration_seconds",
                 Histogram,
                 "Wall time of calls of a profiled fn.",
             ),
-            busy: Family::new(
-                "perf_busy_seconds_total",
-                Counter,
-                "Time an async fn spent inside poll.",
-            ),
-            allocations: Family::new(
+            busy: F::new("perf_busy_seconds_total", Counter, "Time an async fn spent inside poll."),
+            allocations: F::new(
                 "perf_allocations_total",
                 Counter,
                 "Allocations (and reallocations) made inside timed calls, with the counting allocator.",
             ),
-            alloc_bytes: Family::new(
+            alloc_bytes: F::new(
                 "perf_allocated_bytes_total",
                 Counter,
                 "Bytes allocated inside timed calls, with the counting allocator.",
             ),
-            cpu: Family::new(
+            cpu: F::new(
                 "perf_cpu_seconds_total",
                 Counter,
                 "Thread CPU time of timed calls of a fn with cpu = true.",
             ),
-            cache_hits: Family::new(
+            cache_hits: F::new(
                 "perf_cache_hits_total",
                 Counter,
                 "Calls of a cached fn answered by the level (l1 memory, l2 Redis).",
             ),
-            cache_misses: Family::new(
+            cache_misses: F::new(
                 "perf_cache_misses_total",
                 Counter,
                 "Calls of a cached fn the level did not answer.",
             ),
-            cache_loads: Family::new(
+            cache_loads: F::new(
                 "perf_cache_loads_total",
                 Counter,
                 "Runs of a cached fn on a miss.",
             ),
-            cache_load_errors: Family::new(
+            cache_load_errors: F::new(
                 "perf_cache_load_errors_total",
                 Counter,
                 "Loads that returned Err.",
             ),
-            cache_coalesced: Family::new(
+            cache_coalesced: F::new(
                 "perf_cache_coalesced_total",
                 Counter,
                 "Callers that waited for another caller's load.",
             ),
-            cache_evictions: Family::new(
+            cache_evictions: F::new(
                 "perf_cache_evictions_total",
                 Counter,
                 "Entries evicted to respect the capacity.",
             ),
-            cache_warmed: Family::new(
+            cache_warmed: F::new(
                 "perf_cache_warmed_total",
                 Counter,
                 "Keys loaded by the cache's warm().",
             ),
-            cache_entries: Family::new("perf_cache_entries", Gauge, "Entries held in memory."),
-            cache_l2_errors: Family::new(
+            cache_entries: F::new("perf_cache_entries", Gauge, "Entries held in memory."),
+            cache_l2_errors: F::new(
                 "perf_cache_l2_errors_total",
                 Counter,
                 "Redis faults, each answered by loading instead.",
             ),
-            cache_l2_timeouts: Family::new(
+            cache_l2_timeouts: F::new(
                 "perf_cache_l2_timeouts_total",
                 Counter,
                 "Redis operations that ran out of time.",
             ),
-            cache_l2_decode_errors: Family::new(
+            cache_l2_decode_errors: F::new(
                 "perf_cache_l2_decode_errors_total",
                 Counter,
                 "Redis entries that did not decode.",
             ),
-            cache_breaker_openings: Family::new(
+            cache_breaker_openings: F::new(
                 "perf_cache_breaker_openings_total",
                 Counter,
                 "Times the Redis circuit breaker opened.",
             ),
-            cache_l2_up: Family::new(
+            cache_l2_up: F::new(
                 "perf_cache_l2_up",
                 Gauge,
                 "1 while the Redis level answers (breaker closed), else 0.",
             ),
-            retry_calls: Family::new(
+            retry_calls: F::new(
                 "perf_retry_calls_total",
                 Counter,
                 "Calls of a retried fn that finished.",
             ),
-            retry_attempts: Family::new(
+            retry_attempts: F::new(
                 "perf_retry_attempts_total",
                 Counter,
                 "Attempts made, first attempts included.",
             ),
-            retry_retries: Family::new(
-                "perf_retry_retries_total",
-                Counter,
-                "Attempts after the first.",
-            ),
-            retry_successes_after_retry: Family::new(
+            retry_retries: F::new("perf_retry_retries_total", Counter, "Attempts after the first."),
+            retry_successes_after_retry: F::new(
                 "perf_retry_successes_after_retry_total",
                 Counter,
                 "Calls that returned Ok after at least one retry.",
             ),
-            retry_giveups: Family::new(
+            retry_giveups: F::new(
                 "perf_retry_giveups_total",
                 Counter,
                 "Calls that returned Err because retrying stopped.",
             ),
-            retry_permanent_errors: Family::new(
+            retry_permanent_errors: F::new(
                 "perf_retry_permanent_errors_total",
                 Counter,
                 "Calls whose error was permanent, returned at once.",
             ),
-            retry_budget_refusals: Family::new(
+            retry_budget_refusals: F::new(
                 "perf_retry_budget_refusals_total",
                 Counter,
                 "Retries the retry budget refused.",
             ),
-            retry_timeouts: Family::new(
+            retry_timeouts: F::new(
                 "perf_retry_timeouts_total",
                 Counter,
                 "Attempts that ran past their timeout.",
             ),
-            retry_sleep: Family::new(
+            retry_sleep: F::new(
                 "perf_retry_sleep_seconds_total",
                 Counter,
                 "Time slept between attempts.",
             ),
-            bench: Family::new(
+            bench: F::new(
                 "perf_bench_seconds",
                 Gauge,
                 "Result of a #[bench]: time per iteration, by statistic.",
@@ -321,7 +358,8 @@ impl<'a> Families<'a> {
         let mut busy_total_ns = 0;
         let (mut allocs, mut alloc_bytes, mut cpu_ns) = (0, 0, 0);
         self.slots.fill(0);
-        let (buckets, slots) = (self.buckets, &mut self.slots);
+        self.native.clear();
+        let (buckets, slots, native) = (self.buckets, &mut self.slots, &mut self.native);
         stats.shards.for_each(|s| {
             c.calls += s.calls.get();
             c.errors += s.errors.get();
@@ -334,7 +372,12 @@ impl<'a> Families<'a> {
             alloc_bytes += s.alloc_bytes_total.get();
             cpu_ns += s.cpu_total_ns.get();
         });
-        stats.for_each_wall_count(|highest, n| slots[buckets.slot(highest)] += n);
+        stats.for_each_wall_count(|highest, n| {
+            slots[buckets.slot(highest)] += n;
+            if F::NATIVE {
+                native.add(highest, n);
+            }
+        });
         stats.with_baseline(|base| {
             let Some(b) = base else { return };
             // A reset racing this read may make a count look smaller than its baseline.
@@ -349,8 +392,12 @@ impl<'a> Families<'a> {
             alloc_bytes = alloc_bytes.saturating_sub(b.alloc_bytes_total);
             cpu_ns = cpu_ns.saturating_sub(b.cpu_total_ns);
             for v in b.wall.iter_recorded() {
-                let slot = &mut slots[buckets.slot(v.value_iterated_to())];
-                *slot = slot.saturating_sub(v.count_at_value());
+                let (highest, n) = (v.value_iterated_to(), v.count_at_value());
+                let slot = &mut slots[buckets.slot(highest)];
+                *slot = slot.saturating_sub(n);
+                if F::NATIVE {
+                    native.subtract(highest, n);
+                }
             }
         });
         if c.calls == 0 && c.cancelled == 0 {
@@ -364,10 +411,15 @@ impl<'a> Families<'a> {
 
     fn report_function(&mut self, f: &FunctionReport) {
         self.slots.fill(0);
+        self.native.clear();
         // A report that does not decode still shows its counters; its histogram is empty.
         let h = f.decode_histogram().unwrap_or_else(|| Histogram::new(1).expect("valid"));
         for v in h.iter_recorded() {
-            self.slots[self.buckets.slot(v.value_iterated_to())] += v.count_at_value();
+            let (highest, n) = (v.value_iterated_to(), v.count_at_value());
+            self.slots[self.buckets.slot(highest)] += n;
+            if F::NATIVE {
+                self.native.add(highest, n);
+            }
         }
         let c = FnCounts {
             calls: f.calls,
@@ -384,71 +436,77 @@ impl<'a> Families<'a> {
     }
 
     fn function(&mut self, name: &str, c: &FnCounts) {
-        labels(&mut self.labels, &[("fn", name)]);
-        let l = self.labels.as_str();
-        self.calls.sample(l, c.calls);
-        self.errors.sample(l, c.errors);
-        self.panics.sample(l, c.panics);
-        self.cancelled.sample(l, c.cancelled);
-        self.slow_calls.sample(l, c.slow_calls);
-        self.duration.histogram(l, &self.buckets.les, &self.slots, seconds(c.total_ns));
+        F::labels(&mut self.labels, &[("fn", name)]);
+        let l = &self.labels;
+        self.calls.sample(l, None, c.calls);
+        self.errors.sample(l, None, c.errors);
+        self.panics.sample(l, None, c.panics);
+        self.cancelled.sample(l, None, c.cancelled);
+        self.slow_calls.sample(l, None, c.slow_calls);
+        let h = HistogramSample {
+            buckets: self.buckets,
+            classic: &self.slots,
+            native: &self.native,
+            sum: seconds(c.total_ns),
+        };
+        self.duration.histogram(l, &h);
         if let Some(busy) = c.busy_total_ns {
-            self.busy.sample(l, seconds(busy));
+            self.busy.sample(l, None, seconds(busy));
         }
         if let Some((allocs, bytes)) = c.alloc {
-            self.allocations.sample(l, allocs);
-            self.alloc_bytes.sample(l, bytes);
+            self.allocations.sample(l, None, allocs);
+            self.alloc_bytes.sample(l, None, bytes);
         }
         if let Some(cpu) = c.cpu_ns {
-            self.cpu.sample(l, seconds(cpu));
+            self.cpu.sample(l, None, seconds(cpu));
         }
     }
 
     fn cache(&mut self, c: &CacheReport, l2_up: Option<bool>) {
-        labels(&mut self.labels, &[("cache", &c.name)]);
-        let l = self.labels.as_str();
+        F::labels(&mut self.labels, &[("cache", &c.name)]);
+        let l = &self.labels;
         let l2_on = c.l2 != "off";
         let calls = c.hits + c.misses;
-        self.cache_hits.sample_with(l, ("level", "l1"), c.l1_hits);
-        self.cache_misses.sample_with(l, ("level", "l1"), calls - c.l1_hits.min(calls));
+        self.cache_hits.sample(l, Some(("level", "l1")), c.l1_hits);
+        self.cache_misses.sample(l, Some(("level", "l1")), calls - c.l1_hits.min(calls));
         if l2_on {
-            self.cache_hits.sample_with(l, ("level", "l2"), c.l2_hits);
-            self.cache_misses.sample_with(l, ("level", "l2"), c.l2_misses);
+            self.cache_hits.sample(l, Some(("level", "l2")), c.l2_hits);
+            self.cache_misses.sample(l, Some(("level", "l2")), c.l2_misses);
         }
-        self.cache_loads.sample(l, c.loads);
-        self.cache_load_errors.sample(l, c.load_errors);
-        self.cache_coalesced.sample(l, c.coalesced);
-        self.cache_evictions.sample(l, c.evictions);
-        self.cache_warmed.sample(l, c.warmed);
-        self.cache_entries.sample(l, c.entries);
+        self.cache_loads.sample(l, None, c.loads);
+        self.cache_load_errors.sample(l, None, c.load_errors);
+        self.cache_coalesced.sample(l, None, c.coalesced);
+        self.cache_evictions.sample(l, None, c.evictions);
+        self.cache_warmed.sample(l, None, c.warmed);
+        self.cache_entries.sample(l, None, c.entries);
         if l2_on {
-            self.cache_l2_errors.sample(l, c.l2_errors);
-            self.cache_l2_timeouts.sample(l, c.l2_timeouts);
-            self.cache_l2_decode_errors.sample(l, c.l2_decode_errors);
-            self.cache_breaker_openings.sample(l, c.breaker_opened);
+            self.cache_l2_errors.sample(l, None, c.l2_errors);
+            self.cache_l2_timeouts.sample(l, None, c.l2_timeouts);
+            self.cache_l2_decode_errors.sample(l, None, c.l2_decode_errors);
+            self.cache_breaker_openings.sample(l, None, c.breaker_opened);
             if let Some(up) = l2_up {
-                self.cache_l2_up.sample(l, u64::from(up));
+                self.cache_l2_up.sample(l, None, u64::from(up));
             }
         }
     }
 
     fn retry(&mut self, r: &RetryReport) {
-        labels(&mut self.labels, &[("retry", &r.name)]);
-        let l = self.labels.as_str();
-        self.retry_calls.sample(l, r.calls);
-        self.retry_attempts.sample(l, r.attempts);
-        self.retry_retries.sample(l, r.retries);
-        self.retry_successes_after_retry.sample(l, r.successes_after_retry);
-        self.retry_giveups.sample(l, r.giveups);
-        self.retry_permanent_errors.sample(l, r.permanent_errors);
-        self.retry_budget_refusals.sample(l, r.budget_refused);
-        self.retry_timeouts.sample(l, r.timeouts);
-        self.retry_sleep.sample(l, seconds(r.sleep_total_ns));
+        F::labels(&mut self.labels, &[("retry", &r.name)]);
+        let l = &self.labels;
+        self.retry_calls.sample(l, None, r.calls);
+        self.retry_attempts.sample(l, None, r.attempts);
+        self.retry_retries.sample(l, None, r.retries);
+        self.retry_successes_after_retry.sample(l, None, r.successes_after_retry);
+        self.retry_giveups.sample(l, None, r.giveups);
+        self.retry_permanent_errors.sample(l, None, r.permanent_errors);
+        self.retry_budget_refusals.sample(l, None, r.budget_refused);
+        self.retry_timeouts.sample(l, None, r.timeouts);
+        self.retry_sleep.sample(l, None, seconds(r.sleep_total_ns));
     }
 
     fn bench(&mut self, b: &BenchResult) {
-        labels(&mut self.labels, &[("bench", &b.name)]);
-        let l = self.labels.as_str();
+        F::labels(&mut self.labels, &[("bench", &b.name)]);
+        let l = &self.labels;
         for (stat, ns) in [
             ("mean", b.mean_ns),
             ("median", b.median_ns),
@@ -456,18 +514,21 @@ impl<'a> Families<'a> {
             ("min", b.min_ns),
             ("max", b.max_ns),
         ] {
-            self.bench.sample_with(l, ("stat", stat), ns / 1e9);
+            self.bench.sample(l, Some(("stat", stat)), ns / 1e9);
         }
     }
 
-    fn finish(mut self, instance: &str) -> String {
-        let mut info = Family::new(
+    fn finish(mut self, instance: &str) -> F::Out {
+        let mut info = F::new(
             "perf_info",
             Kind::Gauge,
             "Always 1: the perf-runtime version and the instance (PERF_INSTANCE or hostname:pid).",
         );
-        labels(&mut self.labels, &[("version", env!("CARGO_PKG_VERSION")), ("instance", instance)]);
-        info.sample(&self.labels, 1);
+        F::labels(
+            &mut self.labels,
+            &[("version", env!("CARGO_PKG_VERSION")), ("instance", instance)],
+        );
+        info.sample(&self.labels, None, 1u64);
         let families = [
             &self.calls,
             &self.errors,
@@ -504,7 +565,7 @@ impl<'a> Families<'a> {
             &self.bench,
             &info,
         ];
-        let mut out = String::with_capacity(families.iter().map(|f| f.len()).sum());
+        let mut out = F::out(families.iter().map(|f| f.len()).sum());
         for f in families {
             f.finish(&mut out);
         }

@@ -13,9 +13,6 @@ use std::thread::JoinHandle;
 
 use tiny_http::{Header, Method, Request, Response, Server};
 
-/// The Prometheus text format's content type.
-const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4";
-
 /// A running endpoint, from [`serve`]. Dropping it (or [`stop`](Self::stop)) stops it.
 #[must_use = "the endpoint stops when its handle is dropped"]
 pub struct ServerHandle {
@@ -99,7 +96,11 @@ pub fn serve(addr: impl ToSocketAddrs) -> io::Result<ServerHandle> {
 fn answer(request: Request) {
     let path = request.url().split(['?', '#']).next().unwrap_or("");
     let response = match (request.method(), path) {
-        (Method::Get | Method::Head, "/metrics") => text(200, PROMETHEUS_TEXT, super::prometheus()),
+        (Method::Get | Method::Head, "/metrics") => {
+            let accept = request.headers().iter().find(|h| h.field.equiv("Accept"));
+            let (content_type, body) = super::metrics_response(accept.map(|h| h.value.as_str()));
+            Response::from_data(body).with_header(header("Content-Type", content_type))
+        }
         (Method::Get | Method::Head, "/report.json") => {
             let json = serde_json::to_string(&crate::Report::collect())
                 .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

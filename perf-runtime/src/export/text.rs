@@ -7,6 +7,8 @@
 
 use std::fmt::Write as _;
 
+use super::exposition::{self, HistogramSample};
+
 /// `# TYPE` of a family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -37,16 +39,6 @@ pub(crate) struct Family {
 impl Family {
     pub(crate) fn new(name: &'static str, kind: Kind, help: &'static str) -> Self {
         Self { name, help, kind, body: String::new() }
-    }
-
-    /// `name{labels} value`; `labels` is already rendered by [`labels`].
-    pub(crate) fn sample(&mut self, labels: &str, value: impl Value) {
-        self.line(self.name, "", labels, None, value);
-    }
-
-    /// `name{labels,extra="v"} value`, for a second label whose value needs no escaping.
-    pub(crate) fn sample_with(&mut self, labels: &str, extra: (&str, &str), value: impl Value) {
-        self.line(self.name, "", labels, Some(extra), value);
     }
 
     /// The lines of one histogram: `counts[i]` is the count at or below `les[i]` (not yet
@@ -94,9 +86,37 @@ impl Family {
         value.write(b);
         b.push('\n');
     }
+}
 
-    /// Appends the family to `out`, header first; a family without samples is left out.
-    pub(crate) fn finish(&self, out: &mut String) {
+impl exposition::Family for Family {
+    type Labels = String;
+    type Out = String;
+    /// Text format 0.0.4 has no native histograms.
+    const NATIVE: bool = false;
+
+    fn new(name: &'static str, kind: Kind, help: &'static str) -> Self {
+        Family::new(name, kind, help)
+    }
+
+    fn out(capacity: usize) -> String {
+        String::with_capacity(capacity)
+    }
+
+    fn labels(out: &mut String, pairs: &[(&str, &str)]) {
+        labels(out, pairs);
+    }
+
+    /// `name{labels} value`, or `name{labels,extra="v"} value`.
+    fn sample(&mut self, labels: &String, extra: Option<(&str, &str)>, value: impl Value) {
+        self.line(self.name, "", labels, extra, value);
+    }
+
+    fn histogram(&mut self, labels: &String, h: &HistogramSample<'_>) {
+        self.histogram(labels, &h.buckets.les, h.classic, h.sum);
+    }
+
+    /// Header first, then the samples.
+    fn finish(&self, out: &mut String) {
         if self.body.is_empty() {
             return;
         }
@@ -105,18 +125,23 @@ impl Family {
         out.push_str(&self.body);
     }
 
-    /// Bytes written so far, to size the output.
-    pub(crate) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.body.len() + self.name.len() * 2 + self.help.len() + 32
     }
 }
 
 /// A sample value: integers as integers, floats in Rust's shortest round-trip form.
-pub(crate) trait Value {
+pub(crate) trait Value: Copy {
     fn write(self, out: &mut String);
+    /// As the protobuf format carries every counter and gauge.
+    fn as_f64(self) -> f64;
 }
 
 impl Value for u64 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+
     /// Digits written straight into the output: `fmt` machinery per sample is a good part of a
     /// render of thousands of bucket lines.
     fn write(self, out: &mut String) {
@@ -136,6 +161,9 @@ impl Value for u64 {
 }
 
 impl Value for f64 {
+    fn as_f64(self) -> f64 {
+        self
+    }
     fn write(self, out: &mut String) {
         if self.is_nan() {
             out.push_str("NaN");
@@ -207,7 +235,7 @@ mod tests {
         let mut f = Family::new("t_seconds", Kind::Histogram, "test");
         f.histogram(r#"fn="f""#, &["0.1".into(), "1".into()], &[2, 0, 3], 4.5);
         let mut out = String::new();
-        f.finish(&mut out);
+        exposition::Family::finish(&f, &mut out);
         assert_eq!(
             out,
             "# HELP t_seconds test\n# TYPE t_seconds histogram\n\
