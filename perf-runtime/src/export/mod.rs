@@ -13,6 +13,8 @@
 //! does. See `docs/export.md` for the metric families and PromQL.
 
 mod buckets;
+#[cfg(feature = "exporter")]
+mod http;
 mod prometheus;
 #[cfg(feature = "exporter")]
 mod server;
@@ -25,7 +27,7 @@ use std::sync::Once;
 pub use buckets::DEFAULT_BUCKETS;
 pub use prometheus::prometheus;
 #[cfg(feature = "exporter")]
-pub use server::{ServerHandle, serve};
+pub use server::{Limits, ServerHandle, serve, serve_with};
 
 /// Runs once, on the first profiled, cached or retried call (from each call site's one-time
 /// `#[cold]` registration, never from the recording path) or the first [`report`](crate::report):
