@@ -1,9 +1,11 @@
 //! The cost of live numbers: rendering `/metrics` for 1,000 profiled fns (time and bytes), in
-//! the text format and in the protobuf one (with native histograms), and
-//! the per-call cost of a profiled fn on 2 threads while `/metrics` is scraped at 10 Hz, as a
-//! ratio against no scraping measured in the same run.
+//! the text format and in the protobuf one (with native histograms), and `/report.json` (also
+//! over HTTP from `serve`), and the per-call cost of a profiled fn on 2 threads while `/metrics`
+//! is scraped at 10 Hz, as a ratio against no scraping measured in the same run.
 
 use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -84,6 +86,16 @@ fn start_scraper() {
     });
 }
 
+/// `GET path` on a connection of its own, as a scraper does: the whole answer's length.
+fn http_get(addr: SocketAddr, path: &str) -> usize {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    assert!(raw.starts_with(b"HTTP/1.1 200 "));
+    raw.len()
+}
+
 /// Per-call time of `hot` on 2 threads for `iters` calls, scraped at 10 Hz when `scrape`.
 fn calls_on_two_threads(iters: u64, scrape: bool) -> Duration {
     SCRAPING.store(scrape, Ordering::Relaxed);
@@ -113,6 +125,39 @@ fn bench(c: &mut Criterion) {
     let report = perf_runtime::Report::collect();
     g.bench_function("report_to_prometheus_1000_fns", |b| b.iter(|| report.to_prometheus()));
     g.finish();
+
+    // `/report.json` as the endpoint renders it: collect, then the report's own JSON.
+    let json = perf_runtime::Report::collect().to_json().to_string();
+    eprintln!("export: /report.json for {fns} profiled fns is {} bytes", json.len());
+    let server = perf_runtime::export::serve("127.0.0.1:0").unwrap();
+    let mut g = c.benchmark_group("export_report_json");
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    g.bench_function("render_1000_fns", |b| {
+        b.iter(|| perf_runtime::Report::collect().to_json().to_string())
+    });
+    g.bench_function("http_get_1000_fns", |b| b.iter(|| http_get(server.addr(), "/report.json")));
+    g.finish();
+    server.stop();
+    // Where the time of one `/report.json` goes: median of 5 of each stage.
+    let median_of_5 = |f: &mut dyn FnMut()| {
+        let mut took: Vec<Duration> = (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                f();
+                started.elapsed()
+            })
+            .collect();
+        took.sort();
+        took[2]
+    };
+    let report = perf_runtime::Report::collect();
+    let value = report.to_json();
+    eprintln!(
+        "export: /report.json for {fns} fns: Report::collect {:?}, to_json {:?}, to_string {:?}",
+        median_of_5(&mut || drop(black_box(perf_runtime::Report::collect()))),
+        median_of_5(&mut || drop(black_box(report.to_json()))),
+        median_of_5(&mut || drop(black_box(value.to_string()))),
+    );
 
     let mut g = c.benchmark_group("export_scrape");
     g.bench_function("hot_2_threads_no_scrape", |b| {

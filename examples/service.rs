@@ -1,14 +1,16 @@
 //! A small async service with live numbers: profiled, cached and retried fns; `/metrics` and
-//! `/report.json` on `PERF_METRICS_ADDR`; the JSON report rewritten every interval.
+//! `/report.json` on 127.0.0.1:9464 (or `PERF_METRICS_ADDR`); the JSON report rewritten every
+//! interval. It handles requests and serves its numbers until stopped (Ctrl-C), then writes
+//! its last report.
 //!
 //! ```text
-//! PERF_METRICS_ADDR=127.0.0.1:9464 PERF_SERVICE_DURATION=60s cargo run --example service
+//! cargo run --release --example service
 //! curl -s 127.0.0.1:9464/metrics | grep perf_calls_total
 //! ```
 //!
-//! Env: `PERF_SERVICE_REQUESTS` (default 40) requests are handled first, then the service
-//! keeps serving its numbers until `PERF_SERVICE_DURATION` (default 10s) has passed since
-//! start, and exits. Snapshots go to `PERF_REPORT_JSON` (default
+//! Env: `PERF_SERVICE_REQUESTS=N` handles N requests and then only serves its numbers (without
+//! it, requests go on until the end); `PERF_SERVICE_DURATION=60s` ends the run that long after
+//! start, as Ctrl-C does. Snapshots go to `PERF_REPORT_JSON` (default
 //! `target/perf/service.json`) every `PERF_REPORT_INTERVAL` (default 1s).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,54 +59,82 @@ async fn handle(request: u64) -> Result<u64, String> {
     upstream(request).await
 }
 
-fn env_duration(name: &str, default: Duration) -> Duration {
-    let Ok(text) = std::env::var(name) else { return default };
+fn env_duration(name: &str) -> Option<Duration> {
+    let text = std::env::var(name).ok()?;
     let text = text.trim();
     let (number, scale) = match text.strip_suffix("ms") {
         Some(n) => (n, 1e-3),
         None => (text.strip_suffix('s').unwrap_or(text), 1.0),
     };
-    number.parse::<f64>().map(|n| Duration::from_secs_f64(n * scale)).unwrap_or(default)
+    number.parse::<f64>().ok().map(|n| Duration::from_secs_f64(n * scale))
+}
+
+/// Handles `requests` requests (without a count, requests until the run ends), then idles.
+async fn workload(requests: Option<u64>, serving: Option<String>) {
+    let mut ok = 0;
+    let mut request = 0;
+    while requests.is_none_or(|n| request < n) {
+        if handle(request).await.is_ok() {
+            ok += 1;
+        }
+        if request == 0 {
+            // With PERF_METRICS_ADDR, the endpoint starts on the first profiled call.
+            match &serving {
+                Some(addr) => println!(
+                    "perf-service: scrape http://{addr}/metrics (Prometheus) and \
+                     http://{addr}/report.json; Ctrl-C stops"
+                ),
+                None => println!("perf-service: no endpoint; Ctrl-C stops"),
+            }
+        }
+        request += 1;
+    }
+    let report = perf_runtime::Report::collect();
+    let calls: u64 = report.functions.iter().map(|f| f.calls).sum();
+    // Tests wait for this line before they scrape.
+    println!("perf-service: workload done: {request} requests, {ok} ok, {calls} profiled calls");
+    std::future::pending::<()>().await;
 }
 
 #[tokio::main]
 pub async fn main() {
     let started = Instant::now();
-    let requests: u64 =
-        std::env::var("PERF_SERVICE_REQUESTS").ok().and_then(|n| n.parse().ok()).unwrap_or(40);
-    let run_for = env_duration("PERF_SERVICE_DURATION", Duration::from_secs(10));
+    let requests = std::env::var("PERF_SERVICE_REQUESTS").ok().and_then(|n| n.parse().ok());
+    let run_for = env_duration("PERF_SERVICE_DURATION");
     let json_path = std::env::var_os("PERF_REPORT_JSON")
         .map_or_else(|| "target/perf/service.json".into(), Into::into);
     perf_runtime::configure(perf_runtime::Config {
         json_path: Some(json_path),
-        interval: Some(env_duration("PERF_REPORT_INTERVAL", Duration::from_secs(1))),
+        interval: Some(env_duration("PERF_REPORT_INTERVAL").unwrap_or(Duration::from_secs(1))),
         quiet: true,
         ..Default::default()
     });
     // Without PERF_METRICS_ADDR, serve on the Prometheus exporter port ourselves.
-    let _server = match std::env::var_os("PERF_METRICS_ADDR") {
-        Some(_) => None,
-        None => match perf_runtime::export::serve("127.0.0.1:9464") {
-            Ok(server) => Some(server),
+    let (_server, serving) = match std::env::var("PERF_METRICS_ADDR") {
+        Ok(addr) => (None, Some(addr)),
+        Err(_) => match perf_runtime::export::serve("127.0.0.1:9464") {
+            Ok(server) => {
+                let addr = server.addr().to_string();
+                (Some(server), Some(addr))
+            }
             Err(e) => {
                 eprintln!("{e}");
-                None
+                (None, None)
             }
         },
     };
 
-    let mut ok = 0;
-    for request in 0..requests {
-        if handle(request).await.is_ok() {
-            ok += 1;
+    let run_out = async {
+        match run_for {
+            Some(run_for) => tokio::time::sleep(run_for.saturating_sub(started.elapsed())).await,
+            None => std::future::pending().await,
         }
+    };
+    tokio::select! {
+        () = workload(requests, serving) => {}
+        () = run_out => {}
+        _ = tokio::signal::ctrl_c() => {}
     }
-    let report = perf_runtime::Report::collect();
-    let calls: u64 = report.functions.iter().map(|f| f.calls).sum();
-    // Tests wait for this line before they scrape.
-    println!("perf-service: workload done: {requests} requests, {ok} ok, {calls} profiled calls");
-
-    tokio::time::sleep(run_for.saturating_sub(started.elapsed())).await;
     perf_runtime::report();
     println!("perf-service: stopped");
 }

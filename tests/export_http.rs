@@ -1,11 +1,11 @@
-//! The `/metrics` endpoint over real HTTP: routes, content types, 404, 405, a taken port, and
-//! clients that misbehave.
+//! The `/metrics` endpoint over real HTTP: routes, content types, 404, 405, 400, keep-alive and
+//! pipelining, a taken port, and clients that misbehave (more of those in export_hostile.rs).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use perf_runtime::export::serve;
+use perf_runtime::export::{Limits, serve, serve_with};
 use perf_runtime::profile;
 
 #[profile(name = "http.work")]
@@ -62,12 +62,7 @@ fn routes_content_types_and_errors() {
     assert!(post.headers.contains("allow: get, head"));
     assert_eq!(request(addr, "DELETE", "/nothing").status, 405);
     server.stop();
-    // tiny_http's own accept thread lets go of the socket just after `stop` returns.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
-        assert!(std::time::Instant::now() < deadline, "still accepting after stop");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert!(TcpStream::connect(addr).is_err(), "still accepting after stop");
 }
 
 #[test]
@@ -99,4 +94,91 @@ fn bad_and_slow_clients_do_not_stop_the_endpoint() {
     drop(slow);
     drop(garbage);
     assert_eq!(request(addr, "GET", "/report.json").status, 200);
+}
+
+/// Reads one answer (head and `Content-Length` body) off a kept-alive connection.
+fn read_answer(s: &mut TcpStream) -> Reply {
+    let mut head = Vec::new();
+    let mut byte = [0];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    let mut body = vec![0; length];
+    s.read_exact(&mut body).unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    Reply { status, headers: head, body: String::from_utf8(body).unwrap() }
+}
+
+#[test]
+fn kept_alive_pipelined_and_closed_after_the_last_allowed_request() {
+    let limits = Limits { max_requests_per_connection: 3, ..Limits::default() };
+    let server = serve_with("127.0.0.1:0", limits).unwrap();
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // Four requests at once: answered in order, the third says it is the last, the fourth is
+    // never answered.
+    s.write_all(
+        b"GET /metrics HTTP/1.1\r\nAccept: text/plain\r\n\r\n\
+          HEAD /report.json HTTP/1.1\r\n\r\n\
+          GET /nothing HTTP/1.1\r\n\r\n\
+          GET /metrics HTTP/1.1\r\n\r\n",
+    )
+    .unwrap();
+    let metrics = read_answer(&mut s);
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.body.contains("# TYPE perf_info gauge"), "{}", metrics.body);
+    assert!(!metrics.headers.contains("connection: close"));
+    // HEAD: the length of the body GET would give, and no body.
+    let head = read_answer_of_head(&mut s);
+    assert!(head.0 > 0, "HEAD gave Content-Length {}", head.0);
+    let missing = read_answer(&mut s);
+    assert_eq!(missing.status, 404);
+    assert!(missing.headers.contains("connection: close"), "{}", missing.headers);
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+}
+
+/// A HEAD answer: its `Content-Length`, with nothing after the head.
+fn read_answer_of_head(s: &mut TcpStream) -> (usize, String) {
+    let mut head = Vec::new();
+    let mut byte = [0];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200 "), "{head}");
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    (length, head)
+}
+
+#[test]
+fn what_is_not_a_request_gets_a_400_and_a_close() {
+    let server = serve("127.0.0.1:0").unwrap();
+    for bad in [&b"\x00\x01 not http at all\r\n\r\n"[..], b"GET /metrics HTTP/2.0\r\n\r\n"] {
+        let mut s = TcpStream::connect(server.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s.write_all(bad).unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        assert!(raw.starts_with("HTTP/1.1 400 ") || raw.starts_with("HTTP/1.1 505 "), "{raw}");
+        assert!(raw.to_ascii_lowercase().contains("connection: close"), "{raw}");
+    }
+    // A HTTP/1.0 request is answered and closed; an absolute target is read as its path.
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET http://{}/metrics HTTP/1.0\r\n\r\n", server.addr()).unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200 "), "{raw}");
 }

@@ -14,6 +14,8 @@
 
 mod buckets;
 mod exposition;
+#[cfg(feature = "exporter")]
+mod http;
 mod native;
 mod negotiate;
 mod prometheus;
@@ -29,7 +31,7 @@ use std::sync::Once;
 pub use buckets::{DEFAULT_BUCKETS, fine_buckets};
 pub use prometheus::{metrics_response, prometheus};
 #[cfg(feature = "exporter")]
-pub use server::{ServerHandle, serve};
+pub use server::{Limits, ServerHandle, serve, serve_with};
 
 /// Runs once, on the first profiled, cached or retried call (from each call site's one-time
 /// `#[cold]` registration, never from the recording path) or the first [`report`](crate::report):
