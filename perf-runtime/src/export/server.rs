@@ -127,8 +127,8 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Serves `GET /metrics` ([`prometheus`](super::prometheus), `Content-Type: text/plain;
-/// version=0.0.4`) and `GET /report.json` ([`Report::collect`](crate::Report::collect) as
+/// Serves `GET /metrics` ([`metrics_response`](super::metrics_response): text 0.0.4, or
+/// protobuf with native histograms for a scraper whose `Accept` asks for it) and `GET /report.json` ([`Report::collect`](crate::Report::collect) as
 /// JSON) on `addr`, from threads of its own, with the default [`Limits`]; `HEAD` works too,
 /// other paths answer 404 and other methods 405. Binds only `addr`, the first address it
 /// resolves to.
