@@ -33,7 +33,8 @@ fn explain(inputs: &[Input], e: MergeError) -> InputError {
                 inputs.iter().find(|i| {
                     histogram(&i.report, section, &name, field)
                         .and_then(|t| decode(t).ok())
-                        .is_some_and(|h| (h.low(), h.high(), h.sigfig()) == bounds)
+                        // A histogram's highest value only says how far it has grown.
+                        .is_some_and(|h| (h.low(), h.sigfig()) == (bounds.0, bounds.2))
                 })
             };
             let (a, b) = (holder(first), holder(other));
@@ -42,7 +43,7 @@ fn explain(inputs: &[Input], e: MergeError) -> InputError {
                 b.map_or(first_path, |i| &i.path),
                 format!(
                     "{section} entry `{name}`: {field} has bounds {} but {} has {}; histograms \
-                     merge only with equal bounds",
+                     merge only with equal lowest values and precision",
                     show(other),
                     a.map_or("an earlier report", |i| &i.path),
                     show(first),

@@ -48,7 +48,9 @@ pub(crate) fn encoded_counts(text: &str, mut each: impl FnMut(usize, u64)) -> Re
     else {
         return Err(invalid());
     };
-    let same_layout = (low, high, digits) == (1, MAX_VALUE, u32::from(SIGFIG));
+    // The highest trackable value only sets how many buckets there are (the report's
+    // histograms grow to their largest value), not where they are.
+    let same_layout = (low, digits) == (1, u32::from(SIGFIG)) && high <= MAX_VALUE;
     if cookie != V2_COOKIE || offset != 0 || !same_layout {
         return Ok(false);
     }

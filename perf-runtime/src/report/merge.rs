@@ -124,7 +124,8 @@ impl At<'_> {
             *sum = Sum::Histogram(std::mem::take(counts).build());
         }
         if let Sum::Histogram(h) = sum {
-            if (h.low(), h.high(), h.sigfig()) == (1, MAX_VALUE, SIGFIG) {
+            if (h.low(), h.sigfig()) == (1, SIGFIG) && h.high() <= MAX_VALUE {
+                h.auto(true);
                 let mut failed = false;
                 let ours =
                     encoded_counts(text, |i, n| failed |= h.record_n(value_at(i), n).is_err())
@@ -140,8 +141,9 @@ impl At<'_> {
         let h = self.decode(text)?;
         match sum {
             Sum::Histogram(sum) => {
+                // The highest trackable value only sets how far a histogram has grown.
                 let bounds = |h: &Histogram<u64>| (h.low(), h.high(), h.sigfig());
-                if bounds(sum) != bounds(&h) {
+                if (sum.low(), sum.sigfig()) != (h.low(), h.sigfig()) {
                     return Err(MergeError::Bounds {
                         section: self.section,
                         name: self.name.to_owned(),
@@ -150,6 +152,7 @@ impl At<'_> {
                         other: bounds(&h),
                     });
                 }
+                sum.auto(true);
                 sum.add(&h).map_err(|e| self.error(format!("{e:?}")))?;
             }
             _ => *sum = Sum::Histogram(h),
@@ -224,8 +227,8 @@ impl Counts {
 fn subtract(later: &str, earlier: &str) -> Option<Histogram<u64>> {
     let mut later = decode(later).ok()?;
     let earlier = decode(earlier).ok()?;
-    let bounds = |h: &Histogram<u64>| (h.low(), h.high(), h.sigfig());
-    if bounds(&later) != bounds(&earlier) {
+    // Histograms grow to their largest value, so only the layout must match.
+    if (later.low(), later.sigfig()) != (earlier.low(), earlier.sigfig()) {
         return None;
     }
     later.subtract(&earlier).ok()?;
