@@ -54,7 +54,10 @@ impl<K: Serialize, V: Serialize + DeserializeOwned> Serde<K, V> {
 
 impl<K: Serialize + DeserializeOwned, V: Serialize + DeserializeOwned> Serde<K, V> {
     fn coherent() -> Self {
-        Self { key_from_json: Some(|json| crate::report::json::from_slice(json).ok()), ..Self::local() }
+        Self {
+            key_from_json: Some(|json| crate::report::json::from_slice(json).ok()),
+            ..Self::local()
+        }
     }
 }
 

@@ -101,7 +101,9 @@ fn answer(request: Request) {
     let response = match (request.method(), path) {
         (Method::Get | Method::Head, "/metrics") => text(200, PROMETHEUS_TEXT, super::prometheus()),
         (Method::Get | Method::Head, "/report.json") => {
-            text(200, "application/json", crate::Report::collect().to_json())
+            let json = serde_json::to_string(&crate::Report::collect())
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            text(200, "application/json", json)
         }
         (Method::Get | Method::Head, _) => {
             text(404, "text/plain; charset=utf-8", "not found: try /metrics or /report.json\n")

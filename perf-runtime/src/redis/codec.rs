@@ -25,10 +25,7 @@ impl<V: Serialize + DeserializeOwned> Codec<V> {
     }
 }
 
-pub(crate) fn encode<V: Serialize>(
-    key_json: &[u8],
-    value: &V,
-) -> Result<Vec<u8>, json::Error> {
+pub(crate) fn encode<V: Serialize>(key_json: &[u8], value: &V) -> Result<Vec<u8>, json::Error> {
     let mut out = Vec::with_capacity(5 + key_json.len() + 64);
     out.push(FORMAT_VERSION);
     out.extend_from_slice(&(key_json.len() as u32).to_le_bytes());

@@ -179,7 +179,9 @@ impl<'de> Reader<'de> {
         let text = std::str::from_utf8(&self.text[start..self.at]).expect("ASCII");
         let digits = text.strip_prefix('-').unwrap_or(text);
         let well_formed = digits.starts_with(|c: char| c.is_ascii_digit())
-            && !(digits.len() > 1 && digits.starts_with('0') && digits.as_bytes()[1].is_ascii_digit());
+            && !(digits.len() > 1
+                && digits.starts_with('0')
+                && digits.as_bytes()[1].is_ascii_digit());
         if !well_formed {
             return Err(self.error("invalid number"));
         }

@@ -75,9 +75,10 @@ fn everything() -> Everything {
         missing: None,
         present: Some(Some("x".into())),
         c: '\u{1F600}',
-        text: "quote \" backslash \\ slash / nl \n cr \r tab \t bs \u{8} ff \u{c} nul \0 us \u{1f} \
+        text:
+            "quote \" backslash \\ slash / nl \n cr \r tab \t bs \u{8} ff \u{c} nul \0 us \u{1f} \
                del \u{7f} é 𝄞"
-            .into(),
+                .into(),
         empty_list: vec![],
         empty_map: BTreeMap::new(),
         shapes: vec![
@@ -119,7 +120,10 @@ fn reads_back_what_it_and_serde_json_write() {
 fn a_report_is_serde_json_s_text_and_reads_back() {
     let report = crate::Report::collect();
     assert_eq!(to_string_pretty(&report).unwrap(), serde_json::to_string_pretty(&report).unwrap());
-    assert_eq!(from_slice::<crate::Report>(to_string(&report).unwrap().as_bytes()).unwrap(), report);
+    assert_eq!(
+        from_slice::<crate::Report>(to_string(&report).unwrap().as_bytes()).unwrap(),
+        report
+    );
 }
 
 /// Every float reads back to the same bits; non-finite ones are written as `null`.

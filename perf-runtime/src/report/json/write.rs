@@ -297,7 +297,11 @@ impl<'a> ser::Serializer for &'a mut Writer {
         self.serialize_seq(Some(len))
     }
 
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>, Error> {
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, Error> {
         self.serialize_seq(Some(len))
     }
 
