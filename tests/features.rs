@@ -1,7 +1,7 @@
 //! perf-runtime without its default features: `#[profile]` and the report build alone, with no
-//! serde_json (whose impls would reach the user's type inference) nor any other attribute's
-//! dependencies, and `#[cached]`, `#[retry]` and `#[bench]` are each one compile error that
-//! names its feature.
+//! other attribute's dependencies, and `#[cached]`, `#[retry]` and `#[bench]` are each one
+//! compile error that names its feature. With any feature but `exporter`, no serde_json: its
+//! impls would reach the user's type inference (tests/fixtures/inference compiles the idioms).
 //!
 //! trybuild builds its cases with this package's features (all of them), so the checks build
 //! small crates of their own with `cargo`, offline, pinned to this workspace's Cargo.lock.
@@ -12,13 +12,18 @@ use std::process::{Command, Output};
 /// A crate at `CARGO_TARGET_TMPDIR/features/<name>` with `main` as its `src/main.rs`,
 /// depending on perf-runtime with no default features.
 fn make_crate(name: &str, main: &str) -> PathBuf {
+    make_crate_with(name, main, "default-features = false")
+}
+
+/// The same, with `dependency` (such as `features = ["redis"]`) in perf-runtime's entry.
+fn make_crate_with(name: &str, main: &str, dependency: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("features").join(name);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let runtime = root.join("perf-runtime");
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nperf-runtime = {{ path = {runtime:?}, default-features = false }}\n\n\
+         [dependencies]\nperf-runtime = {{ path = {runtime:?}, {dependency} }}\n\n\
          [workspace]\n"
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
@@ -54,8 +59,7 @@ fn main() {
     assert!(report.caches.is_empty() && report.retries.is_empty() && report.benches.is_empty());
     println!("{report}");
 
-    // With serde_json in the build, its `PartialEq<Value>` impls make this ambiguous (E0283);
-    // without the `json` feature it compiles as it does with no perf-runtime at all.
+    // With serde_json in the build, its `PartialEq<Value>` impls make this ambiguous (E0283).
     let bytes: &[u8] = b"abc";
     let mut v = Vec::new();
     v.extend(bytes.iter());
@@ -110,4 +114,22 @@ fn without_default_features() {
     }
     // Those three and nothing else: the rest of the crate type-checks.
     assert!(stderr.contains("due to 3 previous errors"), "{stderr}");
+}
+
+/// Every feature that writes or reads JSON (the report, baselines, Redis values) does it without
+/// serde_json; `cargo tree` resolves the graph without building it. `exporter` is left out: its
+/// server (tiny_http, whose `ascii` crate implements `PartialEq<AsciiChar> for u8` too) still
+/// renders `/report.json` with serde_json.
+#[test]
+fn no_feature_brings_serde_json() {
+    let all = make_crate_with(
+        "all_features",
+        "fn main() {}\n",
+        r#"features = ["json", "bench", "cache", "retry", "tokio", "redis-tls"]"#,
+    );
+    let tree = cargo(&all, &["tree", "-e", "normal", "--prefix", "none"]);
+    assert!(tree.status.success(), "{}", String::from_utf8_lossy(&tree.stderr));
+    let tree = String::from_utf8_lossy(&tree.stdout);
+    assert!(tree.contains("perf-runtime") && tree.contains("redis"), "{tree}");
+    assert!(!tree.contains("serde_json"), "serde_json in perf-runtime's graph:\n{tree}");
 }

@@ -232,7 +232,7 @@ fn failed_budget_fails_the_run_and_lands_in_the_report() {
     let r = report.load("tests.load.failing").unwrap();
     assert!(r.failed);
     assert_eq!(r.budget[0].actual, Some(100.0));
-    let json = report.to_json();
+    let json = serde_json::from_str::<serde_json::Value>(&report.to_json()).unwrap();
     schema::assert_valid(&json);
     let back: Report = serde_json::from_value(json).unwrap();
     assert_eq!(back.load("tests.load.failing"), Some(r));

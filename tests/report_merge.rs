@@ -43,7 +43,7 @@ fn record(rounds: u64) {
 
 /// Reads back through JSON, as `perf-report` does with files.
 fn via_json(r: &Report) -> Report {
-    serde_json::from_value(r.to_json()).unwrap()
+    serde_json::from_str(&r.to_json()).unwrap()
 }
 
 #[test]

@@ -10,7 +10,8 @@
 #   --runs N       time the tests N times and keep the fastest (default 5)
 # Three copies of each crate under target/real-crates/NAME/:
 #   orig       as published
-#   dep-only   + the perf-runtime dependency, no attribute (what the dependency alone changes)
+#   dep-only   + the perf-runtime dependency at its default features (what a new user adds), no
+#              attribute (what the dependency alone changes)
 #   annotated  + the dependency and the attribute; a fn whose annotation does not compile is
 #              found from the compiler's error lines, left unannotated and the build retried,
 #              so the rest of the crate still gets its tests run

@@ -29,11 +29,11 @@ pub(crate) fn save(name: &str, results: &[BenchResult]) -> std::io::Result<PathB
     let path = path(name);
     std::fs::create_dir_all(path.parent().expect("a file in a directory"))?;
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&all)?)?;
+    std::fs::write(&tmp, crate::report::json::to_string_pretty(&all)?)?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)
 }
 
 pub(crate) fn load(name: &str) -> Option<Vec<BenchResult>> {
-    serde_json::from_slice(&std::fs::read(path(name)).ok()?).ok()
+    crate::report::json::from_slice(&std::fs::read(path(name)).ok()?).ok()
 }

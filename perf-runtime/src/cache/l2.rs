@@ -47,14 +47,17 @@ pub(super) struct Serde<K, V> {
 impl<K: Serialize, V: Serialize + DeserializeOwned> Serde<K, V> {
     /// For `coherent = false`: keys need not deserialize.
     fn local() -> Self {
-        let key_json = |key: &K| serde_json::to_vec(key).ok();
+        let key_json = |key: &K| crate::report::json::to_vec(key).ok();
         Self { key_json, key_from_json: None, codec: Codec::new() }
     }
 }
 
 impl<K: Serialize + DeserializeOwned, V: Serialize + DeserializeOwned> Serde<K, V> {
     fn coherent() -> Self {
-        Self { key_from_json: Some(|json| serde_json::from_slice(json).ok()), ..Self::local() }
+        Self {
+            key_from_json: Some(|json| crate::report::json::from_slice(json).ok()),
+            ..Self::local()
+        }
     }
 }
 

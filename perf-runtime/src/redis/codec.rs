@@ -8,12 +8,14 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::report::json;
+
 const FORMAT_VERSION: u8 = 1;
 
 /// [`encode`] and [`decode`] for one value type as fn pointers: made where its serde bounds
 /// hold, used by code that does not know them.
 pub(crate) struct Codec<V> {
-    pub(crate) encode: fn(&[u8], &V) -> Result<Vec<u8>, serde_json::Error>,
+    pub(crate) encode: fn(&[u8], &V) -> Result<Vec<u8>, json::Error>,
     pub(crate) decode: fn(&[u8], &[u8]) -> Result<V, DecodeError>,
 }
 
@@ -23,15 +25,12 @@ impl<V: Serialize + DeserializeOwned> Codec<V> {
     }
 }
 
-pub(crate) fn encode<V: Serialize>(
-    key_json: &[u8],
-    value: &V,
-) -> Result<Vec<u8>, serde_json::Error> {
+pub(crate) fn encode<V: Serialize>(key_json: &[u8], value: &V) -> Result<Vec<u8>, json::Error> {
     let mut out = Vec::with_capacity(5 + key_json.len() + 64);
     out.push(FORMAT_VERSION);
     out.extend_from_slice(&(key_json.len() as u32).to_le_bytes());
     out.extend_from_slice(key_json);
-    serde_json::to_writer(&mut out, value)?;
+    out.extend_from_slice(&json::to_vec(value)?);
     Ok(out)
 }
 
@@ -56,7 +55,7 @@ pub(crate) fn decode<V: DeserializeOwned>(key_json: &[u8], bytes: &[u8]) -> Resu
     if stored_key != key_json {
         return Err(DecodeError::KeyMismatch);
     }
-    serde_json::from_slice(value).map_err(|_| DecodeError::Value)
+    json::from_slice(value).map_err(|_| DecodeError::Value)
 }
 
 #[cfg(test)]

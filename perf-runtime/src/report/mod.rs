@@ -4,6 +4,8 @@ pub mod budget;
 mod function;
 pub(crate) mod histogram;
 pub(crate) mod instance;
+#[cfg(feature = "json")]
+pub(crate) mod json;
 mod merge;
 mod process;
 mod table;
@@ -37,7 +39,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// let report = perf_runtime::Report::collect();
 /// let f = report.function("doc.square").unwrap();
 /// assert_eq!(f.calls, 1);
-/// assert_eq!(report.to_json()["schema_version"], 1);
+/// assert!(report.to_json().starts_with("{\"schema_version\":1,"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "json", derive(serde::Serialize, serde::Deserialize))]
@@ -145,11 +147,19 @@ impl Report {
         self.retries.iter().find(|r| r.name == name)
     }
 
-    /// The report as a JSON value, as [`write_json`](Self::write_json) writes it (cargo feature
-    /// `json`, on by default).
+    /// The report as compact JSON text, the layout of `schema/` that
+    /// [`write_json`](Self::write_json) writes (cargo feature `json`, on by default). Written
+    /// by perf-runtime's own serializer, not serde_json, whose `PartialEq` impls on the integer
+    /// types would change type inference in every crate that depends on perf-runtime; parse it
+    /// with the JSON crate of your choice, or deserialize a [`Report`] from it.
+    ///
+    /// ```
+    /// let json = perf_runtime::Report::collect().to_json();
+    /// assert!(json.starts_with("{\"schema_version\":1,"));
+    /// ```
     #[cfg(feature = "json")]
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("a report always serializes")
+    pub fn to_json(&self) -> String {
+        json::to_string(self).expect("a report always serializes")
     }
 
     /// Writes the JSON to `path` through a temporary file and a rename, so a crash never
@@ -165,8 +175,9 @@ impl Report {
         let tmp = PathBuf::from(tmp);
         let write = || -> io::Result<()> {
             let mut file = std::fs::File::create(&tmp)?;
-            serde_json::to_writer_pretty(&mut file, self)?;
-            file.write_all(b"\n")?;
+            let mut text = json::to_string_pretty(self)?;
+            text.push('\n');
+            file.write_all(text.as_bytes())?;
             file.sync_all()
         };
         write().and_then(|()| std::fs::rename(&tmp, path)).inspect_err(|_| {

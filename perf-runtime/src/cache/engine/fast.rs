@@ -1,6 +1,6 @@
-//! The fast engine: quick_cache (sharded, S3-FIFO, a read lock per hit: crossbeam's
-//! `ShardedLock`, whose readers each take a slot of their own) holding each value with
-//! its expiry, checked against the coarse clock so that a hit reads no clock and makes no
+//! The fast engine: quick_cache's S3-FIFO in shards of our own (a read lock per hit: crossbeam's
+//! `ShardedLock`, whose readers each take a slot of their own; see [`super::shards`]) holding
+//! each value with its expiry, checked against the coarse clock so that a hit reads no clock and makes no
 //! syscall. Expired entries are misses; the load that follows replaces them, and maintenance
 //! (`run_pending_tasks`, the report's entry count) drops the rest.
 //!
@@ -12,17 +12,16 @@ use std::future::{Future, ready};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use quick_cache::sync::Cache;
-use quick_cache::{Lifecycle, OptionsBuilder, UnitWeighter};
+use quick_cache::Lifecycle;
 
+use super::shards::{Hashed, Shards};
 use super::{AsyncStore, Store, SyncStore};
-use crate::cache::Hasher;
 use crate::cache::config::CacheConfig;
 use crate::record::coarse_clock;
 
 /// The store of a `#[cached(engine = "fast")]` fn.
 pub struct FastStore<K, V> {
-    cache: Cache<K, Entry<V>, UnitWeighter, Hasher, Evictions<K, V>>,
+    cache: Shards<K, Entry<V>, Evictions<K, V>>,
     ttl_ms: u64,
 }
 
@@ -48,10 +47,10 @@ impl<K, V> Clone for Evictions<K, V> {
     }
 }
 
-impl<K, V> Lifecycle<K, Entry<V>> for Evictions<K, V> {
-    type RequestState = Option<(K, Entry<V>)>;
+impl<K, V> Lifecycle<Hashed<K>, Entry<V>> for Evictions<K, V> {
+    type RequestState = Option<(Hashed<K>, Entry<V>)>;
 
-    fn on_evict(&self, state: &mut Self::RequestState, key: K, entry: Entry<V>) {
+    fn on_evict(&self, state: &mut Self::RequestState, key: Hashed<K>, entry: Entry<V>) {
         self.0.fetch_add(1, Relaxed);
         if std::mem::needs_drop::<(K, V)>() {
             *state = Some((key, entry));
@@ -66,7 +65,7 @@ where
 {
     fn drop_expired(&self) {
         let now = coarse_clock::precise_ms();
-        self.cache.retain(|_, e| e.expires_ms > now);
+        self.cache.retain(|e| e.expires_ms > now);
     }
 }
 
@@ -79,14 +78,8 @@ where
 
     fn build(config: &CacheConfig, evictions: &'static AtomicU64) -> Self {
         coarse_clock::start();
-        let capacity = config.capacity;
-        let options = OptionsBuilder::new()
-            .estimated_items_capacity(usize::try_from(capacity).unwrap_or(usize::MAX))
-            .weight_capacity(capacity)
-            .build()
-            .expect("a capacity above zero, as the macro checks");
         let lifecycle = Evictions(evictions, std::marker::PhantomData);
-        let cache = Cache::with_options(options, UnitWeighter, Hasher::default(), lifecycle);
+        let cache = Shards::new(config.capacity, lifecycle);
         let ttl_ms = u64::try_from(config.l1_ttl().as_millis()).unwrap_or(u64::MAX).max(1);
         Self { cache, ttl_ms }
     }
@@ -106,7 +99,7 @@ where
 
     fn remove_now(&self, key: &K) -> bool {
         let removed = self.cache.remove(key);
-        removed.is_some_and(|(_, e)| e.expires_ms > coarse_clock::now_ms())
+        removed.is_some_and(|e| e.expires_ms > coarse_clock::now_ms())
     }
 
     fn contains(&self, key: &K) -> bool {

@@ -9,6 +9,7 @@
 
 mod fast;
 mod moka;
+mod shards;
 
 use std::future::Future;
 use std::sync::atomic::AtomicU64;
