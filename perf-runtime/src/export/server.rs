@@ -379,7 +379,7 @@ fn metrics(accept: Option<&str>) -> Response {
 
 /// `/report.json`: the report as `write_json` writes it.
 fn report_json() -> Response {
-    Response::new(200, "application/json", crate::Report::collect().to_json().to_string())
+    Response::new(200, "application/json", crate::Report::collect().to_json())
 }
 
 /// Where this machine reaches a listener bound to `addr` (`0.0.0.0` is not an address to
