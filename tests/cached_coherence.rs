@@ -111,6 +111,7 @@ fn invalidate_from_another_process(
 }
 
 #[test]
+#[cfg_attr(no_redis_server, ignore = "needs redis-server: apt-get install redis-server")]
 fn invalidations_cross_processes_and_tags_reach_redis() {
     let Some(mut server) = TestRedis::start(&[]) else { return };
     let namespace = format!("co{}", std::process::id());

@@ -493,6 +493,7 @@ mod fast {
 }
 
 #[test]
+#[cfg_attr(no_redis_server, ignore = "needs redis-server: apt-get install redis-server")]
 fn l2_against_a_real_redis() {
     moka::scenario();
     fast::scenario();

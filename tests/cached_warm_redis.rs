@@ -35,6 +35,7 @@ async fn triple(id: u32) -> u32 {
 
 /// One test: the two fns share the process's Redis configuration.
 #[test]
+#[cfg_attr(no_redis_server, ignore = "needs redis-server: apt-get install redis-server")]
 fn keys_only_in_redis_are_already_present_and_fill_memory() {
     let Some(server) = TestRedis::start(&[]) else { return };
     let namespace = format!("warm{}", std::process::id());

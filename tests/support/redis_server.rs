@@ -1,14 +1,18 @@
 //! A private `redis-server` on a free port for tests, killed and restarted at will. Shared by
 //! perf-runtime's unit tests (through `#[path]`) and the integration tests.
 //!
-//! With no `redis-server` binary the tests skip with a printed reason, except under `CI=true`,
-//! where a missing Redis fails them. Each test starts its own server, so tests never share keys,
+//! With no `redis-server` binary the tests skip with a line on stderr that a normal `cargo test`
+//! shows, except under `CI=true`, where a missing Redis fails them with the install line. (The
+//! integration tests that need it are also `#[ignore]`d by the root package's build script where
+//! it is missing: see `tests/support/build.rs`.) Each test starts its own server, so tests never share keys,
 //! and nothing touches the machine's shared Redis.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+const REDIS_INSTALL: &str = "apt-get install redis-server";
 
 pub struct TestRedis {
     pub port: u16,
@@ -19,16 +23,19 @@ pub struct TestRedis {
 }
 
 /// Whether `program` runs; without it the test skips, or fails under `CI=true`.
-fn installed(program: &str, version_flag: &str) -> bool {
+fn installed(program: &str, version_flag: &str, install: &str) -> bool {
     let mut found = Command::new(program);
     if found.arg(version_flag).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok() {
         return true;
     }
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "{program} is not installed, and CI=true requires the Redis tests to run"
+        "{program} is not installed, and CI=true requires the Redis tests to run: {install}"
     );
-    eprintln!("skipped: no {program} binary on PATH");
+    // To the stderr handle, not `eprintln!`: libtest captures the macro, so the reason would
+    // show only under `--nocapture`.
+    let line = format!("skipped: no {program} on PATH ({install})\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     false
 }
 
@@ -38,7 +45,7 @@ fn free_port() -> u16 {
 
 impl TestRedis {
     pub fn start(extra: &[&str]) -> Option<Self> {
-        if !installed("redis-server", "--version") {
+        if !installed("redis-server", "--version", REDIS_INSTALL) {
             return None;
         }
         let extra = extra.iter().map(|s| s.to_string()).collect();
@@ -50,7 +57,9 @@ impl TestRedis {
     /// A server that also takes TLS connections on the returned port, with a certificate for
     /// 127.0.0.1 signed by a CA made for it (by the `openssl` command); returns that CA's PEM.
     pub fn start_tls() -> Option<(Self, u16, Vec<u8>)> {
-        if !installed("redis-server", "--version") || !installed("openssl", "version") {
+        if !installed("redis-server", "--version", REDIS_INSTALL)
+            || !installed("openssl", "version", "apt-get install openssl")
+        {
             return None;
         }
         let (port, tls_port) = (free_port(), free_port());

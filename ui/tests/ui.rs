@@ -1,7 +1,9 @@
 //! Compile-time behaviour of every attribute: `ui/<attr>/pass` must build and run,
 //! `ui/<attr>/fail` must fail with exactly the `.stderr` next to it.
-//! Regenerate with `TRYBUILD=overwrite cargo test -p perf-tests --test ui` after checking the
+//! Regenerate with `TRYBUILD=overwrite cargo test -p perf-ui --test ui` after checking the
 //! new output.
+//!
+//! The cases build against this package's dependencies only (see `ui/Cargo.toml`).
 
 #[test]
 fn ui() {
