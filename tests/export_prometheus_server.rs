@@ -275,6 +275,7 @@ fn prometheus_sums_two_processes_and_finds_the_median_bucket() {
 /// where the classic bucket is (50ms, 100ms] and linear interpolation lands far from it. The
 /// native histogram's bucket is 9% wide: the p99 PromQL gives is within 10% of the report's.
 #[test]
+#[cfg_attr(no_prometheus, ignore = "needs prometheus: apt-get install prometheus")]
 fn native_histograms_give_the_reports_p99_within_ten_percent() {
     if !installed("prometheus") {
         return;

@@ -1,5 +1,5 @@
 //! The code the attributes generate is lint-clean. `#![deny(warnings)]` in each UI pass case
-//! holds it to rustc's lints (trybuild, `tests/ui.rs`); here the one-line cases, which also set
+//! holds it to rustc's lints (trybuild, `ui/tests/ui.rs`); here the one-line cases, which also set
 //! `clippy::pedantic`, are compiled as modules, so that `cargo clippy --all-targets -- -D
 //! warnings` holds the generated code of every form to clippy's pedantic lints. Each case's
 //! `main` runs as a test.
