@@ -269,6 +269,12 @@ fn integer(token: &str) -> Result<i64, String> {
         .map_err(|_| format!("integer `{token}` is out of range (TOML integers are 64-bit)"))
 }
 
+/// The char `hex` names, when it is `len` hex digits naming a Unicode scalar value.
+fn scalar(hex: &str, len: usize) -> Option<char> {
+    let digits = hex.len() == len && hex.bytes().all(|h| h.is_ascii_hexdigit());
+    digits.then(|| u32::from_str_radix(hex, 16).ok()).flatten().and_then(char::from_u32)
+}
+
 /// What is left of the line being read.
 struct Cursor<'t> {
     rest: &'t str,
@@ -313,11 +319,6 @@ impl Cursor<'_> {
                 }
                 '\\' => {
                     let escape = chars.next().map(|(_, e)| e);
-                    let hex_len = match escape {
-                        Some('u') => 4,
-                        Some('U') => 8,
-                        _ => 0,
-                    };
                     let unescaped = match escape {
                         Some('n') => '\n',
                         Some('t') => '\t',
@@ -327,16 +328,14 @@ impl Cursor<'_> {
                         Some('e') => '\u{1b}',
                         Some('"') => '"',
                         Some('\\') => '\\',
-                        Some('u' | 'U') => {
-                            let hex: String =
-                                chars.by_ref().take(hex_len).map(|(_, h)| h).collect();
-                            let code = (hex.len() == hex_len
-                                && hex.chars().all(|h| h.is_ascii_hexdigit()))
-                            .then(|| u32::from_str_radix(&hex, 16).ok())
-                            .flatten()
-                            .and_then(char::from_u32);
-                            code.ok_or_else(|| {
-                                format!("invalid escape `\\{}{hex}`: expected a Unicode scalar value in hex", escape.unwrap())
+                        Some(u @ ('u' | 'U')) => {
+                            let len = if u == 'u' { 4 } else { 8 };
+                            let hex: String = chars.by_ref().take(len).map(|(_, h)| h).collect();
+                            scalar(&hex, len).ok_or_else(|| {
+                                format!(
+                                    "invalid escape `\\{u}{hex}`: expected {len} hex digits \
+                                     naming a Unicode scalar value"
+                                )
                             })?
                         }
                         Some(other) => {
