@@ -12,13 +12,10 @@
 //! ```
 
 use std::fmt::{self, Display, Formatter};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
-
 use super::clause::{Clause, Limit, Stat};
+use super::toml_subset::{self, Table, Value};
 
 /// Budgets read from a file: for each name (or `*` pattern), clauses that override those of
 /// the fn's `#[profile(budget = ...)]` stat by stat.
@@ -109,125 +106,134 @@ impl Budgets {
     }
 
     /// Checks the text of a budgets file.
+    ///
+    /// The file is TOML, restricted to what budgets need (see `toml_subset`): a form outside
+    /// it is an error naming its line, never misread.
     pub fn parse(text: &str) -> Result<Budgets, BudgetFileError> {
-        let error = |span: Option<Range<usize>>, key: Option<String>, message: String| {
-            let line = span.map(|s| line_of(text, s.start));
-            BudgetFileError { path: None, line, key, message }
-        };
-        let root = DeTable::parse(text)
-            .map_err(|e| error(e.span(), None, e.message().trim().to_owned()))?;
+        let tables = toml_subset::parse(text).map_err(|e| BudgetFileError {
+            path: None,
+            line: Some(e.line),
+            key: None,
+            message: e.message,
+        })?;
         let mut budgets = Budgets::default();
-        let mut entries: Vec<(usize, Entry)> = Vec::new();
-        for (key, value) in root.get_ref() {
-            let at =
-                |message: String| error(Some(key.span()), Some(key.get_ref().to_string()), message);
-            match key.get_ref().as_ref() {
-                "defaults" => {
-                    for (k, v) in table(value, || at("expected a table: [defaults]".into()))? {
-                        let path = format!("defaults.{}", k.get_ref());
-                        match k.get_ref().as_ref() {
+        for table in &tables {
+            match table.path.as_slice() {
+                [] => {
+                    if let Some(p) = table.pairs.first() {
+                        let m = match p.key.as_str() {
+                            "defaults" => "expected a table: [defaults]".into(),
+                            "budget" => EXPECTED_BUDGET_TABLES.into(),
+                            other => format!("unknown key `{other}`; {EXPECTED_TOP}"),
+                        };
+                        return Err(error(p.line, p.key.clone(), m));
+                    }
+                }
+                [defaults, rest @ ..] if defaults == "defaults" => {
+                    if let [k, ..] = rest {
+                        let m = format!("unknown key `{k}`; expected `min_calls`");
+                        return Err(error(table.line, format!("defaults.{k}"), m));
+                    }
+                    for p in &table.pairs {
+                        let path = format!("defaults.{}", p.key);
+                        match p.key.as_str() {
                             "min_calls" => {
                                 budgets.min_calls =
-                                    count(v).map_err(|m| error(Some(v.span()), Some(path), m))?;
+                                    count(Some(&p.value)).map_err(|m| error(p.line, path, m))?;
                             }
                             other => {
                                 let m = format!("unknown key `{other}`; expected `min_calls`");
-                                return Err(error(Some(k.span()), Some(path), m));
+                                return Err(error(p.line, path, m));
                             }
                         }
                     }
                 }
-                "budget" => {
-                    let expected = || at("expected tables like [budget.\"db.fetch_user\"]".into());
-                    for (name, v) in table(value, expected)? {
-                        let path = format!("budget.{:?}", name.get_ref());
-                        let entry = entry(name.get_ref(), v, &path, &error)?;
-                        entries.push((v.span().start, entry));
+                [budget] if budget == "budget" => {
+                    if let Some(p) = table.pairs.first() {
+                        let m = "expected a table of limits, like p99 = \"50ms\"".into();
+                        return Err(error(p.line, format!("budget.{:?}", p.key), m));
                     }
                 }
-                other => {
-                    return Err(at(format!(
-                        "unknown key `{other}`; expected `defaults` or `budget`"
-                    )));
+                [budget, name] if budget == "budget" => {
+                    budgets.entries.push(entry(name, table)?);
+                }
+                [budget, name, k, ..] if budget == "budget" => {
+                    // `[budget."x".p99]`: a limit given a table.
+                    let path = format!("budget.{name:?}.{k}");
+                    let Err(m) = limit_or_count(k, None) else {
+                        unreachable!("no key takes a table")
+                    };
+                    return Err(error(table.line, path, m));
+                }
+                [other, ..] => {
+                    let m = format!("unknown key `{other}`; {EXPECTED_TOP}");
+                    return Err(error(table.line, other.clone(), m));
                 }
             }
         }
-        entries.sort_by_key(|(at, _)| *at);
-        budgets.entries = entries.into_iter().map(|(_, e)| e).collect();
         Ok(budgets)
     }
 }
 
-type ErrorAt<'a> = dyn Fn(Option<Range<usize>>, Option<String>, String) -> BudgetFileError + 'a;
+const EXPECTED_TOP: &str = "expected `defaults` or `budget`";
+const EXPECTED_BUDGET_TABLES: &str = "expected tables like [budget.\"db.fetch_user\"]";
 
-fn entry(
-    name: &str,
-    value: &Spanned<DeValue<'_>>,
-    path: &str,
-    error: &ErrorAt<'_>,
-) -> Result<Entry, BudgetFileError> {
+fn error(line: usize, key: String, message: String) -> BudgetFileError {
+    BudgetFileError { path: None, line: Some(line), key: Some(key), message }
+}
+
+/// A `[budget."name"]` table.
+fn entry(name: &str, table: &Table) -> Result<Entry, BudgetFileError> {
+    let path = format!("budget.{name:?}");
     if name.is_empty() {
-        return Err(error(
-            Some(value.span()),
-            Some(path.into()),
-            "the name must not be empty".into(),
-        ));
+        return Err(error(table.line, path, "the name must not be empty".into()));
     }
-    let expected = || {
-        let m = "expected a table of limits, like p99 = \"50ms\"".into();
-        error(Some(value.span()), Some(path.into()), m)
-    };
     let mut entry = Entry { name: name.to_owned(), clauses: Vec::new(), min_calls: None };
-    for (k, v) in table(value, expected)? {
-        let key_path = format!("{path}.{}", k.get_ref());
-        if k.get_ref() == "min_calls" {
-            let n = count(v).map_err(|m| error(Some(v.span()), Some(key_path), m))?;
-            entry.min_calls = Some(n);
-            continue;
+    for p in &table.pairs {
+        let key_path = format!("{path}.{}", p.key);
+        match limit_or_count(&p.key, Some(&p.value)).map_err(|m| error(p.line, key_path, m))? {
+            Setting::MinCalls(n) => entry.min_calls = Some(n),
+            Setting::Clause(c) => entry.clauses.push(c),
         }
-        let Some(stat) = Stat::from_name(k.get_ref()) else {
-            let m = format!("unknown key `{}`; expected one of: {STATS}", k.get_ref());
-            return Err(error(Some(k.span()), Some(key_path), m));
-        };
-        let limit = match v.get_ref() {
-            DeValue::String(s) => Limit::parse(stat, s),
-            DeValue::Integer(i) if !stat.is_latency() => u64::from_str_radix(i.as_str(), i.radix())
-                .map_err(|_| "expected a count".into())
-                .and_then(|n| Limit::parse(stat, &n.to_string())),
-            _ if stat.is_latency() => Err("expected a duration string like \"50ms\"".into()),
-            _ => Err("expected a percentage like \"1%\" or a count like 10".into()),
-        };
-        let limit = limit.map_err(|m| error(Some(v.span()), Some(key_path), m))?;
-        entry.clauses.push(Clause { stat, limit });
     }
     if entry.clauses.is_empty() {
         let m = format!("no limits: expected keys like p99 = \"50ms\" (one of: {STATS})");
-        return Err(error(Some(value.span()), Some(path.into()), m));
+        return Err(error(table.line, path, m));
     }
     entry.clauses.sort_by_key(|c| c.stat);
     Ok(entry)
 }
 
-fn table<'v, 'i>(
-    value: &'v Spanned<DeValue<'i>>,
-    expected: impl FnOnce() -> BudgetFileError,
-) -> Result<&'v DeTable<'i>, BudgetFileError> {
-    match value.get_ref() {
-        DeValue::Table(t) => Ok(t),
-        _ => Err(expected()),
-    }
+enum Setting {
+    MinCalls(u64),
+    Clause(Clause),
 }
 
-fn count(value: &Spanned<DeValue<'_>>) -> Result<u64, String> {
-    match value.get_ref() {
-        DeValue::Integer(i) => u64::from_str_radix(i.as_str(), i.radix()).ok(),
+/// What `key = value` sets in an entry; `value` is `None` when the key was given a table.
+fn limit_or_count(key: &str, value: Option<&Value>) -> Result<Setting, String> {
+    if key == "min_calls" {
+        return count(value).map(Setting::MinCalls);
+    }
+    let Some(stat) = Stat::from_name(key) else {
+        return Err(format!("unknown key `{key}`; expected one of: {STATS}"));
+    };
+    let limit = match value {
+        Some(Value::String(s)) => Limit::parse(stat, s),
+        Some(Value::Integer(i)) if !stat.is_latency() => u64::try_from(*i)
+            .map_err(|_| "expected a count".into())
+            .and_then(|n| Limit::parse(stat, &n.to_string())),
+        _ if stat.is_latency() => Err("expected a duration string like \"50ms\"".into()),
+        _ => Err("expected a percentage like \"1%\" or a count like 10".into()),
+    }?;
+    Ok(Setting::Clause(Clause { stat, limit }))
+}
+
+fn count(value: Option<&Value>) -> Result<u64, String> {
+    match value {
+        Some(Value::Integer(i)) => u64::try_from(*i).ok(),
         _ => None,
     }
     .ok_or_else(|| "expected a whole number of calls, like 20".into())
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 #[cfg(test)]
@@ -315,6 +321,52 @@ min_calls = 5
         assert_eq!(e.line, Some(3), "{e}");
         let e = error("[budget.\"x\"\np99 = \"5ms\"\n");
         assert_eq!(e.line, Some(1), "{e}");
+    }
+
+    #[test]
+    fn tables_and_keys_out_of_place_name_their_line_and_key() {
+        let cases = [
+            ("defaults = 1\n", 1, "defaults", "expected a table: [defaults]"),
+            ("budget = \"x\"\n", 1, "budget", "expected tables like [budget."),
+            ("p99 = \"1ms\"\n", 1, "p99", "unknown key `p99`; expected `defaults` or `budget`"),
+            ("\n[budgets.x]\n", 2, "budgets", "expected `defaults` or `budget`"),
+            ("[defaults]\nmax = 1\n", 2, "defaults.max", "unknown key `max`; expected `min_calls`"),
+            ("[defaults.x]\n", 1, "defaults.x", "unknown key `x`; expected `min_calls`"),
+            ("[defaults]\nmin_calls = -1\n", 2, "defaults.min_calls", "a whole number"),
+            ("[budget]\n\"db.*\" = \"1ms\"\n", 2, "budget.\"db.*\"", "a table of limits"),
+            ("[budget.\"x\".p99]\n", 1, "budget.\"x\".p99", "duration string"),
+            ("[budget.x.max_calls]\n", 1, "budget.\"x\".max_calls", "unknown key `max_calls`"),
+            ("[budget.\"\"]\np99 = \"1ms\"\n", 1, "budget.\"\"", "must not be empty"),
+            ("[budget.x]\nerrors = 1.5\n", 2, "", "floats are not accepted"),
+            ("[budget.x]\nerrors = -1\n", 2, "budget.\"x\".errors", "expected a count"),
+        ];
+        for (text, line, key, what) in cases {
+            let e = error(text);
+            assert_eq!(e.line, Some(line), "{text:?}: {e}");
+            assert_eq!(e.key.as_deref().unwrap_or(""), key, "{text:?}: {e}");
+            assert!(e.message.contains(what), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_forms_of_toml_a_budgets_file_uses() {
+        let b = Budgets::parse(
+            "[budget.'db.*']\np99 = '50ms' # literal\n[budget.http_get]\n\"errors\" = \"1\\u0025\"\n\
+             slow = 0x0A\nmin_calls = 1_000\n[budget]\n[defaults]\nmin_calls = +20\n",
+        )
+        .unwrap();
+        assert_eq!(b.min_calls, 20);
+        let names: Vec<_> = b.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["db.*", "http_get"]);
+        let http = &b.entries[1];
+        assert_eq!(http.min_calls, Some(1000));
+        assert_eq!(
+            http.clauses,
+            [
+                Clause { stat: Stat::Errors, limit: Limit::Percent(1.0) },
+                Clause { stat: Stat::Slow, limit: Limit::Count(10) },
+            ]
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod clause;
 mod file;
 mod glob;
 mod table;
+mod toml_subset;
 
 use std::sync::OnceLock;
 
