@@ -1,10 +1,11 @@
 //! perf-runtime without its default features: `#[profile]` and the report build alone, with no
 //! other attribute's dependencies, and `#[cached]`, `#[retry]` and `#[bench]` are each one
-//! compile error that names its feature. With any feature but `exporter`, no serde_json: its
-//! impls would reach the user's type inference (tests/fixtures/inference compiles the idioms).
+//! compile error that names its feature. With any feature, no serde_json: its impls would reach
+//! the user's type inference (tests/fixtures/inference compiles the idioms).
 //!
-//! trybuild builds its cases with this package's features (all of them), so the checks build
-//! small crates of their own with `cargo`, offline, pinned to this workspace's Cargo.lock.
+//! trybuild builds its cases with the features of the package that runs them (`ui/`), so the
+//! checks build small crates of their own with `cargo`, offline, pinned to this workspace's
+//! Cargo.lock.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -116,20 +117,20 @@ fn without_default_features() {
     assert!(stderr.contains("due to 3 previous errors"), "{stderr}");
 }
 
-/// Every feature that writes or reads JSON (the report, baselines, Redis values) does it without
-/// serde_json; `cargo tree` resolves the graph without building it. `exporter` is left out: its
-/// server (tiny_http, whose `ascii` crate implements `PartialEq<AsciiChar> for u8` too) still
-/// renders `/report.json` with serde_json.
+/// Every feature that writes or reads JSON (the report, baselines, Redis values, `/report.json`)
+/// does it without serde_json, and the endpoint is std alone (tiny_http's `ascii` crate had
+/// `impl PartialEq<AsciiChar> for u8`); `cargo tree` resolves the graph without building it.
 #[test]
 fn no_feature_brings_serde_json() {
     let all = make_crate_with(
         "all_features",
         "fn main() {}\n",
-        r#"features = ["json", "bench", "cache", "retry", "tokio", "redis-tls"]"#,
+        r#"features = ["json", "bench", "cache", "retry", "tokio", "redis-tls", "exporter"]"#,
     );
     let tree = cargo(&all, &["tree", "-e", "normal", "--prefix", "none"]);
     assert!(tree.status.success(), "{}", String::from_utf8_lossy(&tree.stderr));
     let tree = String::from_utf8_lossy(&tree.stdout);
     assert!(tree.contains("perf-runtime") && tree.contains("redis"), "{tree}");
     assert!(!tree.contains("serde_json"), "serde_json in perf-runtime's graph:\n{tree}");
+    assert!(!tree.contains("ascii ") && !tree.contains("winnow"), "impls on std types:\n{tree}");
 }
