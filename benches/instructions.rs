@@ -11,6 +11,11 @@ fn direct(x: u64) -> u64 {
     black_box(x)
 }
 
+#[inline(never)]
+fn direct_result(x: u64) -> Result<u64, ()> {
+    Ok(black_box(x))
+}
+
 #[profile]
 #[inline(never)]
 fn profiled(x: u64) -> u64 {
@@ -41,7 +46,7 @@ fn main() {
         }
         "sampled" => sampled,
         "retry" => |x| retried(x).unwrap(),
-        "direct_result" => |x| Ok::<u64, ()>(direct(x)).unwrap(),
+        "direct_result" => |x| direct_result(x).unwrap(),
         _ => panic!(),
     };
     for _ in 0..1000 {

@@ -81,6 +81,7 @@ impl LoadSpec {
     /// What makes this spec run nothing, if anything: `#[load]` refuses these values at
     /// compile time and [`Load`](super::Load)'s setters at their call, so only a spec written
     /// by hand can have one.
+    #[cfg(all(feature = "bench", feature = "tokio"))]
     pub(crate) fn problem(&self) -> Option<&'static str> {
         match (self.mode, self.stop) {
             (Mode::Closed { concurrency: 0 }, _) => Some("`concurrency` must be above zero"),
