@@ -449,7 +449,9 @@ fn protobuf_has_every_family_and_native_buckets_hold_the_histograms_counts() {
     }
     assert_eq!(uint(h, 7), zero);
     assert_eq!(native_counts(h), expected);
-    assert!(expected.len() >= 5, "one bucket per sleep of odd(): {expected:?}");
+    // The 1, 10 and 100µs sleeps can take about the same time on a busy machine (a sleep
+    // overshoots by tens of µs); the 1ms and 3ms ones cannot.
+    assert!(expected.len() >= 3, "a bucket per distinct sleep of odd(): {expected:?}");
 }
 
 #[test]

@@ -11,16 +11,15 @@ thread_local! {
     static OTHER_SIZES: Cell<u64> = const { Cell::new(0) };
 }
 
-/// The sizes of a histogram's parts, made on first use: a chunk of 128 `u64` counters, and the
-/// table of its chunks' pointers.
-const CHUNK_BYTES: usize = 128 * 8;
-const TABLE_BYTES: usize = 33_792usize.div_ceil(128) * 8;
+/// The sizes of a histogram's parts, made on first use: a chunk of 64 `u64` counters, a span's
+/// 16 chunk pointers, and the table of the 33 spans' pointers.
+const PART_BYTES: [usize; 3] = [64 * 8, 16 * 8, 33_792usize.div_ceil(1024) * 8];
 
 // SAFETY: forwards to the system allocator; the counters are const-initialized thread-locals.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        if layout.size() != CHUNK_BYTES && layout.size() != TABLE_BYTES {
+        if !PART_BYTES.contains(&layout.size()) {
             OTHER_SIZES.with(|a| a.set(a.get() + 1));
         }
         unsafe { System.alloc(layout) }

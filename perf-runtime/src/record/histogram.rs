@@ -4,9 +4,10 @@
 //! would need a lock around every record. This keeps HdrHistogram's bucket layout (3
 //! significant digits, values in nanoseconds) in atomic counters instead: writers bump a
 //! counter, readers load them, and the report rebuilds an exact `hdrhistogram::Histogram` from
-//! the counts. Both the table of chunks and the chunks are allocated on first use, so a
-//! histogram nobody records into costs one pointer, and one whose values all take about the
-//! same time a few KiB, not the 270 KiB a fully allocated histogram would.
+//! the counts. Counters live in 512-byte chunks reached through two small tables (one entry per
+//! power of two, then 16 per power of two), each allocated on first use: a histogram nobody
+//! records into costs one pointer, and one whose values all take about the same time under a
+//! KiB, not the 270 KiB a fully allocated histogram would.
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
@@ -23,11 +24,15 @@ const SUB_BUCKET_HALF_COUNT: usize = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 const SUB_BUCKET_MASK: u64 = (1 << (SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1)) - 1;
 const LEADING_ZERO_COUNT_BASE: u32 = 64 - SUB_BUCKET_HALF_COUNT_MAGNITUDE - 1;
 pub(crate) const LEN: usize = index_of(MAX_VALUE) + 1;
-const CHUNK_LEN: usize = 128;
-const CHUNKS: usize = LEN.div_ceil(CHUNK_LEN);
+const CHUNK_LEN: usize = 64;
+/// Counters under one entry of the top table: a power of two's sub-buckets.
+const SPAN: usize = SUB_BUCKET_HALF_COUNT;
+const CHUNKS_PER_SPAN: usize = SPAN / CHUNK_LEN;
+const SPANS: usize = LEN.div_ceil(SPAN);
 
 type Chunk = [AtomicU64; CHUNK_LEN];
-type Table = [AtomicPtr<Chunk>; CHUNKS];
+type Span = [AtomicPtr<Chunk>; CHUNKS_PER_SPAN];
+type Table = [AtomicPtr<Span>; SPANS];
 
 pub(crate) struct AtomicHistogram {
     table: AtomicPtr<Table>,
@@ -88,23 +93,13 @@ impl AtomicHistogram {
 
     #[inline(always)]
     fn counter(&self, index: usize) -> &AtomicU64 {
-        let table = self.table.load(Ordering::Acquire);
-        let table = if table.is_null() { self.grow_table() } else { table };
-        // SAFETY: a table, once published, lives as long as `self`.
-        let slot = unsafe { &(*table)[index / CHUNK_LEN] };
-        let chunk = slot.load(Ordering::Acquire);
-        let chunk = if chunk.is_null() { grow(slot) } else { chunk };
-        // SAFETY: likewise for a chunk.
+        let table = load_or_grow(&self.table);
+        // SAFETY: a table, span or chunk, once published, lives as long as `self`.
+        let span = load_or_grow(unsafe { &(*table)[index / SPAN] });
+        // SAFETY: as above.
+        let chunk = load_or_grow(unsafe { &(*span)[index % SPAN / CHUNK_LEN] });
+        // SAFETY: as above.
         unsafe { &(*chunk)[index % CHUNK_LEN] }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn grow_table(&self) -> *mut Table {
-        let fresh = super::alloc::untracked(|| {
-            Box::into_raw(Box::new([const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNKS]))
-        });
-        publish(&self.table, fresh)
     }
 
     /// Zeroes the counts; a value recorded meanwhile lands on one side or the other.
@@ -137,30 +132,54 @@ impl AtomicHistogram {
             return;
         }
         // SAFETY: as in `counter`.
-        for (c, chunk) in unsafe { &*table }.iter().enumerate() {
-            let chunk = chunk.load(Ordering::Acquire);
-            if !chunk.is_null() {
-                // SAFETY: as in `counter`.
-                for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
-                    visit(c * CHUNK_LEN + i, counter);
+        for (s, span) in unsafe { &*table }.iter().enumerate() {
+            let span = span.load(Ordering::Acquire);
+            if span.is_null() {
+                continue;
+            }
+            // SAFETY: as in `counter`.
+            for (c, chunk) in unsafe { &*span }.iter().enumerate() {
+                let chunk = chunk.load(Ordering::Acquire);
+                if !chunk.is_null() {
+                    // SAFETY: as in `counter`.
+                    for (i, counter) in unsafe { &*chunk }.iter().enumerate() {
+                        visit(s * SPAN + c * CHUNK_LEN + i, counter);
+                    }
                 }
             }
         }
     }
 }
 
-/// Allocates a chunk for `slot`, or takes the one another writer published first.
-#[cold]
-#[inline(never)]
-fn grow(slot: &AtomicPtr<Chunk>) -> *mut Chunk {
-    let fresh = super::alloc::untracked(|| {
-        Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK_LEN]))
-    });
-    publish(slot, fresh)
+/// Zeroed memory for a table, a span or a chunk: arrays of atomics, which are valid at zero.
+trait Zeroed: Sized {
+    fn boxed() -> Box<Self>;
 }
 
-/// Publishes `fresh` in `slot` unless another writer got there first, whose pointer wins.
-fn publish<T>(slot: &AtomicPtr<T>, fresh: *mut T) -> *mut T {
+impl<T, const N: usize> Zeroed for [AtomicPtr<T>; N] {
+    fn boxed() -> Box<Self> {
+        Box::new([const { AtomicPtr::new(std::ptr::null_mut()) }; N])
+    }
+}
+
+impl<const N: usize> Zeroed for [AtomicU64; N] {
+    fn boxed() -> Box<Self> {
+        Box::new([const { AtomicU64::new(0) }; N])
+    }
+}
+
+/// What `slot` points to, allocated (zeroed) on first use.
+#[inline(always)]
+fn load_or_grow<T: Zeroed>(slot: &AtomicPtr<T>) -> *mut T {
+    let found = slot.load(Ordering::Acquire);
+    if found.is_null() { grow(slot) } else { found }
+}
+
+/// Allocates what `slot` points to, or takes what another writer published first.
+#[cold]
+#[inline(never)]
+fn grow<T: Zeroed>(slot: &AtomicPtr<T>) -> *mut T {
+    let fresh = super::alloc::untracked(|| Box::into_raw(T::boxed()));
     match slot.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => fresh,
         Err(winner) => {
@@ -192,13 +211,22 @@ impl Drop for AtomicHistogram {
         if table.is_null() {
             return;
         }
-        // SAFETY: allocated by `grow_table` with `Box::into_raw` and never freed elsewhere.
+        // SAFETY: every pointer below was made by `grow` with `Box::into_raw`, published once
+        // and never freed elsewhere.
         let mut table = unsafe { Box::from_raw(table) };
-        for chunk in table.iter_mut() {
-            let chunk = *chunk.get_mut();
-            if !chunk.is_null() {
-                // SAFETY: allocated by `grow` with `Box::into_raw` and never freed elsewhere.
-                drop(unsafe { Box::from_raw(chunk) });
+        for span in table.iter_mut() {
+            let span = *span.get_mut();
+            if span.is_null() {
+                continue;
+            }
+            // SAFETY: as above.
+            let mut span = unsafe { Box::from_raw(span) };
+            for chunk in span.iter_mut() {
+                let chunk = *chunk.get_mut();
+                if !chunk.is_null() {
+                    // SAFETY: as above.
+                    drop(unsafe { Box::from_raw(chunk) });
+                }
             }
         }
     }
