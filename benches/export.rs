@@ -15,20 +15,12 @@ mod threads;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use perf_runtime::profile;
 
+#[macro_use]
+#[path = "support/tens.rs"]
+mod tens;
+
 // 1,000 profiled fns: ten modules of ten modules of ten, each leaf with its own fn (its name
 // is its module path), which spins for the number of rounds it is given.
-macro_rules! tens {
-    ($inner:ident) => {
-        tens!(@ $inner m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
-    };
-    (@ $inner:ident $($m:ident)*) => {
-        $(pub mod $m { $inner!(); })*
-        pub fn call_all() {
-            $($m::call_all();)*
-        }
-    };
-}
-
 macro_rules! leaf {
     () => {
         #[perf_runtime::profile]

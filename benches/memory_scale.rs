@@ -10,9 +10,7 @@ mod thousand_fns;
 
 use std::time::Instant;
 
-use thousand_fns::{call_all, call_all_on, plain_on, resident_bytes};
-
-const CALLS: u64 = 100;
+use thousand_fns::{CALLS, call_all, call_all_on, plain_on, resident_bytes};
 
 fn main() {
     if std::env::var_os("PERF_MEMORY_SCALE_RUN").is_some() {
@@ -35,14 +33,14 @@ fn table() {
         return println!("no /proc/self/status: resident memory cannot be read here");
     };
     // Thread stacks and allocator arenas for 64 threads, paid before measuring.
-    plain_on(64, CALLS);
+    plain_on(64);
     let start = resident_bytes().unwrap();
     // A shard, once made, is reused by the next thread, so growth since `start` after T
     // threads is what T threads cost.
     println!("{:>8} {:>16} {:>12} {:>14}", "threads", "resident growth", "per fn", "ns per call");
     for threads in [1, 4, 16, 64] {
         let began = Instant::now();
-        call_all_on(threads, CALLS);
+        call_all_on(threads);
         let ns = began.elapsed().as_nanos() as f64;
         let calls = (threads as u64 * 1_000 * CALLS) as f64;
         let parallel = threads.min(std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -56,7 +54,7 @@ fn table() {
     }
     // One thread again, its shards made: the steady per-call cost.
     let began = Instant::now();
-    std::hint::black_box(call_all(CALLS));
+    call_all();
     let ns = began.elapsed().as_nanos() as f64 / (1_000 * CALLS) as f64;
     println!("one thread, shards made: {ns:.1} ns per call (1,000 fns in turn)");
 }

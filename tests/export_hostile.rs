@@ -18,19 +18,11 @@ use std::time::{Duration, Instant};
 
 use perf_runtime::export::{Limits, ServerHandle, serve_with};
 
-// 100 profiled fns, so that `/report.json` is a real render.
-macro_rules! tens {
-    ($inner:ident) => {
-        tens!(@ $inner m0 m1 m2 m3 m4 m5 m6 m7 m8 m9);
-    };
-    (@ $inner:ident $($m:ident)*) => {
-        $(pub mod $m { $inner!(); })*
-        pub fn call_all() {
-            $($m::call_all();)*
-        }
-    };
-}
+#[macro_use]
+#[path = "../benches/support/tens.rs"]
+mod tens;
 
+// 100 profiled fns, so that `/report.json` is a real render.
 macro_rules! leaf {
     () => {
         #[perf_runtime::profile]

@@ -6,7 +6,7 @@
 #[path = "../benches/support/thousand_fns.rs"]
 mod thousand_fns;
 
-use thousand_fns::{call_all_on, growth, plain_on, resident_bytes};
+use thousand_fns::{CALLS, call_all_on, growth, plain_on, resident_bytes};
 
 const MIB: u64 = 1 << 20;
 
@@ -19,11 +19,11 @@ fn thousand_fns_on_16_and_64_threads_stay_within_8_and_32_mib() {
         return;
     };
     // What starting 64 threads costs (stacks, allocator arenas) is paid before measuring.
-    plain_on(64, 100);
-    let on_16 = growth(16, 100).unwrap();
+    plain_on(64);
+    let on_16 = growth(16).unwrap();
     assert!(on_16 <= 8 * MIB, "1,000 fns × 16 threads grew resident memory by {} KiB", on_16 >> 10);
     let before_64 = resident_bytes().unwrap();
-    call_all_on(64, 100);
+    call_all_on(64);
     let on_64 = resident_bytes().unwrap().saturating_sub(before_64) + on_16;
     assert!(
         on_64 <= 32 * MIB,
@@ -42,7 +42,7 @@ fn thousand_fns_on_16_and_64_threads_stay_within_8_and_32_mib() {
         report.functions.iter().filter(|f| f.name.contains("::thousand::")).collect();
     assert_eq!(counted.len(), 1_000);
     for f in counted {
-        assert_eq!(f.calls, (16 + 64) * 100, "{}", f.name);
+        assert_eq!(f.calls, (16 + 64) * CALLS, "{}", f.name);
         assert_eq!(f.decode_histogram().unwrap().len(), f.calls, "{}", f.name);
     }
 }

@@ -3,63 +3,58 @@
 
 use std::hint::black_box;
 
-type Fns = &'static [fn(u64) -> u64];
+#[macro_use]
+#[path = "tens.rs"]
+mod tens;
 
-macro_rules! ten {
-    ($($f:ident)*) => {
-        $(
-            #[perf_runtime::profile]
-            #[inline(never)]
-            pub fn $f(x: u64) -> u64 {
-                std::hint::black_box(x).wrapping_mul(31)
+/// Calls per fn per thread.
+pub const CALLS: u64 = 100;
+
+macro_rules! leaf {
+    () => {
+        #[perf_runtime::profile]
+        #[inline(never)]
+        pub fn f(x: u64) -> u64 {
+            std::hint::black_box(x).wrapping_mul(31)
+        }
+
+        pub fn call_all() {
+            for i in 0..crate::thousand_fns::CALLS {
+                std::hint::black_box(f(i));
             }
-        )*
-        pub const ALL: super::Fns = &[$($f),*];
+        }
     };
 }
 
 macro_rules! hundred {
-    ($($m:ident)*) => {
-        $( pub mod $m { ten!(f0 f1 f2 f3 f4 f5 f6 f7 f8 f9); } )*
-        pub const ALL: &[super::Fns] = &[$($m::ALL),*];
+    () => {
+        tens!(leaf);
     };
 }
 
 macro_rules! thousand {
-    ($($m:ident)*) => {
-        $( pub mod $m { use super::Fns; hundred!(a b c d e f g h i j); } )*
-        pub const ALL: &[&[Fns]] = &[$($m::ALL),*];
+    () => {
+        tens!(hundred);
     };
 }
 
 pub mod thousand {
-    use super::Fns;
-    thousand!(a b c d e f g h i j);
+    tens!(thousand);
 }
 
-/// Calls every one of the 1,000 fns `calls` times.
-pub fn call_all(calls: u64) -> u64 {
-    let mut sum = 0u64;
-    for group in thousand::ALL {
-        for fns in *group {
-            for f in *fns {
-                for i in 0..calls {
-                    sum = sum.wrapping_add(f(i));
-                }
-            }
-        }
-    }
-    sum
+/// Calls every one of the 1,000 fns [`CALLS`] times.
+pub fn call_all() {
+    thousand::call_all();
 }
 
-/// `call_all(calls)` on each of `threads` threads, all alive at once.
-pub fn call_all_on(threads: usize, calls: u64) {
+/// [`call_all`] on each of `threads` threads, all alive at once.
+pub fn call_all_on(threads: usize) {
     let barrier = std::sync::Barrier::new(threads);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 barrier.wait();
-                black_box(call_all(calls));
+                call_all();
                 // Held until every thread is done, so no shard is handed back and reused.
                 barrier.wait();
             });
@@ -69,14 +64,14 @@ pub fn call_all_on(threads: usize, calls: u64) {
 
 /// The same threads running the same loop over plain fns: what starting them costs, to take
 /// away from [`call_all_on`]'s growth.
-pub fn plain_on(threads: usize, calls: u64) {
+pub fn plain_on(threads: usize) {
     let barrier = std::sync::Barrier::new(threads);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 barrier.wait();
                 let mut sum = 0u64;
-                for i in 0..1_000 * calls {
+                for i in 0..1_000 * CALLS {
                     sum = sum.wrapping_add(black_box(i).wrapping_mul(31));
                 }
                 black_box(sum);
@@ -94,11 +89,11 @@ pub fn resident_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Resident growth in bytes of `call_all_on(threads, calls)` after `plain_on` the same threads.
+/// Resident growth in bytes of `call_all_on(threads)` after `plain_on` the same threads.
 #[allow(dead_code)] // the test's, not the bench's
-pub fn growth(threads: usize, calls: u64) -> Option<u64> {
-    plain_on(threads, calls);
+pub fn growth(threads: usize) -> Option<u64> {
+    plain_on(threads);
     let before = resident_bytes()?;
-    call_all_on(threads, calls);
+    call_all_on(threads);
     Some(resident_bytes()?.saturating_sub(before))
 }
