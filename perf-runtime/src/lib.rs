@@ -33,6 +33,7 @@ pub mod __private;
 pub mod bench;
 pub mod cache;
 pub mod export;
+mod rejection;
 mod format;
 pub mod load;
 mod profile;
