@@ -33,13 +33,15 @@ pub mod __private;
 pub mod bench;
 pub mod cache;
 pub mod export;
-mod rejection;
 mod format;
+#[cfg(feature = "html")]
+pub mod html;
 pub mod load;
 mod profile;
 mod record;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
+mod rejection;
 mod report;
 pub mod retry;
 

@@ -3,28 +3,24 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use perf_runtime::{FunctionReport, Report};
+use crate::{FunctionReport, Report};
 
+use super::compare::{Compared, Comparison};
 use super::plot::{Series, percentile_plot};
+use super::units::{change, duration};
 use super::{escape, figures, hist};
-use crate::diff::{Diff, Kind, Row, Verdict};
-use crate::units::{change, duration};
 
-fn rows_by_name(compared: Option<&Diff>) -> HashMap<&str, &Row> {
+fn rows_by_name(compared: Option<&Comparison>) -> HashMap<&str, &Compared> {
     compared
         .map(|d| {
-            d.rows
-                .iter()
-                .filter(|r| r.kind == Kind::Function)
-                .map(|r| (r.name.as_str(), r))
-                .collect()
+            d.rows.iter().filter(|r| r.kind == "function").map(|r| (r.name.as_str(), r)).collect()
         })
         .unwrap_or_default()
 }
 
-fn verdict_badge(out: &mut String, verdict: Verdict) {
-    let class = verdict.as_str().replace(' ', "-");
-    let _ = write!(out, r#"<span class="verdict {class}">{}</span>"#, verdict.as_str());
+fn verdict_badge(out: &mut String, verdict: &str) {
+    let class = verdict.replace(' ', "-");
+    let _ = write!(out, r#"<span class="verdict {class}">{verdict}</span>"#);
 }
 
 fn busy_share(f: &FunctionReport) -> Option<f64> {
@@ -32,7 +28,7 @@ fn busy_share(f: &FunctionReport) -> Option<f64> {
     (f.total_ns > 0).then(|| busy as f64 / f.total_ns as f64)
 }
 
-pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>) {
+pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Comparison>) {
     out.push_str(r#"<section id="summary"><h2>Summary</h2>"#);
     if report.functions.is_empty() {
         out.push_str(r#"<p class="empty">No profiled calls recorded.</p></section>"#);
@@ -85,14 +81,14 @@ pub(super) fn summary(out: &mut String, report: &Report, compared: Option<&Diff>
         if compared.is_some() {
             match rows.get(f.name.as_str()) {
                 Some(row) => {
-                    let p99 = row.metrics.iter().find(|m| m.name == "p99_ns");
+                    let p99 = row.figures.iter().find(|m| m.name == "p99_ns");
                     let pct = p99.and_then(|m| m.change_pct);
                     let _ = write!(
                         out,
                         r#"<td data-v="{}">{}</td><td class="l" data-v="{}">"#,
                         pct.unwrap_or(0.0),
                         change(pct),
-                        row.verdict.as_str()
+                        row.verdict
                     );
                     verdict_badge(out, row.verdict);
                     out.push_str("</td>");
@@ -109,7 +105,7 @@ pub(super) fn cards(
     out: &mut String,
     report: &Report,
     baseline: Option<&Report>,
-    compared: Option<&Diff>,
+    compared: Option<&Comparison>,
 ) {
     if report.functions.is_empty() {
         return;
@@ -127,7 +123,7 @@ fn card(
     i: usize,
     f: &FunctionReport,
     base: Option<&FunctionReport>,
-    row: Option<&&Row>,
+    row: Option<&&Compared>,
 ) {
     let _ = write!(
         out,
@@ -206,15 +202,15 @@ fn card(
             duration(f.p99_ns as f64),
         );
     }
-    if let Some(row) = row.filter(|r| r.verdict == Verdict::New) {
-        let _ = write!(out, r#"<p class="why">{}: not in the baseline</p>"#, row.verdict.as_str());
+    if let Some(row) = row.filter(|r| r.verdict == "new") {
+        let _ = write!(out, r#"<p class="why">{}: not in the baseline</p>"#, row.verdict);
     }
-    if let Some(row) = row.filter(|r| r.verdict != Verdict::New) {
+    if let Some(row) = row.filter(|r| r.verdict != "new") {
         out.push_str(r#"<table class="vs"><thead><tr><th></th><th>baseline</th><th>this run</th><th>change</th></tr></thead><tbody>"#);
-        for m in row.metrics.iter().filter(|m| m.name != "calls") {
+        for m in row.figures.iter().filter(|m| m.name != "calls") {
             let fmt = |v: Option<f64>| match (m.name, v) {
                 (_, None) => "-".to_owned(),
-                ("error_rate", Some(v)) => crate::units::rate(v),
+                ("error_rate", Some(v)) => super::units::rate(v),
                 (_, Some(v)) => duration(v),
             };
             let class = match m.shift {

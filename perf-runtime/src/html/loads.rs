@@ -3,11 +3,11 @@
 
 use std::fmt::Write as _;
 
-use perf_runtime::Report;
-use perf_runtime::load::LoadResult;
+use crate::Report;
+use crate::load::LoadResult;
 
 use super::escape;
-use crate::units::duration;
+use super::units::duration;
 
 pub(super) fn section(out: &mut String, report: &Report) {
     if report.loads.is_empty() {
@@ -93,7 +93,7 @@ fn timeline(out: &mut String, l: &LoadResult) {
     let end = l.timeline.last().map_or(1.0, |p| p.at_s).max(1e-9);
     let max_rps = l.timeline.iter().map(|p| p.rps).fold(0.0, f64::max).max(1e-9);
     let max_p99 = l.timeline.iter().map(|p| p.p99_ns).max().unwrap_or(0).max(1) as f64;
-    let points = |y: &dyn Fn(&perf_runtime::load::TimelinePoint) -> f64| {
+    let points = |y: &dyn Fn(&crate::load::TimelinePoint) -> f64| {
         let mut s = String::new();
         for p in &l.timeline {
             let _ = write!(s, "{:.1},{:.1} ", p.at_s / end * W, H - y(p) * (H - 10.0));
@@ -116,7 +116,7 @@ mod tests {
     fn a_load_gets_a_row_and_a_timeline() {
         let pct = r#"{"mean_ns": 2e6, "p50_ns": 1000000, "p90_ns": 2000000, "p95_ns": 3000000,
             "p99_ns": 4000000, "p999_ns": 5000000, "max_ns": 6000000}"#;
-        let report: perf_runtime::Report = serde_json::from_str(&format!(
+        let report: crate::Report = serde_json::from_str(&format!(
             r#"{{"schema_version": 1, "generated_at": "2026-01-01T00:00:00.000Z",
             "functions": [], "caches": [], "retries": [], "benches": [],
             "loads": [{{"name": "checkout <open>", "mode": "open", "target_rps": 300.0,
@@ -131,7 +131,7 @@ mod tests {
                 "budget": [], "failed": false}}]}}"#
         ))
         .unwrap();
-        let page = crate::html(&report, None, "load.json");
+        let page = super::super::page(&report, None, None, "load.json");
         assert!(page.contains(r##"<a href="#loads">Loads</a>"##));
         assert!(page.contains("<td class=\"name\">checkout &lt;open&gt;</td><td>open, 300/s</td>"));
         assert!(page.contains(r#"points="300.0,10.0 600.0,10.0 ""#), "rps at its maximum");

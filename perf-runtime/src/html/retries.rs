@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use perf_runtime::Report;
-use perf_runtime::retry::RetryReport;
+use crate::Report;
+use crate::retry::RetryReport;
 
+use super::units::duration;
 use super::{escape, figures};
-use crate::units::duration;
 
 pub(super) fn section(out: &mut String, report: &Report, baseline: Option<&Report>) {
     if report.retries.is_empty() {

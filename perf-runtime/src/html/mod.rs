@@ -1,38 +1,46 @@
-//! `perf-report html`: one self-contained page (inline CSS, inline SVG, a small inline script
-//! for sorting and filtering; nothing fetched), readable on a laptop and printable.
+//! The report as one self-contained HTML page (inline CSS, inline SVG, a small inline script
+//! for sorting and filtering; nothing fetched), readable on a laptop and printable: what
+//! `perf-report html` writes and what the exporter's live page redraws (cargo feature `html`,
+//! which `exporter` implies).
+//!
+//! One file per section, each with `section(out, report, base)` appending its markup: the page
+//! and the live page are the same code.
 
 mod benches;
 mod caches;
+mod compare;
 mod functions;
 mod loads;
 mod plot;
 mod retries;
+mod units;
 
 use std::fmt::Write as _;
 
-use perf_runtime::Report;
-use perf_runtime::budget::Status;
+use crate::Report;
+use crate::budget::Status;
 
-use crate::diff::{DiffOptions, diff};
-use crate::input::decode;
+pub use compare::{Compared, Comparison, Figure};
 
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("page.js");
 
-/// The page for `report`, with `baseline`'s curves and figures beside it when given. `title`
+/// The page for `report`, with `baseline`'s curves and figures beside it when given, and
+/// `compared`'s verdicts (perf-report's diff of the two) beside each fn and bench. `title`
 /// names the report (its file name, say).
 ///
 /// ```
-/// let report: perf_runtime::Report = serde_json::from_str(r#"{
-///     "schema_version": 1, "generated_at": "2026-01-01T00:00:00.000Z",
-///     "functions": [], "caches": [], "retries": [], "benches": []
-/// }"#).unwrap();
-/// let page = perf_report::html(&report, None, "empty.json");
+/// let report = perf_runtime::Report::collect();
+/// let page = perf_runtime::html::page(&report, None, None, "now");
 /// assert!(page.starts_with("<!doctype html>"));
 /// assert!(!page.contains("http://") && !page.contains("https://"));
 /// ```
-pub fn html(report: &Report, baseline: Option<(&Report, &str)>, title: &str) -> String {
-    let compared = baseline.map(|(b, _)| diff(b, report, DiffOptions::default()));
+pub fn page(
+    report: &Report,
+    baseline: Option<(&Report, &str)>,
+    compared: Option<&Comparison>,
+    title: &str,
+) -> String {
     let mut out = String::with_capacity(4096 + report.functions.len() * 4096);
     let _ = write!(
         out,
@@ -40,20 +48,20 @@ pub fn html(report: &Report, baseline: Option<(&Report, &str)>, title: &str) -> 
         escape(title)
     );
     plot::x_axes(&mut out);
-    header(&mut out, report, baseline, title, compared.as_ref());
+    header(&mut out, report, baseline, title, compared);
     out.push_str("<main>");
     let base = baseline.map(|(b, _)| b);
-    functions::summary(&mut out, report, compared.as_ref());
-    functions::cards(&mut out, report, base, compared.as_ref());
+    functions::summary(&mut out, report, compared);
+    functions::cards(&mut out, report, base, compared);
     caches::section(&mut out, report, base);
     retries::section(&mut out, report, base);
-    benches::section(&mut out, report, compared.as_ref());
+    benches::section(&mut out, report, compared);
     loads::section(&mut out, report);
     benches::budgets(&mut out, report);
     out.push_str("</main>");
     let _ = write!(
         out,
-        r#"<footer>perf-report {} · schema_version {}</footer><script>{SCRIPT}</script></body></html>"#,
+        r#"<footer>perf {} · schema_version {}</footer><script>{SCRIPT}</script></body></html>"#,
         env!("CARGO_PKG_VERSION"),
         report.schema_version
     );
@@ -66,7 +74,7 @@ fn header(
     report: &Report,
     baseline: Option<(&Report, &str)>,
     title: &str,
-    compared: Option<&crate::diff::Diff>,
+    compared: Option<&Comparison>,
 ) {
     let _ = write!(
         out,
@@ -172,7 +180,7 @@ pub(crate) fn escape(text: &str) -> String {
 /// A decoded, non-empty histogram (reports are checked on load, so a failure is only an
 /// empty string from an older report).
 fn hist(text: &str) -> Option<hdrhistogram::Histogram<u64>> {
-    decode(text).ok().filter(|h| !h.is_empty())
+    crate::report::histogram::decode(text).ok().filter(|h| !h.is_empty())
 }
 
 /// `<div class="kv"><span>label</span><b>value</b></div>` pairs.

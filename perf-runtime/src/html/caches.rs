@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use perf_runtime::{CacheReport, Report};
+use crate::{CacheReport, Report};
 
 use super::plot::{Series, percentile_plot};
+use super::units::{duration, rate};
 use super::{escape, figures, hist};
-use crate::units::{duration, rate};
 
 pub(super) fn section(out: &mut String, report: &Report, baseline: Option<&Report>) {
     if report.caches.is_empty() {

@@ -3,19 +3,19 @@
 
 use std::fmt::Write as _;
 
-use perf_runtime::Report;
-use perf_runtime::bench::BenchResult;
-use perf_runtime::budget::{Limit, Status};
+use crate::Report;
+use crate::bench::BenchResult;
+use crate::budget::{Limit, Status};
 
+use super::compare::Comparison;
 use super::escape;
-use crate::diff::{Diff, Kind};
-use crate::units::duration;
+use super::units::duration;
 
 fn ns(v: f64) -> String {
     if v < 1000.0 { format!("{v:.2}ns") } else { duration(v) }
 }
 
-pub(super) fn section(out: &mut String, report: &Report, compared: Option<&Diff>) {
+pub(super) fn section(out: &mut String, report: &Report, compared: Option<&Comparison>) {
     if report.benches.is_empty() {
         return;
     }
@@ -60,13 +60,12 @@ pub(super) fn section(out: &mut String, report: &Report, compared: Option<&Diff>
             b.outliers
         );
         // Against the page's baseline report if given, else the bench run's own `--baseline`.
-        let row = compared.and_then(|d| d.row(Kind::Bench, &b.name));
-        let mean = row.and_then(|r| r.metrics.iter().find(|m| m.name == "mean_ns"));
+        let row = compared.and_then(|d| d.row("bench", &b.name));
+        let mean = row.and_then(|r| r.figures.iter().find(|m| m.name == "mean_ns"));
         let change = match (row, mean) {
-            (Some(row), Some(m)) => m
-                .change_pct
-                .zip(m.change_ci95_pct)
-                .map(|(c, ci)| (c, ci, row.verdict.as_str().to_owned())),
+            (Some(row), Some(m)) => {
+                m.change_pct.zip(m.change_ci95_pct).map(|(c, ci)| (c, ci, row.verdict.to_owned()))
+            }
             _ => b.baseline.as_ref().and_then(|base| {
                 let (change, ci) = base.change_pct.zip(base.change_ci95_pct)?;
                 Some((change, ci, base.verdict.clone()))
@@ -81,7 +80,7 @@ pub(super) fn section(out: &mut String, report: &Report, compared: Option<&Diff>
                 );
             }
             None => {
-                let verdict = row.map_or("", |r| r.verdict.as_str());
+                let verdict = row.map_or("", |r| r.verdict);
                 let _ = write!(
                     out,
                     r#"<td data-v="0"></td><td class="l" data-v="{verdict}">{verdict}</td>"#

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use hdrhistogram::Histogram;
 
-use crate::units;
+use super::units;
 
 /// One curve of a plot.
 pub(crate) struct Series<'a> {
