@@ -31,6 +31,7 @@
 #[doc(hidden)]
 pub mod __private;
 pub mod bench;
+pub mod bulkhead;
 pub mod cache;
 pub mod export;
 mod rejection;
@@ -42,11 +43,13 @@ mod record;
 pub(crate) mod redis;
 mod report;
 pub mod retry;
+pub mod timeout;
 
 pub use cache::CacheReport;
 pub use profile::slow::{SlowCall, on_slow_call};
 pub use record::alloc;
 pub use record::enabled::{is_enabled, set_enabled};
+pub use timeout::Elapsed;
 pub use report::budget::{self, BudgetResult, assert_budgets, on_budget_violation};
 pub use report::{
     Config, FunctionReport, MergeError, ProcessReport, Report, SCHEMA_VERSION, SlowCallReport,
