@@ -180,3 +180,59 @@ async fn other_orders_compile_and_run() {
     let inner = r.bulkhead(&format!("{}::cache_over_bulkhead", module_path!())).unwrap();
     assert_eq!(inner.admitted, 1);
 }
+
+#[path = "support/schema.rs"]
+mod schema;
+
+/// Called by the sections test alone, so that its delta is exact while other tests run.
+#[timeout("1s")]
+#[bulkhead(max_concurrent = 4)]
+async fn sectioned(x: u32) -> Result<u32, Error> {
+    Ok(x)
+}
+
+#[timeout("1s")]
+async fn sectioned_timeout(x: u32) -> Result<u32, Error> {
+    Ok(x)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_sections_reach_json_merge_delta_and_prometheus() {
+    assert_eq!(sectioned(1).await, Ok(1));
+    let before = Report::collect();
+    assert_eq!(sectioned(2).await, Ok(2));
+    assert_eq!(sectioned_timeout(3).await, Ok(3));
+    let report = Report::collect();
+    let json = serde_json::from_str::<serde_json::Value>(&report.to_json()).unwrap();
+    schema::assert_valid(&json);
+    let name = format!("{}::sectioned", module_path!());
+    let b = json["bulkheads"].as_array().unwrap().iter().find(|b| b["name"] == *name).unwrap();
+    assert_eq!((b["max_concurrent"].as_u64(), b["in_flight"].as_u64()), (Some(4), Some(0)));
+    let back: Report = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(back.bulkheads, report.bulkheads);
+    assert_eq!(back.timeouts, report.timeouts);
+
+    let twice = Report::merge([&report, &report]).unwrap();
+    let (one, two) = (report.bulkhead(&name).unwrap(), twice.bulkhead(&name).unwrap());
+    assert_eq!(
+        (two.calls, two.admitted, two.max_in_flight),
+        (2 * one.calls, 2 * one.admitted, one.max_in_flight)
+    );
+    let t = format!("{}::sectioned_timeout", module_path!());
+    assert_eq!(twice.timeout(&t).unwrap().calls, 2 * report.timeout(&t).unwrap().calls);
+
+    let since = report.delta(&before);
+    assert_eq!(since.bulkhead(&name).unwrap().admitted, 1);
+    assert_eq!(since.timeout(&format!("{}::sectioned", module_path!())).unwrap().calls, 1);
+
+    let text = report.to_prometheus();
+    assert!(text.contains(&format!("perf_bulkhead_in_flight{{bulkhead=\"{name}\"}} 0")), "{text}");
+    assert!(text.contains(&format!(
+        "perf_bulkhead_admitted_total{{bulkhead=\"{name}\"}} {}",
+        one.admitted
+    )));
+    assert!(text.contains("perf_bulkhead_rejections_total"));
+    assert!(text.contains(&format!("perf_timeout_elapsed_total{{timeout=\"{t}\"}} 0")));
+    let table = report.to_string();
+    assert!(table.contains("bulkheads:") && table.contains("timeouts:"), "{table}");
+}

@@ -34,13 +34,13 @@ pub mod bench;
 pub mod bulkhead;
 pub mod cache;
 pub mod export;
-mod rejection;
 mod format;
 pub mod load;
 mod profile;
 mod record;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
+mod rejection;
 mod report;
 pub mod retry;
 pub mod timeout;
@@ -49,12 +49,12 @@ pub use cache::CacheReport;
 pub use profile::slow::{SlowCall, on_slow_call};
 pub use record::alloc;
 pub use record::enabled::{is_enabled, set_enabled};
-pub use timeout::Elapsed;
 pub use report::budget::{self, BudgetResult, assert_budgets, on_budget_violation};
 pub use report::{
     Config, FunctionReport, MergeError, ProcessReport, Report, SCHEMA_VERSION, SlowCallReport,
     configure, report, reset,
 };
+pub use timeout::Elapsed;
 
 /// Times every call of a fn: calls, errors, panics, slow calls and latency percentiles.
 ///

@@ -82,7 +82,8 @@ pub(crate) fn bulkhead(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream
         quote!(__PERF_BULKHEAD.enter(#self_name))
     };
     // Spanned on the attribute, where the `From<Full>` requirement comes from.
-    let refused = quote_spanned!(proc_macro2::Span::call_site()=> #rt::bulkhead_refused(__perf_full));
+    let refused =
+        quote_spanned!(proc_macro2::Span::call_site()=> #rt::bulkhead_refused(__perf_full));
     let prelude = quote! {
         static __PERF_BULKHEAD: #rt::BulkheadSite = #rt::BulkheadSite::new(
             ::core::module_path!(), #func, #custom_name, ::core::file!(), ::core::line!(),

@@ -88,7 +88,11 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
     }
     // An `#[async_trait]` method returns `Pin<Box<dyn Future>>`; its output is checked where
     // the attempt's result reaches `next`.
-    let result_check = if boxed.is_some() { None } else { errors.take(check_result(f, "#[retry]", "retries happen on `Err`")) };
+    let result_check = if boxed.is_some() {
+        None
+    } else {
+        errors.take(check_result(f, "#[retry]", "retries happen on `Err`"))
+    };
     errors.finish()?;
     let rt = runtime_path(args.krate.as_ref());
     let rt = quote!(#rt::__private);
@@ -192,9 +196,8 @@ pub(crate) fn check_result<'f>(
             ),
         ));
     };
-    let not_result = || {
-        syn::Error::new_spanned(ty, format!("{attr} needs a fn that returns `Result`: {why}"))
-    };
+    let not_result =
+        || syn::Error::new_spanned(ty, format!("{attr} needs a fn that returns `Result`: {why}"));
     let Type::Path(path) = ty else {
         return Err(not_result());
     };
