@@ -39,3 +39,15 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::retry).into()
 }
+
+/// Bounds how many calls of a fn run at once. See `perf_runtime::bulkhead` for the documentation.
+#[proc_macro_attribute]
+pub fn bulkhead(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::bulkhead).into()
+}
+
+/// Drops an `async fn`'s call at a deadline. See `perf_runtime::timeout` for the documentation.
+#[proc_macro_attribute]
+pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::timeout).into()
+}

@@ -55,6 +55,7 @@ pub use crate::{
     __perf_cache_items as cache_items, __perf_load_items as load_items,
     __perf_retry_body as retry_body,
 };
+pub use crate::{__perf_bulkhead_body as bulkhead_body, __perf_timeout_body as timeout_body};
 
 #[cfg(feature = "cache")]
 #[doc(hidden)]
@@ -329,3 +330,71 @@ pub fn load_outcome(is_err: bool) -> Result<(), RequestFailed> {
 /// The error [`load_outcome`] stands in for the fn's own with.
 #[derive(Debug)]
 pub struct RequestFailed;
+
+#[cfg(feature = "bulkhead")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_bulkhead_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
+}
+
+#[cfg(not(feature = "bulkhead"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_bulkhead_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[bulkhead]` needs perf-runtime's `bulkhead` feature: perf-runtime = { version = \"..\", features = [\"bulkhead\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
+
+#[cfg(feature = "timeout")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_timeout_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
+}
+
+#[cfg(not(feature = "timeout"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_timeout_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[timeout]` needs perf-runtime's `timeout` feature: perf-runtime = { version = \"..\", features = [\"timeout\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
+
+// #[bulkhead]
+#[cfg(feature = "bulkhead")]
+pub use crate::bulkhead::BulkheadSite;
+
+/// A refused call's error, marked as a refusal for an enclosing `#[retry]` right before the
+/// generated code returns it.
+#[cfg(feature = "bulkhead")]
+#[inline(never)]
+#[cold]
+pub fn bulkhead_refused<E: crate::bulkhead::FromFull>(full: crate::bulkhead::Full) -> E {
+    crate::rejection::mark();
+    E::from_full(full)
+}
+
+/// Checks that a `#[bulkhead]` or `#[timeout]` fn returns a `Result`, with the error on its
+/// return type.
+#[inline(always)]
+pub fn assert_refusable<R: RefusableResult>() {}
+
+#[diagnostic::on_unimplemented(
+    message = "`#[bulkhead]` and `#[timeout]` need a fn that returns `Result`, not `{Self}`",
+    label = "a refused call returns `Err`, so this must be a `Result<T, E>`"
+)]
+pub trait RefusableResult {}
+impl<T, E> RefusableResult for Result<T, E> {}
+
+// #[timeout]
+#[cfg(feature = "timeout")]
+pub use crate::timeout::TimeoutSite;

@@ -31,6 +31,7 @@
 #[doc(hidden)]
 pub mod __private;
 pub mod bench;
+pub mod bulkhead;
 pub mod cache;
 pub mod export;
 mod format;
@@ -44,6 +45,7 @@ pub(crate) mod redis;
 mod rejection;
 mod report;
 pub mod retry;
+pub mod timeout;
 
 pub use cache::CacheReport;
 pub use profile::slow::{SlowCall, on_slow_call};
@@ -54,6 +56,7 @@ pub use report::{
     Config, FunctionReport, MergeError, ProcessReport, Report, SCHEMA_VERSION, SlowCallReport,
     configure, report, reset,
 };
+pub use timeout::Elapsed;
 
 /// Times every call of a fn: calls, errors, panics, slow calls and latency percentiles.
 ///
@@ -262,3 +265,98 @@ pub use perf_macros::load;
 ///
 /// `#[profile]` written above `#[retry]` times whole calls, sleeps included.
 pub use perf_macros::retry;
+
+/// Bounds how many calls of a fn run at once: at most `max_concurrent` inside, the others
+/// waiting up to `max_wait` for a place, then refused with
+/// `Err(E::from(`[`bulkhead::Full`]`))`. The fn must return `Result<T, E>` with
+/// `E: From<bulkhead::Full>`.
+///
+/// Sync fns wait parked on the bulkhead's queue; an `async fn` waits as a future on the same
+/// queue, holding no thread (cargo feature `tokio`, on by default, for its timer). A waiter
+/// dropped while it waits (a cancelled future) leaves the queue; a call that panics or is
+/// cancelled gives its place back. The body stays as written: `?`, `return`, `self` and
+/// borrows mean what they meant.
+///
+/// Arguments:
+/// - `max_concurrent = 10` (required): calls inside at once;
+/// - `max_wait = "50ms"`: how long a call may wait for a place (default 0: refused at once);
+/// - `name = "payments"`: fns (and [`bulkhead::Bulkhead::named`] handles) with one name share
+///   one bulkhead, with the limits it was first declared with;
+/// - `crate = "path"`: as for [`profile`].
+///
+/// A refusal is marked as such for a [`retry`] around it, which does not retry it unless its
+/// `when` says so. [`Report::bulkhead`] gives calls inside now and at most, calls admitted,
+/// waited and rejected, and the waits' percentiles. Cargo feature `bulkhead`, on by default.
+///
+/// ```
+/// use perf_runtime::bulkhead::{self, Full};
+/// use std::sync::{Arc, Barrier};
+///
+/// #[derive(Debug)]
+/// enum DbError { Busy(Full) }
+/// impl From<Full> for DbError {
+///     fn from(e: Full) -> Self { DbError::Busy(e) }
+/// }
+///
+/// #[bulkhead(max_concurrent = 2, name = "doc.db")]
+/// fn query(inside: &Barrier, leave: &Barrier) -> Result<u32, DbError> {
+///     inside.wait();
+///     leave.wait();
+///     Ok(1)
+/// }
+///
+/// let (inside, leave) = (Arc::new(Barrier::new(3)), Arc::new(Barrier::new(3)));
+/// let threads: Vec<_> = (0..2).map(|_| {
+///     let (inside, leave) = (inside.clone(), leave.clone());
+///     std::thread::spawn(move || query(&inside, &leave).unwrap())
+/// }).collect();
+/// inside.wait(); // two calls are inside
+/// let third = query(&Barrier::new(1), &Barrier::new(1));
+/// assert!(matches!(third, Err(DbError::Busy(Full { max_concurrent: 2, .. }))));
+/// leave.wait();
+/// threads.into_iter().for_each(|t| assert_eq!(t.join().unwrap(), 1));
+/// let b = perf_runtime::Report::collect().bulkhead("doc.db").cloned().unwrap();
+/// assert_eq!((b.admitted, b.rejected, b.max_in_flight, b.in_flight), (2, 1, 2, 0));
+/// ```
+pub use perf_macros::bulkhead;
+
+/// Drops an `async fn`'s call at a deadline: `#[timeout("200ms")]`. A call still running then
+/// is dropped (its future, with whatever it awaited) and returns `Err(E::from(`[`Elapsed`]`))`;
+/// the fn must return `Result<T, E>` with `E: From<Elapsed>`.
+///
+/// `async fn` and `#[async_trait]` methods only: a sync fn is a compile error, since a thread
+/// cannot be interrupted (bound it with [`bulkhead`](macro@bulkhead), or use [`retry`]'s
+/// `max_elapsed`). The deadline follows tokio's clock, so `tokio::time::pause()` makes tests
+/// exact. Arguments after the deadline: `name = "..."`, `crate = "path"`, as for [`profile`].
+///
+/// A timeout is marked as a refusal for a [`retry`] around it, which does not retry it unless
+/// its `when` says so (a per-attempt deadline that is retried is `#[retry(timeout = ..)]`).
+/// [`Report::timeout`] gives each fn's calls and how many ran out of time. Cargo feature
+/// `timeout`, on by default.
+///
+/// ```
+/// use perf_runtime::{Elapsed, timeout};
+/// use std::time::Duration;
+///
+/// #[derive(Debug)]
+/// enum FetchError { TooSlow(Elapsed) }
+/// impl From<Elapsed> for FetchError {
+///     fn from(e: Elapsed) -> Self { FetchError::TooSlow(e) }
+/// }
+///
+/// #[timeout("200ms")]
+/// async fn fetch(stall: bool) -> Result<&'static str, FetchError> {
+///     if stall {
+///         std::future::pending::<()>().await; // a dependency that never answers
+///     }
+///     Ok("done")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(fetch(false).await.unwrap(), "done");
+/// let err = fetch(true).await.unwrap_err();
+/// assert!(matches!(err, FetchError::TooSlow(Elapsed { after, .. }) if after == Duration::from_millis(200)));
+/// # }
+/// ```
+pub use perf_macros::timeout;

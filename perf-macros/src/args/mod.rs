@@ -2,10 +2,12 @@
 //! in one place, then read into one plain struct per attribute.
 
 pub(crate) mod bench;
+pub(crate) mod bulkhead;
 pub(crate) mod cached;
 pub(crate) mod load;
 pub(crate) mod profile;
 pub(crate) mod retry;
+pub(crate) mod timeout;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;

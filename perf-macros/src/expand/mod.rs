@@ -3,12 +3,14 @@
 
 mod async_body;
 mod bench;
+mod bulkhead;
 mod cached;
 mod compose;
 mod inline_body;
 mod load;
 mod profile;
 mod retry;
+mod timeout;
 mod warm;
 
 use proc_macro2::TokenStream;
@@ -16,10 +18,12 @@ use proc_macro2::TokenStream;
 use crate::item::FnItem;
 
 pub(crate) use bench::bench;
+pub(crate) use bulkhead::bulkhead;
 pub(crate) use cached::cached;
 pub(crate) use load::load;
 pub(crate) use profile::profile;
 pub(crate) use retry::retry;
+pub(crate) use timeout::timeout;
 
 type Expand = fn(TokenStream, &FnItem) -> syn::Result<TokenStream>;
 

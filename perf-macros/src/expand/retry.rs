@@ -88,7 +88,11 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
     }
     // An `#[async_trait]` method returns `Pin<Box<dyn Future>>`; its output is checked where
     // the attempt's result reaches `next`.
-    let result_check = if boxed.is_some() { None } else { errors.take(check_result(f)) };
+    let result_check = if boxed.is_some() {
+        None
+    } else {
+        errors.take(check_result(f, "#[retry]", "retries happen on `Err`"))
+    };
     errors.finish()?;
     let rt = runtime_path(args.krate.as_ref());
     let rt = quote!(#rt::__private);
@@ -179,19 +183,21 @@ pub(crate) fn retry(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream> {
 
 /// Rejects return types that are certainly not a `Result`; for the others (aliases), a
 /// type-checked assertion whose error lands on the return type.
-fn check_result(f: &FnItem) -> syn::Result<Option<&Type>> {
+pub(crate) fn check_result<'f>(
+    f: &'f FnItem,
+    attr: &str,
+    why: &str,
+) -> syn::Result<Option<&'f Type>> {
     let Some(ty) = f.output() else {
         return Err(syn::Error::new(
             f.sig.paren_token.span.close(),
-            "#[retry] needs a fn that returns `Result`, and this one returns `()`: add `-> Result<T, E>`",
+            format!(
+                "{attr} needs a fn that returns `Result`, and this one returns `()`: add `-> Result<T, E>`"
+            ),
         ));
     };
-    let not_result = || {
-        syn::Error::new_spanned(
-            ty,
-            "#[retry] needs a fn that returns `Result`: retries happen on `Err`",
-        )
-    };
+    let not_result =
+        || syn::Error::new_spanned(ty, format!("{attr} needs a fn that returns `Result`: {why}"));
     let Type::Path(path) = ty else {
         return Err(not_result());
     };
@@ -333,6 +339,7 @@ fn site(args: &RetryArgs, f: &FnItem, is_async: bool, rt: &TokenStream) -> Token
     let timeout_ns = args.timeout.map_or(0, |(ns, _)| ns);
     let budget_milli = args.budget_milli;
     let timed = args.timed;
+    let retry_refusals = args.when.is_some();
     quote! {
         const __PERF_POLICY: #rt::RetryPolicy = #rt::RetryPolicy {
             attempts: #attempts,
@@ -343,6 +350,7 @@ fn site(args: &RetryArgs, f: &FnItem, is_async: bool, rt: &TokenStream) -> Token
             budget_milli: #budget_milli,
             timed: #timed,
             is_async: #is_async,
+            retry_refusals: #retry_refusals,
         };
         static __PERF_RETRY: #rt::RetrySite = #rt::RetrySite::new(
             ::core::module_path!(), #func, #custom_name, ::core::file!(), ::core::line!(),

@@ -91,6 +91,12 @@ fn render<F: Family>() -> F::Out {
     for b in &crate::bench::collect() {
         out.bench(b);
     }
+    for b in &crate::bulkhead::collect() {
+        out.bulkhead(b);
+    }
+    for t in &crate::timeout::collect() {
+        out.timeout(t);
+    }
     out.finish(crate::report::instance::name())
 }
 
@@ -124,6 +130,12 @@ impl Report {
         }
         for b in &self.benches {
             out.bench(b);
+        }
+        for b in &self.bulkheads {
+            out.bulkhead(b);
+        }
+        for t in &self.timeouts {
+            out.timeout(t);
         }
         out.finish(&self.instance)
     }
@@ -194,6 +206,14 @@ struct Families<'a, F: Family> {
     retry_timeouts: F,
     retry_sleep: F,
     bench: F,
+    bulkhead_in_flight: F,
+    bulkhead_max_in_flight: F,
+    bulkhead_max_concurrent: F,
+    bulkhead_admitted: F,
+    bulkhead_waited: F,
+    bulkhead_rejections: F,
+    timeout_calls: F,
+    timeout_elapsed: F,
 }
 
 impl<'a, F: Family> Families<'a, F> {
@@ -343,6 +363,46 @@ impl<'a, F: Family> Families<'a, F> {
                 "perf_retry_sleep_seconds_total",
                 Counter,
                 "Time slept between attempts.",
+            ),
+            bulkhead_in_flight: F::new(
+                "perf_bulkhead_in_flight",
+                Gauge,
+                "Calls inside a bulkhead now.",
+            ),
+            bulkhead_max_in_flight: F::new(
+                "perf_bulkhead_max_in_flight",
+                Gauge,
+                "The most calls inside a bulkhead at once.",
+            ),
+            bulkhead_max_concurrent: F::new(
+                "perf_bulkhead_max_concurrent",
+                Gauge,
+                "A bulkhead's bound.",
+            ),
+            bulkhead_admitted: F::new(
+                "perf_bulkhead_admitted_total",
+                Counter,
+                "Calls a bulkhead let in.",
+            ),
+            bulkhead_waited: F::new(
+                "perf_bulkhead_waited_total",
+                Counter,
+                "Calls a bulkhead let in after they waited for a place.",
+            ),
+            bulkhead_rejections: F::new(
+                "perf_bulkhead_rejections_total",
+                Counter,
+                "Calls a bulkhead refused (bulkhead::Full).",
+            ),
+            timeout_calls: F::new(
+                "perf_timeout_calls_total",
+                Counter,
+                "Calls of a #[timeout] fn that finished or ran out of time.",
+            ),
+            timeout_elapsed: F::new(
+                "perf_timeout_elapsed_total",
+                Counter,
+                "Calls of a #[timeout] fn dropped at their deadline (Elapsed).",
             ),
             bench: F::new(
                 "perf_bench_seconds",
@@ -518,6 +578,24 @@ impl<'a, F: Family> Families<'a, F> {
         }
     }
 
+    fn bulkhead(&mut self, b: &crate::bulkhead::BulkheadReport) {
+        F::labels(&mut self.labels, &[("bulkhead", &b.name)]);
+        let l = &self.labels;
+        self.bulkhead_in_flight.sample(l, None, u64::from(b.in_flight));
+        self.bulkhead_max_in_flight.sample(l, None, u64::from(b.max_in_flight));
+        self.bulkhead_max_concurrent.sample(l, None, u64::from(b.max_concurrent));
+        self.bulkhead_admitted.sample(l, None, b.admitted);
+        self.bulkhead_waited.sample(l, None, b.waited);
+        self.bulkhead_rejections.sample(l, None, b.rejected);
+    }
+
+    fn timeout(&mut self, t: &crate::timeout::TimeoutReport) {
+        F::labels(&mut self.labels, &[("timeout", &t.name)]);
+        let l = &self.labels;
+        self.timeout_calls.sample(l, None, t.calls);
+        self.timeout_elapsed.sample(l, None, t.elapsed);
+    }
+
     fn finish(mut self, instance: &str) -> F::Out {
         let mut info = F::new(
             "perf_info",
@@ -563,6 +641,14 @@ impl<'a, F: Family> Families<'a, F> {
             &self.retry_timeouts,
             &self.retry_sleep,
             &self.bench,
+            &self.bulkhead_in_flight,
+            &self.bulkhead_max_in_flight,
+            &self.bulkhead_max_concurrent,
+            &self.bulkhead_admitted,
+            &self.bulkhead_waited,
+            &self.bulkhead_rejections,
+            &self.timeout_calls,
+            &self.timeout_elapsed,
             &info,
         ];
         let mut out = F::out(families.iter().map(|f| f.len()).sum());

@@ -81,10 +81,10 @@ impl std::error::Error for MergeError {}
 
 /// Where a histogram sits, for errors.
 #[derive(Clone, Copy)]
-struct At<'a> {
-    section: &'static str,
-    name: &'a str,
-    field: &'static str,
+pub(crate) struct At<'a> {
+    pub(crate) section: &'static str,
+    pub(crate) name: &'a str,
+    pub(crate) field: &'static str,
 }
 
 impl At<'_> {
@@ -101,7 +101,7 @@ impl At<'_> {
     }
 
     /// Adds `text`'s histogram into `sum`.
-    fn add(self, sum: &mut Sum, text: &str) -> Result<(), MergeError> {
+    pub(crate) fn add(self, sum: &mut Sum, text: &str) -> Result<(), MergeError> {
         if text.is_empty() {
             // Said as a histogram missing from its report.
             return self.decode(text).map(drop);
@@ -165,7 +165,7 @@ impl At<'_> {
 /// of counts, indexed as the histograms are: adding one is a few hundred additions, where a
 /// `Histogram` would record each bucket (`record_n`, with its bounds and min/max upkeep).
 #[derive(Default)]
-enum Sum {
+pub(crate) enum Sum {
     /// Nothing added yet.
     #[default]
     Empty,
@@ -177,7 +177,7 @@ enum Sum {
 
 impl Sum {
     /// The summed histogram; `None` when nothing was added.
-    fn finish(self) -> Option<Histogram<u64>> {
+    pub(crate) fn finish(self) -> Option<Histogram<u64>> {
         match self {
             Sum::Empty => None,
             Sum::Counts(c) => Some(c.build()),
@@ -189,7 +189,7 @@ impl Sum {
 /// Counts by index, with the range of indices touched, so that building the histogram reads
 /// only that range.
 #[derive(Default)]
-struct Counts {
+pub(crate) struct Counts {
     counts: Vec<u64>,
     lo: usize,
     hi: usize,
@@ -224,7 +224,7 @@ impl Counts {
 
 /// `later - earlier` as histograms, or `None` when `earlier` is not contained in `later` (a
 /// restart or a [`reset`](crate::reset) between them) or either does not decode.
-fn subtract(later: &str, earlier: &str) -> Option<Histogram<u64>> {
+pub(crate) fn subtract(later: &str, earlier: &str) -> Option<Histogram<u64>> {
     let mut later = decode(later).ok()?;
     let earlier = decode(earlier).ok()?;
     // Histograms grow to their largest value, so only the layout must match.
@@ -238,7 +238,7 @@ fn subtract(later: &str, earlier: &str) -> Option<Histogram<u64>> {
 /// How many slowest calls an entry lists, as `profile/slow.rs` keeps.
 const SLOWEST_KEPT: usize = 5;
 
-fn quantile(h: &Histogram<u64>, q: f64) -> u64 {
+pub(crate) fn quantile(h: &Histogram<u64>, q: f64) -> u64 {
     if h.is_empty() { 0 } else { h.value_at_quantile(q) }
 }
 
@@ -296,6 +296,10 @@ impl Report {
         sort_functions(&mut functions);
         let caches = merge_by_name(&reports, |r| &r.caches, |c| &c.name, merge_caches)?;
         let retries = merge_by_name(&reports, |r| &r.retries, |r| &r.name, merge_retries)?;
+        let bulkheads =
+            merge_by_name(&reports, |r| &r.bulkheads, |b| &b.name, crate::bulkhead::merge)?;
+        let timeouts =
+            merge_by_name(&reports, |r| &r.timeouts, |t| &t.name, crate::timeout::merge)?;
         let mut by_time = reports.clone();
         by_time.sort_by(|a, b| a.generated_at.cmp(&b.generated_at));
         let mut benches: Vec<BenchResult> = Vec::new();
@@ -329,6 +333,8 @@ impl Report {
             alloc_counting: reports.iter().any(|r| r.alloc_counting),
             process: Default::default(),
             budgets: Vec::new(),
+            bulkheads,
+            timeouts,
         })
     }
 
@@ -379,6 +385,24 @@ impl Report {
             .map(|r| earlier.retry(&r.name).and_then(|e| delta_retry(r, e)).unwrap_or(r.clone()))
             .filter(|r| r.calls != 0)
             .collect();
+        let bulkheads = self
+            .bulkheads
+            .iter()
+            .map(|b| {
+                let e = earlier.bulkhead(&b.name);
+                e.and_then(|e| crate::bulkhead::delta(b, e)).unwrap_or(b.clone())
+            })
+            .filter(|b| b.calls != 0 || b.in_flight != 0)
+            .collect();
+        let timeouts = self
+            .timeouts
+            .iter()
+            .map(|t| {
+                let e = earlier.timeout(&t.name);
+                e.and_then(|e| crate::timeout::delta(t, e)).unwrap_or(t.clone())
+            })
+            .filter(|t| t.calls != 0)
+            .collect();
         let benches =
             self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
         let loads = self.loads.iter().filter(|l| !earlier.loads.contains(l)).cloned().collect();
@@ -395,6 +419,8 @@ impl Report {
             alloc_counting: self.alloc_counting,
             process: self.process.clone(),
             budgets: Vec::new(),
+            bulkheads,
+            timeouts,
         }
     }
 }

@@ -6,7 +6,7 @@ pub(crate) mod histogram;
 pub(crate) mod instance;
 #[cfg(feature = "json")]
 pub(crate) mod json;
-mod merge;
+pub(crate) mod merge;
 mod process;
 mod table;
 
@@ -79,6 +79,12 @@ pub struct Report {
     /// [`Report::budgets`]. Failures first.
     #[cfg_attr(feature = "json", serde(default))]
     pub budgets: Vec<budget::BudgetResult>,
+    /// `#[bulkhead]` fns and [`Bulkhead`](crate::bulkhead::Bulkhead) handles, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub bulkheads: Vec<crate::bulkhead::BulkheadReport>,
+    /// `#[timeout]` fns, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub timeouts: Vec<crate::timeout::TimeoutReport>,
 }
 
 impl Report {
@@ -102,6 +108,8 @@ impl Report {
             alloc_counting: crate::alloc::installed(),
             process: ProcessReport::collect(),
             budgets: Vec::new(),
+            bulkheads: crate::bulkhead::collect(),
+            timeouts: crate::timeout::collect(),
         };
         report.budgets = report.budgets();
         report
@@ -145,6 +153,16 @@ impl Report {
     /// The entry of the `#[retry]` fn called `name`.
     pub fn retry(&self, name: &str) -> Option<&crate::retry::RetryReport> {
         self.retries.iter().find(|r| r.name == name)
+    }
+
+    /// The entry of the bulkhead called `name`.
+    pub fn bulkhead(&self, name: &str) -> Option<&crate::bulkhead::BulkheadReport> {
+        self.bulkheads.iter().find(|b| b.name == name)
+    }
+
+    /// The entry of the `#[timeout]` fn called `name`.
+    pub fn timeout(&self, name: &str) -> Option<&crate::timeout::TimeoutReport> {
+        self.timeouts.iter().find(|t| t.name == name)
     }
 
     /// The report as compact JSON text, the layout of `schema/` that
@@ -287,5 +305,7 @@ pub fn reset() {
     }
     crate::retry::reset();
     crate::cache::reset();
+    crate::bulkhead::reset();
+    crate::timeout::reset();
     instance::restart();
 }

@@ -24,6 +24,8 @@ impl Display for Report {
             crate::bench::write_table(f, &self.benches)?;
             crate::load::write_table(f, &self.loads)?;
             crate::retry::write_table(f, &self.retries)?;
+            crate::bulkhead::write_table(f, &self.bulkheads)?;
+            crate::timeout::write_table(f, &self.timeouts)?;
             return super::budget::write_table(f, &self.budgets);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
@@ -147,6 +149,8 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::bench::write_table(f, &self.benches)?;
         crate::load::write_table(f, &self.loads)?;
         crate::retry::write_table(f, &self.retries)?;
+        crate::bulkhead::write_table(f, &self.bulkheads)?;
+        crate::timeout::write_table(f, &self.timeouts)?;
         super::budget::write_table(f, &self.budgets)
     }
 }

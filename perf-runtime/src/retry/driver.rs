@@ -71,6 +71,8 @@ impl RetryLoop {
 
     #[inline(always)]
     fn new(policy: &'static RetryPolicy, started: Option<Instant>, tokio_clock: bool) -> Self {
+        // A refusal made before this call (and handled by the code around it) is not ours.
+        crate::rejection::take();
         let call_start = if policy.timed && enabled::is_enabled() { clock::ticks() } else { 0 };
         Self { attempt: 0, tokio_clock, call_start, started, failing: None }
     }
@@ -143,11 +145,21 @@ impl RetryLoop {
         let now = if self.call_start != 0 { clock::ticks() } else { 0 };
         let attempt_start = self.attempt_start();
         let timed_out = self.failing.as_mut().is_some_and(|f| std::mem::take(&mut f.timed_out));
+        // Read at once: only the attempt's own path out ran since the layer marked it.
+        let refused = crate::rejection::take();
         let error = match result {
             Ok(value) => return self.finish(site, self_name, Outcome::Success, now, Ok(value)),
             Err(error) => error,
         };
+        if refused && !policy.retry_refusals {
+            // Still a refusal for a `#[retry]` around this one.
+            crate::rejection::mark();
+            return self.finish(site, self_name, Outcome::Permanent, now, Err(error));
+        }
         if !timed_out && !when(&error) {
+            if refused {
+                crate::rejection::mark();
+            }
             return self.finish(site, self_name, Outcome::Permanent, now, Err(error));
         }
         if n >= policy.attempts {
@@ -271,6 +283,7 @@ impl RetryLoop {
     }
 
     fn resume(&mut self) {
+        crate::rejection::take();
         if self.call_start != 0 {
             let failing = self.failing.get_or_insert_with(Box::default);
             failing.attempt_start = clock::ticks();

@@ -28,6 +28,9 @@ pub struct RetryPolicy {
     pub timed: bool,
     /// Whether the fn is `async` (report metadata).
     pub is_async: bool,
+    /// Whether a protective layer's refusal (`Full`, `Elapsed`, `Open`, ...) goes to `when`
+    /// like any error: only when the attribute gives its own `when`.
+    pub retry_refusals: bool,
 }
 
 /// A `#[retry]` fn's call site, in a `static` inside the fn body.
