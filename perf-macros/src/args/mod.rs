@@ -5,6 +5,7 @@ pub(crate) mod bench;
 pub(crate) mod cached;
 pub(crate) mod load;
 pub(crate) mod profile;
+pub(crate) mod rate_limit;
 pub(crate) mod retry;
 
 use proc_macro2::{Span, TokenStream};

@@ -8,6 +8,7 @@ mod compose;
 mod inline_body;
 mod load;
 mod profile;
+mod rate_limit;
 mod retry;
 mod warm;
 
@@ -19,6 +20,7 @@ pub(crate) use bench::bench;
 pub(crate) use cached::cached;
 pub(crate) use load::load;
 pub(crate) use profile::profile;
+pub(crate) use rate_limit::rate_limit;
 pub(crate) use retry::retry;
 
 type Expand = fn(TokenStream, &FnItem) -> syn::Result<TokenStream>;

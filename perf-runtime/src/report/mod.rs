@@ -79,6 +79,9 @@ pub struct Report {
     /// [`Report::budgets`]. Failures first.
     #[cfg_attr(feature = "json", serde(default))]
     pub budgets: Vec<budget::BudgetResult>,
+    /// `#[rate_limit]` fns and named [`RateLimiter`](crate::limit::RateLimiter)s, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub limits: Vec<crate::limit::LimitReport>,
 }
 
 impl Report {
@@ -102,6 +105,7 @@ impl Report {
             alloc_counting: crate::alloc::installed(),
             process: ProcessReport::collect(),
             budgets: Vec::new(),
+            limits: crate::limit::collect(),
         };
         report.budgets = report.budgets();
         report
@@ -140,6 +144,11 @@ impl Report {
     /// The result of the load called `name`.
     pub fn load(&self, name: &str) -> Option<&crate::load::LoadResult> {
         self.loads.iter().find(|l| l.name == name)
+    }
+
+    /// The entry of the limiter called `name`.
+    pub fn limit(&self, name: &str) -> Option<&crate::limit::LimitReport> {
+        self.limits.iter().find(|r| r.name == name)
     }
 
     /// The entry of the `#[retry]` fn called `name`.
@@ -286,6 +295,7 @@ pub fn reset() {
         stats.reset();
     }
     crate::retry::reset();
+    crate::limit::reset();
     crate::cache::reset();
     instance::restart();
 }
