@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use perf_runtime::limit::{LimitReport, ManualClock, Quota, RateLimiter, Rejected};
 use perf_runtime::{Report, rate_limit};
 
+#[path = "support/schema.rs"]
+mod schema;
+
 fn entry(name: &str) -> LimitReport {
     let report = Report::collect();
     report
@@ -249,4 +252,48 @@ fn gcra_admits_the_nth_call_at_the_time_it_gives_on_a_controlled_clock() {
         clock.advance(Duration::from_millis(10));
         assert!(limiter.check().is_ok());
     }
+}
+
+#[rate_limit(name = "t.json", rate = "100/s", on_limit = "wait")]
+fn for_json() {}
+
+#[test]
+fn the_limits_section_validates_and_merges_and_deltas_exactly() {
+    for_json();
+    let before = Report::collect();
+    for _ in 0..3 {
+        for_json();
+    }
+    let report = Report::collect();
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    schema::assert_valid(&json);
+    let back: Report = serde_json::from_str(&report.to_json()).unwrap();
+    let l = back.limit("t.json").unwrap().clone();
+    assert_eq!(&l, report.limit("t.json").unwrap());
+    assert_eq!((l.admitted, l.waited), (4, 3));
+
+    let merged = Report::merge([&back, &back]).unwrap();
+    let m = merged.limit("t.json").unwrap();
+    assert_eq!((m.admitted, m.waited, m.wait_total_ns), (8, 6, 2 * l.wait_total_ns));
+    assert_eq!(m.wait_max_ns, l.wait_max_ns);
+
+    let delta = report.delta(&before);
+    let d = delta.limit("t.json").unwrap();
+    assert_eq!((d.admitted, d.waited), (3, 3));
+    assert_eq!(d.wait_total_ns, l.wait_total_ns - before.limit("t.json").unwrap().wait_total_ns);
+    assert!(report.to_string().contains("t.json"), "{report}");
+
+    let prom = report.to_prometheus();
+    for line in [
+        "perf_rate_limit_decisions_total{fn=\"t.json\",decision=\"admitted\"} 4",
+        "perf_rate_limit_decisions_total{fn=\"t.json\",decision=\"rejected\"} 0",
+        "perf_rate_limit_wait_seconds_count{fn=\"t.json\"} 3",
+        "perf_rate_limit_live_keys{fn=\"t.json\"} 0",
+    ] {
+        assert!(prom.contains(line), "{line} not in\n{prom}");
+    }
+    assert!(
+        perf_runtime::export::prometheus()
+            .contains("perf_rate_limit_decisions_total{fn=\"t.json\"")
+    );
 }
