@@ -297,3 +297,29 @@ fn the_limits_section_validates_and_merges_and_deltas_exactly() {
             .contains("perf_rate_limit_decisions_total{fn=\"t.json\"")
     );
 }
+
+#[rate_limit(name = "t.budget", rate = "1/h", burst = 4)]
+fn budgeted() -> Result<(), ApiError> {
+    Ok(())
+}
+
+#[test]
+fn a_budget_over_rejections_passes_or_fails_by_the_limiters_share_of_refusals() {
+    use perf_runtime::budget::{Budgets, Status, check};
+    for _ in 0..5 {
+        let _ = budgeted();
+    }
+    let report = Report::collect();
+    let budgets = Budgets::parse("[budget.\"t.budget\"]\nrejected = \"25%\"").unwrap();
+    let results: Vec<_> =
+        check(&report, &budgets).into_iter().filter(|r| r.r#fn == "t.budget").collect();
+    assert_eq!(results.len(), 1, "{results:?}");
+    // 1 of 5 refused: 20% < 25%.
+    assert_eq!(
+        (results[0].actual, results[0].calls, results[0].status),
+        (Some(20.0), 5, Status::Pass)
+    );
+    let strict = Budgets::parse("[budget.\"t.*\"]\nrejected = 1").unwrap();
+    let failed = check(&report, &strict).into_iter().find(|r| r.r#fn == "t.budget").unwrap();
+    assert_eq!((failed.actual, failed.status), (Some(1.0), Status::Fail));
+}
