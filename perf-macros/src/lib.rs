@@ -34,6 +34,12 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::cached).into()
 }
 
+/// Limits how often a fn runs. See `perf_runtime::rate_limit` for the documentation.
+#[proc_macro_attribute]
+pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::rate_limit).into()
+}
+
 /// Retries a fn that returns `Result`. See `perf_runtime::retry` for the documentation.
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {

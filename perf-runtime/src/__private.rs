@@ -56,6 +56,9 @@ pub use crate::{
     __perf_retry_body as retry_body,
 };
 pub use crate::{__perf_bulkhead_body as bulkhead_body, __perf_timeout_body as timeout_body};
+pub use crate::{
+    __perf_limit_body as limit_body, __perf_limit_require_redis as limit_require_redis,
+};
 
 #[cfg(feature = "cache")]
 #[doc(hidden)]
@@ -108,6 +111,45 @@ macro_rules! __perf_retry_body {
         );
         $original
     }};
+}
+
+#[cfg(feature = "limit")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_limit_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
+}
+
+#[cfg(not(feature = "limit"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_limit_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[rate_limit]` needs perf-runtime's `limit` feature: perf-runtime = { version = \"..\", features = [\"limit\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
+
+/// `#[rate_limit(scope = "redis")]` expands to a call of this: nothing with the `redis`
+/// feature, a compile error that names it without.
+#[cfg(feature = "redis")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_limit_require_redis {
+    () => {};
+}
+
+#[cfg(not(feature = "redis"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_limit_require_redis {
+    () => {
+        ::core::compile_error!(
+            "`scope = \"redis\"` needs perf-runtime's `redis` feature: perf-runtime = { version = \"..\", features = [\"redis\"] }"
+        );
+    };
 }
 
 #[cfg(feature = "bench")]
@@ -189,6 +231,44 @@ mod retry {
     )]
     pub trait ReturnsResult {}
     impl<T, E> ReturnsResult for Result<T, E> {}
+}
+
+// #[rate_limit]
+#[cfg(feature = "limit")]
+pub use self::limit::*;
+
+#[cfg(feature = "limit")]
+mod limit {
+    pub use crate::limit::{Fallback, LimitPolicy, LimitSite, Quota, key_hash};
+    use crate::limit::{FromRejected, Rejected};
+
+    /// A refused call's return value: `Err(E::from(rejected))`, its type inferred from the fn's.
+    #[inline(always)]
+    pub fn limit_rejected<R: LimitReturn>(rejected: Rejected) -> R {
+        R::__perf_rejected(rejected)
+    }
+
+    #[diagnostic::on_unimplemented(
+        message = "`#[rate_limit]` refuses a call by returning `Err`, so the fn must return `Result`, not `{Self}`",
+        label = "a refused call must return this",
+        note = "return `Result<T, E>` with `E: From<perf_runtime::limit::Rejected>`, or use `on_limit = \"wait\"` without `max_wait`"
+    )]
+    pub trait LimitReturn {
+        fn __perf_rejected(rejected: Rejected) -> Self;
+    }
+
+    impl<T, E: FromRejected> LimitReturn for Result<T, E> {
+        #[inline(always)]
+        fn __perf_rejected(rejected: Rejected) -> Self {
+            Err(E::from_rejected(rejected))
+        }
+    }
+
+    /// `quota = expr`'s value: a `Quota` or a `&Quota`.
+    #[inline(always)]
+    pub fn quota_of(quota: impl Into<Quota>) -> Quota {
+        quota.into()
+    }
 }
 
 // #[cached]

@@ -37,6 +37,7 @@ pub mod export;
 mod format;
 #[cfg(feature = "html")]
 pub mod html;
+pub mod limit;
 pub mod load;
 mod profile;
 mod record;
@@ -360,3 +361,50 @@ pub use perf_macros::bulkhead;
 /// # }
 /// ```
 pub use perf_macros::timeout;
+/// Limits how often a fn runs: GCRA token buckets per fn or per key, in one process or shared
+/// by every process through Redis; reports what each limiter admitted, refused and made wait.
+///
+/// Arguments:
+/// - `rate = "100/s"` (units `s`, `m`, `h`) and `burst = 20` (default 1): the quota; or
+///   `quota = expr`, evaluated per call over the arguments, giving a [`limit::Quota`] (one per
+///   plan or tenant, built once, not per call);
+/// - `key = expr` over the arguments: one bucket per key, at most `max_keys = 100_000` live
+///   (keys whose bucket is full again are dropped);
+/// - `on_limit = "reject"` (default for fns returning `Result<T, E>`): a refused call does not
+///   run and returns `Err(E::from(`[`limit::Rejected`]`))`; `on_limit = "wait"`: the call
+///   waits for its slot (async: on tokio's timer; sync: the thread sleeps), up to
+///   `max_wait = "100ms"` after which it is refused. A fn that does not return `Result` takes
+///   `on_limit = "wait"` without `max_wait` only;
+/// - `scope = "redis"` (feature `redis`): one limit for every process on the same Redis and
+///   namespace, with `fallback = "local"` (default), `"allow"` or `"deny"` when Redis cannot
+///   answer in time;
+/// - `name = "..."`: the report's name; fns with the same name share one limiter;
+/// - `crate = "path"`: where this crate is, for crates that re-export it.
+///
+/// A refusal is never retried by an outer `#[retry]`.
+///
+/// ```
+/// use perf_runtime::limit::Rejected;
+/// use perf_runtime::rate_limit;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum ApiError {
+///     Busy,
+/// }
+/// impl From<Rejected> for ApiError {
+///     fn from(_: Rejected) -> Self {
+///         ApiError::Busy
+///     }
+/// }
+///
+/// #[rate_limit(rate = "5/s", burst = 2, key = user)]
+/// fn fetch(user: u32) -> Result<u32, ApiError> {
+///     Ok(user * 10)
+/// }
+///
+/// assert_eq!(fetch(1), Ok(10));
+/// assert_eq!(fetch(1), Ok(10));
+/// assert_eq!(fetch(1), Err(ApiError::Busy));
+/// assert_eq!(fetch(2), Ok(20)); // another key, another bucket
+/// ```
+pub use perf_macros::rate_limit;

@@ -6,6 +6,7 @@ pub(crate) mod bulkhead;
 pub(crate) mod cached;
 pub(crate) mod load;
 pub(crate) mod profile;
+pub(crate) mod rate_limit;
 pub(crate) mod retry;
 pub(crate) mod timeout;
 

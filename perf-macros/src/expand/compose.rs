@@ -20,6 +20,7 @@ const INNER: &[(&str, Expand)] = &[
     ("cached", super::cached),
     ("bulkhead", super::bulkhead),
     ("timeout", super::timeout),
+    ("rate_limit", super::rate_limit),
 ];
 
 /// `f` with the first perf attribute still on it (and, recursively, those below that one)

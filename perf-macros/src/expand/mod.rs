@@ -9,6 +9,7 @@ mod compose;
 mod inline_body;
 mod load;
 mod profile;
+mod rate_limit;
 mod retry;
 mod timeout;
 mod warm;
@@ -22,6 +23,7 @@ pub(crate) use bulkhead::bulkhead;
 pub(crate) use cached::cached;
 pub(crate) use load::load;
 pub(crate) use profile::profile;
+pub(crate) use rate_limit::rate_limit;
 pub(crate) use retry::retry;
 pub(crate) use timeout::timeout;
 

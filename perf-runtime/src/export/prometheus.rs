@@ -11,6 +11,7 @@ use super::text::Kind;
 use super::{negotiate, protobuf, text};
 use crate::bench::BenchResult;
 use crate::cache::CacheReport;
+use crate::limit::LimitReport;
 use crate::profile::stats::FnStats;
 use crate::retry::RetryReport;
 use crate::{FunctionReport, Report};
@@ -97,6 +98,9 @@ fn render<F: Family>() -> F::Out {
     for t in &crate::timeout::collect() {
         out.timeout(t);
     }
+    for l in &crate::limit::collect() {
+        out.limit(l);
+    }
     out.finish(crate::report::instance::name())
 }
 
@@ -136,6 +140,9 @@ impl Report {
         }
         for t in &self.timeouts {
             out.timeout(t);
+        }
+        for l in &self.limits {
+            out.limit(l);
         }
         out.finish(&self.instance)
     }
@@ -214,6 +221,10 @@ struct Families<'a, F: Family> {
     bulkhead_rejections: F,
     timeout_calls: F,
     timeout_elapsed: F,
+    limit_decisions: F,
+    limit_fallbacks: F,
+    limit_wait: F,
+    limit_live_keys: F,
 }
 
 impl<'a, F: Family> Families<'a, F> {
@@ -409,6 +420,26 @@ impl<'a, F: Family> Families<'a, F> {
                 Gauge,
                 "Result of a #[bench]: time per iteration, by statistic.",
             ),
+            limit_decisions: F::new(
+                "perf_rate_limit_decisions_total",
+                Counter,
+                "Calls a rate limiter admitted (those that waited included) or rejected.",
+            ),
+            limit_fallbacks: F::new(
+                "perf_rate_limit_fallbacks_total",
+                Counter,
+                "Decisions of a Redis-scoped limiter that Redis could not make in time, by fallback.",
+            ),
+            limit_wait: F::new(
+                "perf_rate_limit_wait_seconds",
+                Histogram,
+                "Time admitted calls slept for their slot (on_limit = \"wait\").",
+            ),
+            limit_live_keys: F::new(
+                "perf_rate_limit_live_keys",
+                Gauge,
+                "Keys with a bucket of their own.",
+            ),
         }
     }
 
@@ -596,6 +627,41 @@ impl<'a, F: Family> Families<'a, F> {
         self.timeout_elapsed.sample(l, None, t.elapsed);
     }
 
+    fn limit(&mut self, r: &LimitReport) {
+        F::labels(&mut self.labels, &[("fn", &r.name)]);
+        self.slots.fill(0);
+        self.native.clear();
+        let waits =
+            r.wait_histogram.as_deref().and_then(|t| crate::report::histogram::decode(t).ok());
+        for v in waits.iter().flat_map(|h| h.iter_recorded()) {
+            let (highest, n) = (v.value_iterated_to(), v.count_at_value());
+            self.slots[self.buckets.slot(highest)] += n;
+            if F::NATIVE {
+                self.native.add(highest, n);
+            }
+        }
+        let l = &self.labels;
+        self.limit_decisions.sample(l, Some(("decision", "admitted")), r.admitted);
+        self.limit_decisions.sample(l, Some(("decision", "rejected")), r.rejected);
+        if r.scope == "redis" {
+            for (fallback, n) in [
+                ("local", r.fallback_local),
+                ("allow", r.fallback_allow),
+                ("deny", r.fallback_deny),
+            ] {
+                self.limit_fallbacks.sample(l, Some(("fallback", fallback)), n);
+            }
+        }
+        let h = HistogramSample {
+            buckets: self.buckets,
+            classic: &self.slots,
+            native: &self.native,
+            sum: seconds(r.wait_total_ns),
+        };
+        self.limit_wait.histogram(l, &h);
+        self.limit_live_keys.sample(l, None, r.live_keys);
+    }
+
     fn finish(mut self, instance: &str) -> F::Out {
         let mut info = F::new(
             "perf_info",
@@ -649,6 +715,10 @@ impl<'a, F: Family> Families<'a, F> {
             &self.bulkhead_rejections,
             &self.timeout_calls,
             &self.timeout_elapsed,
+            &self.limit_decisions,
+            &self.limit_fallbacks,
+            &self.limit_wait,
+            &self.limit_live_keys,
             &info,
         ];
         let mut out = F::out(families.iter().map(|f| f.len()).sum());

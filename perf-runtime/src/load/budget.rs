@@ -23,6 +23,8 @@ pub(crate) fn check(r: &LoadResult, budget: &[Clause]) -> Vec<BudgetResult> {
                 Stat::Panics => Some(r.errors_by_kind.panic as f64),
                 // A load has no slow threshold; `#[load]` refuses the clause.
                 Stat::Slow => None,
+                // Refusals are a rate limiter's; a load has none of its own.
+                Stat::Rejected => None,
             };
             let actual = value.filter(|_| r.requests > 0).map(|v| match c.limit {
                 Limit::Percent(_) => v * 100.0 / r.requests as f64,

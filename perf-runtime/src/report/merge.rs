@@ -15,6 +15,7 @@ use super::histogram::{decode, encode, encoded_counts};
 use super::{FunctionReport, Report, SCHEMA_VERSION};
 use crate::bench::BenchResult;
 use crate::cache::CacheReport;
+use crate::limit::LimitReport;
 use crate::load::LoadResult;
 use crate::record::histogram::{LEN, MAX_VALUE, SIGFIG, value_at};
 use crate::retry::RetryReport;
@@ -300,6 +301,7 @@ impl Report {
             merge_by_name(&reports, |r| &r.bulkheads, |b| &b.name, crate::bulkhead::merge)?;
         let timeouts =
             merge_by_name(&reports, |r| &r.timeouts, |t| &t.name, crate::timeout::merge)?;
+        let limits = merge_by_name(&reports, |r| &r.limits, |r| &r.name, merge_limits)?;
         let mut by_time = reports.clone();
         by_time.sort_by(|a, b| a.generated_at.cmp(&b.generated_at));
         let mut benches: Vec<BenchResult> = Vec::new();
@@ -335,6 +337,7 @@ impl Report {
             budgets: Vec::new(),
             bulkheads,
             timeouts,
+            limits,
         })
     }
 
@@ -406,6 +409,12 @@ impl Report {
         let benches =
             self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
         let loads = self.loads.iter().filter(|l| !earlier.loads.contains(l)).cloned().collect();
+        let limits = self
+            .limits
+            .iter()
+            .map(|l| earlier.limit(&l.name).and_then(|e| delta_limit(l, e)).unwrap_or(l.clone()))
+            .filter(|l| l.admitted + l.rejected != 0)
+            .collect();
         Report {
             schema_version: self.schema_version,
             generated_at: self.generated_at.clone(),
@@ -421,6 +430,7 @@ impl Report {
             budgets: Vec::new(),
             bulkheads,
             timeouts,
+            limits,
         }
     }
 }
@@ -795,5 +805,64 @@ fn delta_retry(r: &RetryReport, e: &RetryReport) -> Option<RetryReport> {
     let attempt = sub(&r.attempt_histogram, &e.attempt_histogram)?;
     let call = sub(&r.call_histogram, &e.call_histogram)?;
     refresh_retry(&mut out, attempt.as_ref(), call.as_ref());
+    Some(out)
+}
+
+/// The limiter counters, in one place so that merge and delta treat the same fields.
+/// `live_keys` is a level: merged it is summed over processes, and a delta keeps the later one.
+fn limit_counts(l: &mut LimitReport) -> [&mut u64; 8] {
+    [
+        &mut l.admitted,
+        &mut l.rejected,
+        &mut l.waited,
+        &mut l.wait_total_ns,
+        &mut l.key_overflows,
+        &mut l.fallback_local,
+        &mut l.fallback_allow,
+        &mut l.fallback_deny,
+    ]
+}
+
+fn refresh_limit(l: &mut LimitReport, wait: Option<&Histogram<u64>>) {
+    let wait = wait.filter(|h| !h.is_empty());
+    l.wait_p50_ns = wait.map(|h| quantile(h, 0.5));
+    l.wait_p99_ns = wait.map(|h| quantile(h, 0.99));
+    l.wait_max_ns = wait.map(|h| h.max());
+    l.wait_histogram = wait.map(encode);
+}
+
+fn merge_limits(group: &[&LimitReport]) -> Result<LimitReport, MergeError> {
+    let mut out = group[0].clone();
+    limit_counts(&mut out).into_iter().for_each(|v| *v = 0);
+    out.live_keys = 0;
+    let mut wait = Sum::Empty;
+    for l in group {
+        let mut l2 = (*l).clone();
+        for (sum, v) in limit_counts(&mut out).into_iter().zip(limit_counts(&mut l2)) {
+            *sum += *v;
+        }
+        out.live_keys += l.live_keys;
+        out.max_keys = out.max_keys.max(l.max_keys);
+        if let Some(h) = &l.wait_histogram {
+            At { section: "limits", name: &l.name, field: "wait_histogram" }.add(&mut wait, h)?;
+        }
+    }
+    refresh_limit(&mut out, wait.finish().as_ref());
+    Ok(out)
+}
+
+fn delta_limit(l: &LimitReport, e: &LimitReport) -> Option<LimitReport> {
+    let mut out = l.clone();
+    let mut e2 = e.clone();
+    for (v, ev) in limit_counts(&mut out).into_iter().zip(limit_counts(&mut e2)) {
+        *v = v.checked_sub(*ev)?;
+    }
+    let wait = match (&l.wait_histogram, &e.wait_histogram) {
+        (Some(later), Some(earlier)) => Some(subtract(later, earlier)?),
+        (Some(later), None) => Some(decode(later).ok()?),
+        (None, None) => None,
+        (None, Some(_)) => return None,
+    };
+    refresh_limit(&mut out, wait.as_ref());
     Some(out)
 }

@@ -85,6 +85,9 @@ pub struct Report {
     /// `#[timeout]` fns, by name.
     #[cfg_attr(feature = "json", serde(default))]
     pub timeouts: Vec<crate::timeout::TimeoutReport>,
+    /// `#[rate_limit]` fns and named [`RateLimiter`](crate::limit::RateLimiter)s, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub limits: Vec<crate::limit::LimitReport>,
 }
 
 impl Report {
@@ -110,6 +113,7 @@ impl Report {
             budgets: Vec::new(),
             bulkheads: crate::bulkhead::collect(),
             timeouts: crate::timeout::collect(),
+            limits: crate::limit::collect(),
         };
         report.budgets = report.budgets();
         report
@@ -148,6 +152,11 @@ impl Report {
     /// The result of the load called `name`.
     pub fn load(&self, name: &str) -> Option<&crate::load::LoadResult> {
         self.loads.iter().find(|l| l.name == name)
+    }
+
+    /// The entry of the limiter called `name`.
+    pub fn limit(&self, name: &str) -> Option<&crate::limit::LimitReport> {
+        self.limits.iter().find(|r| r.name == name)
     }
 
     /// The entry of the `#[retry]` fn called `name`.
@@ -304,6 +313,7 @@ pub fn reset() {
         stats.reset();
     }
     crate::retry::reset();
+    crate::limit::reset();
     crate::cache::reset();
     crate::bulkhead::reset();
     crate::timeout::reset();

@@ -26,6 +26,7 @@ impl Display for Report {
             crate::retry::write_table(f, &self.retries)?;
             crate::bulkhead::write_table(f, &self.bulkheads)?;
             crate::timeout::write_table(f, &self.timeouts)?;
+            crate::limit::write_table(f, &self.limits)?;
             return super::budget::write_table(f, &self.budgets);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
@@ -151,6 +152,7 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::retry::write_table(f, &self.retries)?;
         crate::bulkhead::write_table(f, &self.bulkheads)?;
         crate::timeout::write_table(f, &self.timeouts)?;
+        crate::limit::write_table(f, &self.limits)?;
         super::budget::write_table(f, &self.budgets)
     }
 }

@@ -7,6 +7,7 @@ use std::fmt::{self, Display, Formatter};
 use super::clause::{Clause, Limit, Stat};
 use super::file::{Budgets, Entry};
 use super::glob::Pattern;
+use crate::limit::LimitReport;
 use crate::report::{FunctionReport, Report};
 
 /// How one clause of one fn's budget fared.
@@ -125,9 +126,22 @@ pub fn check(report: &Report, budgets: &Budgets) -> Vec<BudgetResult> {
             }
         });
         for (stat, choice) in Stat::ALL.into_iter().zip(chosen) {
-            if let Some((limit, min_calls)) = choice {
+            // Rejections are the limiter's, checked below under its name.
+            if let (Some((limit, min_calls)), false) = (choice, stat == Stat::Rejected) {
                 out.push(evaluate(f, stat, limit, min_calls));
             }
+        }
+    }
+    for l in &report.limits {
+        let mut chosen = None;
+        index.for_each_match(&l.name, |i, entry| {
+            used[i] = true;
+            for c in entry.clauses.iter().filter(|c| c.stat == Stat::Rejected) {
+                chosen = Some(c.limit);
+            }
+        });
+        if let Some(limit) = chosen {
+            out.push(evaluate_limit(l, limit));
         }
     }
     for (entry, _) in budgets.entries.iter().zip(&used).filter(|(_, used)| !**used) {
@@ -161,6 +175,8 @@ fn evaluate(f: &FunctionReport, stat: Stat, limit: Limit, min_calls: u64) -> Bud
             Stat::Errors => f.errors as f64,
             Stat::Panics => f.panics as f64,
             Stat::Slow => f.slow_calls as f64,
+            // Skipped by `check`: a fn's report has no refusals.
+            Stat::Rejected => 0.0,
         };
         match limit {
             Limit::Percent(_) => value * 100.0 / calls as f64,
@@ -173,6 +189,20 @@ fn evaluate(f: &FunctionReport, stat: Stat, limit: Limit, min_calls: u64) -> Bud
         Some(_) => Status::Fail,
     };
     BudgetResult { r#fn: f.name.clone(), stat, limit, actual, calls, status }
+}
+
+fn evaluate_limit(l: &LimitReport, limit: Limit) -> BudgetResult {
+    let calls = l.admitted + l.rejected;
+    let actual = (calls > 0).then(|| match limit {
+        Limit::Percent(_) => l.rejected as f64 * 100.0 / calls as f64,
+        _ => l.rejected as f64,
+    });
+    let status = match actual {
+        None => Status::NoData,
+        Some(v) if v < limit.value() => Status::Pass,
+        Some(_) => Status::Fail,
+    };
+    BudgetResult { r#fn: l.name.clone(), stat: Stat::Rejected, limit, actual, calls, status }
 }
 
 /// The entries of a budgets file, arranged so that a name finds its matches in one hash

@@ -27,11 +27,14 @@ pub enum Stat {
     Panics,
     /// Calls at or over the fn's `slow` threshold.
     Slow,
+    /// Calls a rate limiter refused (`rejected < 1%` of its decisions), for the limiter of the
+    /// budget's name.
+    Rejected,
 }
 
 impl Stat {
     /// Every stat, in the order the report lists them.
-    pub const ALL: [Stat; 10] = [
+    pub const ALL: [Stat; 11] = [
         Stat::P50,
         Stat::P90,
         Stat::P95,
@@ -42,6 +45,7 @@ impl Stat {
         Stat::Errors,
         Stat::Panics,
         Stat::Slow,
+        Stat::Rejected,
     ];
 
     /// The name used in budgets and in the JSON: `p99`, `errors`, ...
@@ -57,6 +61,7 @@ impl Stat {
             Stat::Errors => "errors",
             Stat::Panics => "panics",
             Stat::Slow => "slow",
+            Stat::Rejected => "rejected",
         }
     }
 
