@@ -39,3 +39,10 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::retry).into()
 }
+
+/// Gathers concurrent one-key calls into batch calls. See `perf_runtime::batched` for the
+/// documentation.
+#[proc_macro_attribute]
+pub fn batched(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::batched).into()
+}

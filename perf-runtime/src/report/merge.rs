@@ -296,6 +296,7 @@ impl Report {
         sort_functions(&mut functions);
         let caches = merge_by_name(&reports, |r| &r.caches, |c| &c.name, merge_caches)?;
         let retries = merge_by_name(&reports, |r| &r.retries, |r| &r.name, merge_retries)?;
+        let batchers = merge_by_name(&reports, |r| &r.batchers, |b| &b.name, crate::batch::merge)?;
         let mut by_time = reports.clone();
         by_time.sort_by(|a, b| a.generated_at.cmp(&b.generated_at));
         let mut benches: Vec<BenchResult> = Vec::new();
@@ -329,6 +330,7 @@ impl Report {
             alloc_counting: reports.iter().any(|r| r.alloc_counting),
             process: Default::default(),
             budgets: Vec::new(),
+            batchers,
         })
     }
 
@@ -379,6 +381,17 @@ impl Report {
             .map(|r| earlier.retry(&r.name).and_then(|e| delta_retry(r, e)).unwrap_or(r.clone()))
             .filter(|r| r.calls != 0)
             .collect();
+        let batchers = self
+            .batchers
+            .iter()
+            .map(|b| {
+                earlier
+                    .batcher(&b.name)
+                    .and_then(|e| crate::batch::delta(b, e))
+                    .unwrap_or(b.clone())
+            })
+            .filter(|b| b.calls != 0)
+            .collect();
         let benches =
             self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
         let loads = self.loads.iter().filter(|l| !earlier.loads.contains(l)).cloned().collect();
@@ -395,6 +408,7 @@ impl Report {
             alloc_counting: self.alloc_counting,
             process: self.process.clone(),
             budgets: Vec::new(),
+            batchers,
         }
     }
 }

@@ -79,6 +79,9 @@ pub struct Report {
     /// [`Report::budgets`]. Failures first.
     #[cfg_attr(feature = "json", serde(default))]
     pub budgets: Vec<budget::BudgetResult>,
+    /// `#[batched]` fns, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub batchers: Vec<crate::batch::BatchReport>,
 }
 
 impl Report {
@@ -102,6 +105,7 @@ impl Report {
             alloc_counting: crate::alloc::installed(),
             process: ProcessReport::collect(),
             budgets: Vec::new(),
+            batchers: crate::batch::collect(),
         };
         report.budgets = report.budgets();
         report
@@ -145,6 +149,11 @@ impl Report {
     /// The entry of the `#[retry]` fn called `name`.
     pub fn retry(&self, name: &str) -> Option<&crate::retry::RetryReport> {
         self.retries.iter().find(|r| r.name == name)
+    }
+
+    /// The entry of the `#[batched]` fn called `name`.
+    pub fn batcher(&self, name: &str) -> Option<&crate::batch::BatchReport> {
+        self.batchers.iter().find(|b| b.name == name)
     }
 
     /// The report as compact JSON text, the layout of `schema/` that
@@ -287,5 +296,6 @@ pub fn reset() {
     }
     crate::retry::reset();
     crate::cache::reset();
+    crate::batch::reset();
     instance::restart();
 }
