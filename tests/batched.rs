@@ -303,3 +303,45 @@ async fn a_method_batches_and_cached_keeps_hits_out_of_batches() {
     assert_eq!((e.calls, e.batch_calls, e.batched_keys), (8, 2, 8));
     Repo::name_of_cache().invalidate(&3).await;
 }
+
+#[path = "support/schema.rs"]
+mod schema;
+
+#[batched(name = "batched.report", one = "reported", max_batch = 4, window = "1ms")]
+async fn reported_many(keys: Vec<u32>) -> Vec<u32> {
+    keys
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_section_validates_reads_back_merges_and_deltas_exactly() {
+    futures_join_all((0..10u32).map(|k| reported(k % 8))).await;
+    let before = Report::collect();
+    let b = before.batcher("batched.report").unwrap().clone();
+    // However the 10 calls over 8 keys split into batches of at most 4 distinct keys:
+    assert_eq!(b.calls, 10);
+    assert_eq!(b.batched_keys + b.deduplicated_keys, 10);
+    assert!(b.keys_per_batch_max <= 4);
+    schema::assert_valid(&before.to_json());
+    let back: Report = serde_json::from_str(&before.to_json()).unwrap();
+    assert_eq!(back.batcher("batched.report"), Some(&b));
+
+    let merged = Report::merge([&before, &before, &before]).unwrap();
+    let m = merged.batcher("batched.report").unwrap();
+    assert_eq!(
+        (m.calls, m.batch_calls, m.batched_keys),
+        (30, 3 * b.batch_calls, 3 * b.batched_keys)
+    );
+    assert_eq!(
+        (m.keys_per_batch_p50, m.key_wait_p99_ns, m.batch_p99_ns),
+        (b.keys_per_batch_p50, b.key_wait_p99_ns, b.batch_p99_ns)
+    );
+
+    futures_join_all((100..104u32).map(reported)).await;
+    let since = Report::collect().delta(&before);
+    let d = since.batcher("batched.report").unwrap();
+    assert_eq!((d.calls, d.batch_calls, d.batched_keys, d.keys_per_batch_max), (4, 1, 4, 4));
+    assert!(Report::collect().to_string().contains("batched.report"));
+    let prom = since.to_prometheus();
+    assert!(prom.contains("perf_batch_calls_total{batcher=\"batched.report\"} 4"), "{prom}");
+    assert!(prom.contains("perf_batch_keys_per_batch{batcher=\"batched.report\",stat=\"max\"} 4"));
+}

@@ -1,6 +1,7 @@
 //! `perf-report html`: one self-contained page (inline CSS, inline SVG, a small inline script
 //! for sorting and filtering; nothing fetched), readable on a laptop and printable.
 
+mod batchers;
 mod benches;
 mod caches;
 mod functions;
@@ -50,6 +51,7 @@ pub fn html(report: &Report, baseline: Option<(&Report, &str)>, title: &str) -> 
     benches::section(&mut out, report, compared.as_ref());
     loads::section(&mut out, report);
     benches::budgets(&mut out, report);
+    batchers::section(&mut out, report, base);
     out.push_str("</main>");
     let _ = write!(
         out,
@@ -110,6 +112,9 @@ fn header(
     if !report.loads.is_empty() {
         tiles.push((report.loads.len().to_string(), "loads"));
     }
+    if !report.batchers.is_empty() {
+        tiles.push((report.batchers.len().to_string(), "batchers"));
+    }
     if !report.budgets.is_empty() {
         let failed = report.budgets.iter().filter(|b| b.status == Status::Fail).count();
         tiles.push((failed.to_string(), "budgets failed"));
@@ -146,6 +151,9 @@ fn header(
     }
     if !report.budgets.is_empty() {
         links.push(("budgets", "Budgets"));
+    }
+    if !report.batchers.is_empty() {
+        links.push(("batchers", "Batchers"));
     }
     for (id, label) in links {
         let _ = write!(out, r##"<a href="#{id}">{label}</a>"##);
