@@ -1,6 +1,6 @@
 //! perf-runtime without its default features: `#[profile]` and the report build alone, with no
-//! other attribute's dependencies, and `#[cached]`, `#[retry]` and `#[bench]` are each one
-//! compile error that names its feature. With any feature, no serde_json: its impls would reach
+//! other attribute's dependencies, and `#[cached]`, `#[retry]`, `#[bench]` and `#[batched]` are
+//! each one compile error that names its feature. With any feature, no serde_json: its impls would reach
 //! the user's type inference (tests/fixtures/inference compiles the idioms).
 //!
 //! trybuild builds its cases with the features of the package that runs them (`ui/`), so the
@@ -69,7 +69,12 @@ fn main() {
 "#;
 
 const EACH_ATTRIBUTE: &str = r#"
-use perf_runtime::{bench, cached, retry};
+use perf_runtime::{batched, bench, cached, retry};
+
+#[batched(one = "double")]
+async fn doubles(keys: Vec<u64>) -> Vec<u64> {
+    keys.into_iter().map(|k| k * 2).collect()
+}
 
 #[cached(ttl = "1m")]
 fn square(x: u64) -> u64 {
@@ -88,7 +93,7 @@ fn noop() {}
 
 fn main() {
     noop();
-    let _ = (square(2), fetch(1, (2, 3)));
+    let _ = (square(2), fetch(1, (2, 3)), double(4), doubles(vec![4]));
 }
 "#;
 
@@ -109,12 +114,14 @@ fn without_default_features() {
     let out = cargo(&each, &["build"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
-    for (attribute, feature) in [("cached", "cache"), ("retry", "retry"), ("bench", "bench")] {
+    for (attribute, feature) in
+        [("cached", "cache"), ("retry", "retry"), ("bench", "bench"), ("batched", "batched")]
+    {
         let message = format!("`#[{attribute}]` needs perf-runtime's `{feature}` feature");
         assert_eq!(stderr.matches(&message).count(), 1, "{message}:\n{stderr}");
     }
-    // Those three and nothing else: the rest of the crate type-checks.
-    assert!(stderr.contains("due to 3 previous errors"), "{stderr}");
+    // Those four and nothing else: the rest of the crate type-checks.
+    assert!(stderr.contains("due to 4 previous errors"), "{stderr}");
 }
 
 /// Every feature that writes or reads JSON (the report, baselines, Redis values, `/report.json`)
@@ -125,7 +132,7 @@ fn no_feature_brings_serde_json() {
     let all = make_crate_with(
         "all_features",
         "fn main() {}\n",
-        r#"features = ["json", "bench", "cache", "retry", "tokio", "redis-tls", "exporter"]"#,
+        r#"features = ["json", "bench", "cache", "retry", "tokio", "redis-tls", "exporter", "batched"]"#,
     );
     let tree = cargo(&all, &["tree", "-e", "normal", "--prefix", "none"]);
     assert!(tree.status.success(), "{}", String::from_utf8_lossy(&tree.stderr));

@@ -57,3 +57,10 @@ pub fn bulkhead(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::timeout).into()
 }
+
+/// Gathers concurrent one-key calls into batch calls. See `perf_runtime::batched` for the
+/// documentation.
+#[proc_macro_attribute]
+pub fn batched(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::batched).into()
+}

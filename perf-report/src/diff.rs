@@ -2,6 +2,7 @@
 //! verdict that noise alone does not flip (see [`crate::noise`] and docs/perf-report.md).
 
 use hdrhistogram::Histogram;
+use perf_runtime::batch::BatchReport;
 use perf_runtime::bench::BenchResult;
 use perf_runtime::load::LoadResult;
 use perf_runtime::retry::RetryReport;
@@ -81,6 +82,8 @@ pub enum Kind {
     Bench,
     /// `loads[]`.
     Load,
+    /// `batchers[]`.
+    Batcher,
 }
 
 /// How a figure is written.
@@ -195,6 +198,7 @@ pub fn diff(base: &Report, new: &Report, options: DiffOptions) -> Diff {
     pair(&base.retries, &new.retries, |r| &r.name, |b, n| rows.push(retry(b, n, options)));
     pair(&base.benches, &new.benches, |b| &b.name, |b, n| rows.push(bench(b, n, options)));
     pair(&base.loads, &new.loads, |l| &l.name, |b, n| rows.push(load(b, n, options)));
+    pair(&base.batchers, &new.batchers, |b| &b.name, |b, n| rows.push(batcher(b, n, options)));
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
     Diff {
         base_generated_at: base.generated_at.clone(),
@@ -553,4 +557,32 @@ fn load(b: Option<&LoadResult>, n: Option<&LoadResult>, o: DiffOptions) -> Row {
         }
     }
     row.finish(Kind::Load, name, (b.is_some(), n.is_some()), &notes)
+}
+
+/// A batcher: calls, keys per batch, and the p99 of a key's wait and of the batch call, the
+/// latencies compared as a fn's are.
+fn batcher(b: Option<&BatchReport>, n: Option<&BatchReport>, o: DiffOptions) -> Row {
+    let name = &n.or(b).expect("one side").name;
+    let mut row = RowBuilder::new();
+    let both = b.zip(n).filter(|(b, n)| b.calls >= o.min_calls && n.calls >= o.min_calls);
+    row.add("calls", Unit::Count, b.map(|r| r.calls as f64), n.map(|r| r.calls as f64), None);
+    let keys = |r: &BatchReport| r.keys_per_batch_mean;
+    row.add("keys_per_batch", Unit::Ratio, b.map(keys), n.map(keys), None);
+    let mut notes = Vec::new();
+    type Figure = fn(&BatchReport) -> (u64, &str);
+    let figures: [(&str, Figure); 2] = [
+        ("key_wait_p99_ns", |r| (r.key_wait_p99_ns, &r.key_wait_histogram)),
+        ("batch_p99_ns", |r| (r.batch_p99_ns, &r.batch_histogram)),
+    ];
+    for (field, figure) in figures {
+        let shift = both
+            .and_then(|(b, n)| hist(figure(b).1).zip(hist(figure(n).1)))
+            .and_then(|(hb, hn)| latency_shift(&hb, &hn, 0.99, o, None, &mut notes, field));
+        let p99 = |r: &BatchReport| figure(r).0 as f64;
+        row.add(field, Unit::Ns, b.map(p99), n.map(p99), shift);
+    }
+    if let (Some(b), Some(n)) = (b, n) {
+        notes.extend(few_calls("calls", b.calls, n.calls, o.min_calls));
+    }
+    row.finish(Kind::Batcher, name, (b.is_some(), n.is_some()), &notes)
 }

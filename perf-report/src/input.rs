@@ -205,5 +205,14 @@ pub(crate) fn check_histograms(report: &Report) -> Result<(), String> {
             }
         }
     }
+    for b in &report.batchers {
+        for (field, text) in [
+            ("keys_per_batch_histogram", &b.keys_per_batch_histogram),
+            ("key_wait_histogram", &b.key_wait_histogram),
+            ("batch_histogram", &b.batch_histogram),
+        ] {
+            decode(text).map_err(|reason| bad("batchers", &b.name, field, reason))?;
+        }
+    }
     Ok(())
 }

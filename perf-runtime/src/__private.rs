@@ -51,9 +51,9 @@ impl NotAResult {
 /// `#[cached]` wraps its fn's body (`cache_body!({ generated } { original })`) and its handle
 /// (`cache_items! { .. }`), `#[retry]` its fn's body, `#[bench]` its registrations.
 pub use crate::{
-    __perf_bench_items as bench_items, __perf_cache_body as cache_body,
-    __perf_cache_items as cache_items, __perf_load_items as load_items,
-    __perf_retry_body as retry_body,
+    __perf_batched_body as batched_body, __perf_bench_items as bench_items,
+    __perf_cache_body as cache_body, __perf_cache_items as cache_items,
+    __perf_load_items as load_items, __perf_retry_body as retry_body,
 };
 pub use crate::{__perf_bulkhead_body as bulkhead_body, __perf_timeout_body as timeout_body};
 pub use crate::{
@@ -187,6 +187,32 @@ macro_rules! __perf_load_items {
         );
     };
 }
+
+#[cfg(feature = "batched")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_batched_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
+}
+
+/// Without the feature, the one-key fn still exists (so that its callers type-check), and its
+/// body is the one error.
+#[cfg(not(feature = "batched"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_batched_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[batched]` needs perf-runtime's `batched` feature: perf-runtime = { version = \"..\", features = [\"batched\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
+
+// #[batched]
+pub use crate::batch::BatchError;
+#[cfg(feature = "batched")]
+pub use crate::batch::{BatchConfig, BatchOutput, Batcher};
 
 // #[retry]
 #[cfg(feature = "retry")]

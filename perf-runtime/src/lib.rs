@@ -30,6 +30,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod batch;
 pub mod bench;
 pub mod bulkhead;
 pub mod cache;
@@ -408,3 +409,47 @@ pub use perf_macros::timeout;
 /// assert_eq!(fetch(2), Ok(20)); // another key, another bucket
 /// ```
 pub use perf_macros::rate_limit;
+/// Turns a batch fn into a one-key fn that callers call one key at a time: concurrent calls are
+/// gathered into one call of the batch fn (the N+1 fix).
+///
+/// On an `async fn` that takes `Vec<K>` or `&[K]` (and, in an inherent impl, `&self`) and
+/// returns `HashMap<K, V>`, `Result<HashMap<K, V>, E>`, or `Vec<V>` in the keys' order, with or
+/// without `Result`: `one = "user_by_id"` names the generated
+/// `async fn user_by_id(key: K) -> Result<Option<V>, `[`batch::BatchError`]`<E>>` (same
+/// visibility; a method in an impl; `E` is `Infallible` for forms without `Result`). Callers call
+/// it; it gathers keys until `max_batch` distinct keys wait or `window` has passed since the
+/// first, then one batch call serves them all. The batch fn stays as written.
+///
+/// Keys asked twice in one batch are asked once (`K: Clone + Hash + Eq`, `V: Clone`). A key
+/// missing from the map (or past the end of the `Vec`) is `Ok(None)`. An `Err` reaches every
+/// caller of that batch as [`BatchError::Failed`](batch::BatchError::Failed) holding an
+/// `Arc<E>` (no `E: Clone` needed); a panicking batch call gives each of its callers
+/// [`BatchError::Panicked`](batch::BatchError::Panicked) and the next batch runs normally; a
+/// caller dropped while waiting leaves the batch unharmed for the others, even the one running
+/// the batch call (another caller runs it again). No caller ever hangs.
+///
+/// Keys: `one = "name"` (required), `max_batch = 100` (the default), `window = "2ms"` (the
+/// default), `max_in_flight = 4` (batch calls at once; keys wait for a slot; default no limit),
+/// `cached = "60s"` (the one-key fn is also `#[cached(ttl = "60s")]`: hits never enter a
+/// batch), `name = ".."`, `crate = "path"`. In a method the batcher is the fn's, not the
+/// instance's: a batch runs on the `self` of one of its callers. Generic batch fns are refused
+/// (the batcher is a `static`).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use perf_runtime::batched;
+///
+/// #[batched(one = "square", max_batch = 10, window = "1ms")]
+/// async fn squares(keys: Vec<u64>) -> HashMap<u64, u64> {
+///     keys.into_iter().map(|k| (k, k * k)).collect()
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let (a, b, c) = tokio::join!(square(2), square(3), square(2));
+/// assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (Some(4), Some(9), Some(4)));
+/// let report = perf_runtime::Report::collect();
+/// let b = report.batcher(&format!("{}::squares", module_path!())).unwrap();
+/// assert_eq!((b.calls, b.batch_calls, b.deduplicated_keys), (3, 1, 1));
+/// # });
+/// ```
+pub use perf_macros::batched;

@@ -1,6 +1,7 @@
 //! Attribute arguments: `key = value` pairs parsed once, checked for unknown and repeated keys
 //! in one place, then read into one plain struct per attribute.
 
+pub(crate) mod batched;
 pub(crate) mod bench;
 pub(crate) mod bulkhead;
 pub(crate) mod cached;

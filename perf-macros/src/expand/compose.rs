@@ -21,6 +21,7 @@ const INNER: &[(&str, Expand)] = &[
     ("bulkhead", super::bulkhead),
     ("timeout", super::timeout),
     ("rate_limit", super::rate_limit),
+    ("batched", super::batched),
 ];
 
 /// `f` with the first perf attribute still on it (and, recursively, those below that one)

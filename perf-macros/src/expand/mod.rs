@@ -2,6 +2,7 @@
 //! to the `compile_error!`s, so the rest of the crate still type-checks and IDEs keep working.
 
 mod async_body;
+mod batched;
 mod bench;
 mod bulkhead;
 mod cached;
@@ -18,6 +19,7 @@ use proc_macro2::TokenStream;
 
 use crate::item::FnItem;
 
+pub(crate) use batched::batched;
 pub(crate) use bench::bench;
 pub(crate) use bulkhead::bulkhead;
 pub(crate) use cached::cached;

@@ -9,6 +9,7 @@ use super::exposition::{Family, HistogramSample};
 use super::native::NativeBuckets;
 use super::text::Kind;
 use super::{negotiate, protobuf, text};
+use crate::batch::BatchReport;
 use crate::bench::BenchResult;
 use crate::cache::CacheReport;
 use crate::limit::LimitReport;
@@ -101,6 +102,9 @@ fn render<F: Family>() -> F::Out {
     for l in &crate::limit::collect() {
         out.limit(l);
     }
+    for b in &crate::batch::collect() {
+        out.batcher(b);
+    }
     out.finish(crate::report::instance::name())
 }
 
@@ -143,6 +147,9 @@ impl Report {
         }
         for l in &self.limits {
             out.limit(l);
+        }
+        for b in &self.batchers {
+            out.batcher(b);
         }
         out.finish(&self.instance)
     }
@@ -225,6 +232,16 @@ struct Families<'a, F: Family> {
     limit_fallbacks: F,
     limit_wait: F,
     limit_live_keys: F,
+    batch_calls: F,
+    batch_batches: F,
+    batch_keys: F,
+    batch_deduplicated: F,
+    batch_errors: F,
+    batch_panics: F,
+    batch_cancelled: F,
+    batch_keys_per_batch: F,
+    batch_key_wait: F,
+    batch_latency: F,
 }
 
 impl<'a, F: Family> Families<'a, F> {
@@ -439,6 +456,47 @@ impl<'a, F: Family> Families<'a, F> {
                 "perf_rate_limit_live_keys",
                 Gauge,
                 "Keys with a bucket of their own.",
+            batch_calls: F::new(
+                "perf_batch_calls_total",
+                Counter,
+                "Single-key calls of a #[batched] fn that reached its batcher.",
+            ),
+            batch_batches: F::new("perf_batch_batches_total", Counter, "Batch calls made."),
+            batch_keys: F::new(
+                "perf_batch_keys_total",
+                Counter,
+                "Distinct keys handed to batch calls.",
+            ),
+            batch_deduplicated: F::new(
+                "perf_batch_deduplicated_keys_total",
+                Counter,
+                "Calls whose key was already in their batch.",
+            ),
+            batch_errors: F::new(
+                "perf_batch_errors_total",
+                Counter,
+                "Batch calls that returned Err.",
+            ),
+            batch_panics: F::new("perf_batch_panics_total", Counter, "Batch calls that panicked."),
+            batch_cancelled: F::new(
+                "perf_batch_cancelled_total",
+                Counter,
+                "Single-key callers dropped while waiting for their batch.",
+            ),
+            batch_keys_per_batch: F::new(
+                "perf_batch_keys_per_batch",
+                Gauge,
+                "Distinct keys per batch call, by statistic (mean, p50, max).",
+            ),
+            batch_key_wait: F::new(
+                "perf_batch_key_wait_seconds",
+                Gauge,
+                "Time from a call's arrival to the start of its batch call, by statistic (p50, p99).",
+            ),
+            batch_latency: F::new(
+                "perf_batch_call_seconds",
+                Gauge,
+                "Batch-call latency, by statistic (p50, p99).",
             ),
         }
     }
@@ -662,6 +720,25 @@ impl<'a, F: Family> Families<'a, F> {
         self.limit_live_keys.sample(l, None, r.live_keys);
     }
 
+    fn batcher(&mut self, b: &BatchReport) {
+        F::labels(&mut self.labels, &[("batcher", &b.name)]);
+        let l = &self.labels;
+        self.batch_calls.sample(l, None, b.calls);
+        self.batch_batches.sample(l, None, b.batch_calls);
+        self.batch_keys.sample(l, None, b.batched_keys);
+        self.batch_deduplicated.sample(l, None, b.deduplicated_keys);
+        self.batch_errors.sample(l, None, b.errors);
+        self.batch_panics.sample(l, None, b.panics);
+        self.batch_cancelled.sample(l, None, b.cancelled);
+        self.batch_keys_per_batch.sample(l, Some(("stat", "mean")), b.keys_per_batch_mean);
+        self.batch_keys_per_batch.sample(l, Some(("stat", "p50")), b.keys_per_batch_p50);
+        self.batch_keys_per_batch.sample(l, Some(("stat", "max")), b.keys_per_batch_max);
+        self.batch_key_wait.sample(l, Some(("stat", "p50")), seconds(b.key_wait_p50_ns));
+        self.batch_key_wait.sample(l, Some(("stat", "p99")), seconds(b.key_wait_p99_ns));
+        self.batch_latency.sample(l, Some(("stat", "p50")), seconds(b.batch_p50_ns));
+        self.batch_latency.sample(l, Some(("stat", "p99")), seconds(b.batch_p99_ns));
+    }
+
     fn finish(mut self, instance: &str) -> F::Out {
         let mut info = F::new(
             "perf_info",
@@ -719,6 +796,16 @@ impl<'a, F: Family> Families<'a, F> {
             &self.limit_fallbacks,
             &self.limit_wait,
             &self.limit_live_keys,
+            &self.batch_calls,
+            &self.batch_batches,
+            &self.batch_keys,
+            &self.batch_deduplicated,
+            &self.batch_errors,
+            &self.batch_panics,
+            &self.batch_cancelled,
+            &self.batch_keys_per_batch,
+            &self.batch_key_wait,
+            &self.batch_latency,
             &info,
         ];
         let mut out = F::out(families.iter().map(|f| f.len()).sum());

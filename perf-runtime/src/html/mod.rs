@@ -6,6 +6,7 @@
 //! One file per section, each with `section(out, report, base)` appending its markup: the page
 //! and the live page are the same code.
 
+mod batchers;
 mod benches;
 mod caches;
 mod compare;
@@ -58,6 +59,7 @@ pub fn page(
     benches::section(&mut out, report, compared);
     loads::section(&mut out, report);
     benches::budgets(&mut out, report);
+    batchers::section(&mut out, report, base);
     out.push_str("</main>");
     let _ = write!(
         out,
@@ -118,6 +120,9 @@ fn header(
     if !report.loads.is_empty() {
         tiles.push((report.loads.len().to_string(), "loads"));
     }
+    if !report.batchers.is_empty() {
+        tiles.push((report.batchers.len().to_string(), "batchers"));
+    }
     if !report.budgets.is_empty() {
         let failed = report.budgets.iter().filter(|b| b.status == Status::Fail).count();
         tiles.push((failed.to_string(), "budgets failed"));
@@ -154,6 +159,9 @@ fn header(
     }
     if !report.budgets.is_empty() {
         links.push(("budgets", "Budgets"));
+    }
+    if !report.batchers.is_empty() {
+        links.push(("batchers", "Batchers"));
     }
     for (id, label) in links {
         let _ = write!(out, r##"<a href="#{id}">{label}</a>"##);

@@ -302,6 +302,7 @@ impl Report {
         let timeouts =
             merge_by_name(&reports, |r| &r.timeouts, |t| &t.name, crate::timeout::merge)?;
         let limits = merge_by_name(&reports, |r| &r.limits, |r| &r.name, merge_limits)?;
+        let batchers = merge_by_name(&reports, |r| &r.batchers, |b| &b.name, crate::batch::merge)?;
         let mut by_time = reports.clone();
         by_time.sort_by(|a, b| a.generated_at.cmp(&b.generated_at));
         let mut benches: Vec<BenchResult> = Vec::new();
@@ -338,6 +339,7 @@ impl Report {
             bulkheads,
             timeouts,
             limits,
+            batchers,
         })
     }
 
@@ -405,6 +407,16 @@ impl Report {
                 e.and_then(|e| crate::timeout::delta(t, e)).unwrap_or(t.clone())
             })
             .filter(|t| t.calls != 0)
+        let batchers = self
+            .batchers
+            .iter()
+            .map(|b| {
+                earlier
+                    .batcher(&b.name)
+                    .and_then(|e| crate::batch::delta(b, e))
+                    .unwrap_or(b.clone())
+            })
+            .filter(|b| b.calls != 0)
             .collect();
         let benches =
             self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
@@ -431,6 +443,7 @@ impl Report {
             bulkheads,
             timeouts,
             limits,
+            batchers,
         }
     }
 }

@@ -88,6 +88,9 @@ pub struct Report {
     /// `#[rate_limit]` fns and named [`RateLimiter`](crate::limit::RateLimiter)s, by name.
     #[cfg_attr(feature = "json", serde(default))]
     pub limits: Vec<crate::limit::LimitReport>,
+    /// `#[batched]` fns, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub batchers: Vec<crate::batch::BatchReport>,
 }
 
 impl Report {
@@ -114,6 +117,7 @@ impl Report {
             bulkheads: crate::bulkhead::collect(),
             timeouts: crate::timeout::collect(),
             limits: crate::limit::collect(),
+            batchers: crate::batch::collect(),
         };
         report.budgets = report.budgets();
         report
@@ -172,6 +176,9 @@ impl Report {
     /// The entry of the `#[timeout]` fn called `name`.
     pub fn timeout(&self, name: &str) -> Option<&crate::timeout::TimeoutReport> {
         self.timeouts.iter().find(|t| t.name == name)
+    /// The entry of the `#[batched]` fn called `name`.
+    pub fn batcher(&self, name: &str) -> Option<&crate::batch::BatchReport> {
+        self.batchers.iter().find(|b| b.name == name)
     }
 
     /// The report as compact JSON text, the layout of `schema/` that
@@ -317,5 +324,6 @@ pub fn reset() {
     crate::cache::reset();
     crate::bulkhead::reset();
     crate::timeout::reset();
+    crate::batch::reset();
     instance::restart();
 }

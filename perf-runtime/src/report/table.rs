@@ -27,6 +27,7 @@ impl Display for Report {
             crate::bulkhead::write_table(f, &self.bulkheads)?;
             crate::timeout::write_table(f, &self.timeouts)?;
             crate::limit::write_table(f, &self.limits)?;
+            crate::batch::write_table(f, &self.batchers)?;
             return super::budget::write_table(f, &self.budgets);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
@@ -153,6 +154,7 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::bulkhead::write_table(f, &self.bulkheads)?;
         crate::timeout::write_table(f, &self.timeouts)?;
         crate::limit::write_table(f, &self.limits)?;
+        crate::batch::write_table(f, &self.batchers)?;
         super::budget::write_table(f, &self.budgets)
     }
 }
