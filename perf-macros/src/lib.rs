@@ -39,3 +39,10 @@ pub fn cached(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::retry).into()
 }
+
+/// Fails fast while a dependency fails. See `perf_runtime::circuit_breaker` for the
+/// documentation.
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::circuit_breaker).into()
+}

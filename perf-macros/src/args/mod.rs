@@ -3,6 +3,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod cached;
+pub(crate) mod circuit_breaker;
 pub(crate) mod load;
 pub(crate) mod profile;
 pub(crate) mod retry;

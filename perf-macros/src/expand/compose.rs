@@ -14,8 +14,12 @@ use super::Expand;
 use crate::item::FnItem;
 
 /// The perf attributes an outer one expands before itself, by last path segment.
-const INNER: &[(&str, Expand)] =
-    &[("profile", super::profile), ("retry", super::retry), ("cached", super::cached)];
+const INNER: &[(&str, Expand)] = &[
+    ("profile", super::profile),
+    ("retry", super::retry),
+    ("cached", super::cached),
+    ("circuit_breaker", super::circuit_breaker),
+];
 
 /// `f` with the first perf attribute still on it (and, recursively, those below that one)
 /// expanded. An error in an inner attribute becomes a `compile_error!` in the body, so it is

@@ -4,6 +4,7 @@
 mod async_body;
 mod bench;
 mod cached;
+mod circuit_breaker;
 mod compose;
 mod inline_body;
 mod load;
@@ -17,6 +18,7 @@ use crate::item::FnItem;
 
 pub(crate) use bench::bench;
 pub(crate) use cached::cached;
+pub(crate) use circuit_breaker::circuit_breaker;
 pub(crate) use load::load;
 pub(crate) use profile::profile;
 pub(crate) use retry::retry;

@@ -296,6 +296,8 @@ impl Report {
         sort_functions(&mut functions);
         let caches = merge_by_name(&reports, |r| &r.caches, |c| &c.name, merge_caches)?;
         let retries = merge_by_name(&reports, |r| &r.retries, |r| &r.name, merge_retries)?;
+        let breakers =
+            merge_by_name(&reports, |r| &r.breakers, |b| &b.name, crate::breaker::merge)?;
         let mut by_time = reports.clone();
         by_time.sort_by(|a, b| a.generated_at.cmp(&b.generated_at));
         let mut benches: Vec<BenchResult> = Vec::new();
@@ -329,6 +331,7 @@ impl Report {
             alloc_counting: reports.iter().any(|r| r.alloc_counting),
             process: Default::default(),
             budgets: Vec::new(),
+            breakers,
         })
     }
 
@@ -379,6 +382,17 @@ impl Report {
             .map(|r| earlier.retry(&r.name).and_then(|e| delta_retry(r, e)).unwrap_or(r.clone()))
             .filter(|r| r.calls != 0)
             .collect();
+        let breakers = self
+            .breakers
+            .iter()
+            .map(|b| {
+                earlier
+                    .breaker(&b.name)
+                    .and_then(|e| crate::breaker::delta(b, e))
+                    .unwrap_or(b.clone())
+            })
+            .filter(|b| b.is_active())
+            .collect();
         let benches =
             self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
         let loads = self.loads.iter().filter(|l| !earlier.loads.contains(l)).cloned().collect();
@@ -395,6 +409,7 @@ impl Report {
             alloc_counting: self.alloc_counting,
             process: self.process.clone(),
             budgets: Vec::new(),
+            breakers,
         }
     }
 }

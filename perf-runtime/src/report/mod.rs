@@ -79,6 +79,9 @@ pub struct Report {
     /// [`Report::budgets`]. Failures first.
     #[cfg_attr(feature = "json", serde(default))]
     pub budgets: Vec<budget::BudgetResult>,
+    /// `#[circuit_breaker]` fns and [`CircuitBreaker`](crate::breaker::CircuitBreaker)s, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub breakers: Vec<crate::breaker::BreakerReport>,
 }
 
 impl Report {
@@ -102,6 +105,7 @@ impl Report {
             alloc_counting: crate::alloc::installed(),
             process: ProcessReport::collect(),
             budgets: Vec::new(),
+            breakers: crate::breaker::collect(),
         };
         report.budgets = report.budgets();
         report
@@ -140,6 +144,11 @@ impl Report {
     /// The result of the load called `name`.
     pub fn load(&self, name: &str) -> Option<&crate::load::LoadResult> {
         self.loads.iter().find(|l| l.name == name)
+    }
+
+    /// The entry of the breaker called `name`.
+    pub fn breaker(&self, name: &str) -> Option<&crate::breaker::BreakerReport> {
+        self.breakers.iter().find(|b| b.name == name)
     }
 
     /// The entry of the `#[retry]` fn called `name`.
@@ -287,5 +296,6 @@ pub fn reset() {
     }
     crate::retry::reset();
     crate::cache::reset();
+    crate::breaker::reset_report();
     instance::restart();
 }

@@ -24,6 +24,7 @@ impl Display for Report {
             crate::bench::write_table(f, &self.benches)?;
             crate::load::write_table(f, &self.loads)?;
             crate::retry::write_table(f, &self.retries)?;
+            crate::breaker::write_table(f, &self.breakers)?;
             return super::budget::write_table(f, &self.budgets);
         }
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
@@ -147,6 +148,7 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::bench::write_table(f, &self.benches)?;
         crate::load::write_table(f, &self.loads)?;
         crate::retry::write_table(f, &self.retries)?;
+        crate::breaker::write_table(f, &self.breakers)?;
         super::budget::write_table(f, &self.budgets)
     }
 }
