@@ -64,3 +64,10 @@ pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn batched(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run(args.into(), item.into(), expand::batched).into()
 }
+
+/// Fails fast while a dependency fails. See `perf_runtime::circuit_breaker` for the
+/// documentation.
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run(args.into(), item.into(), expand::circuit_breaker).into()
+}

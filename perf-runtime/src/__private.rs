@@ -51,7 +51,7 @@ impl NotAResult {
 /// `#[cached]` wraps its fn's body (`cache_body!({ generated } { original })`) and its handle
 /// (`cache_items! { .. }`), `#[retry]` its fn's body, `#[bench]` its registrations.
 pub use crate::{
-    __perf_batched_body as batched_body, __perf_bench_items as bench_items,
+    __perf_batched_body as batched_body, __perf_bench_items as bench_items, __perf_breaker_body as breaker_body,
     __perf_cache_body as cache_body, __perf_cache_items as cache_items,
     __perf_load_items as load_items, __perf_retry_body as retry_body,
 };
@@ -329,6 +329,59 @@ mod cached {
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be cached",
         label = "this type is cached",
+
+#[cfg(feature = "breaker")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_breaker_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
+}
+
+#[cfg(not(feature = "breaker"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_breaker_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[circuit_breaker]` needs perf-runtime's `breaker` feature: perf-runtime = { version = \"..\", features = [\"breaker\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
+
+// #[circuit_breaker]
+#[cfg(feature = "breaker")]
+pub use self::breaker::*;
+
+#[cfg(feature = "breaker")]
+mod breaker {
+    pub use crate::breaker::{BreakerConfig, BreakerSite, FromOpen, Window as BreakerWindow};
+
+    /// `when` when the attribute gives none: every `Err` is a failure.
+    #[inline(always)]
+    pub fn every_err_fails<E>(_: &E) -> bool {
+        true
+    }
+
+    /// The refusal a `#[circuit_breaker]` fn returns, marked so that a `#[retry]` around it
+    /// does not retry it.
+    #[cold]
+    pub fn breaker_refuse<E: FromOpen>(open: crate::breaker::Open) -> E {
+        crate::rejection::mark();
+        E::from_open(open)
+    }
+
+    /// Checks that a `#[circuit_breaker]` fn returns a `Result`, with the error on its type.
+    #[inline(always)]
+    pub fn assert_breaker_result<R: BreakerResult>() {}
+
+    #[diagnostic::on_unimplemented(
+        message = "`#[circuit_breaker]` needs a fn that returns `Result`, not `{Self}`",
+        label = "an open breaker answers `Err(E::from(Open))`, so this must be a `Result<T, E>`"
+    )]
+    pub trait BreakerResult {}
+    impl<T, E> BreakerResult for Result<T, E> {}
+}
         note = "a cached value needs Clone + Send + Sync + 'static (for `Result<T, E>`, only `T`)"
     )]
     pub trait CacheValue {}

@@ -32,6 +32,7 @@
 pub mod __private;
 pub mod batch;
 pub mod bench;
+pub mod breaker;
 pub mod bulkhead;
 pub mod cache;
 pub mod export;
@@ -260,6 +261,61 @@ pub use perf_macros::load;
 ///
 /// assert_eq!(fetch("a").unwrap(), "value of a"); // third attempt
 /// assert_eq!(fetch("missing"), Err(FetchError::NotFound)); // permanent: one attempt
+
+/// Fails fast while a dependency is failing: a circuit breaker around a fn that returns
+/// `Result<T, E>` with `E: From<`[`breaker::Open`]`>`, on sync fns, `async fn`, methods and
+/// `#[async_trait]` methods.
+///
+/// While the failure rate of the window reaches `failure_rate` over at least `min_calls` calls,
+/// the breaker opens: for `open_for`, every call returns `Err(E::from(Open { name, retry_after
+/// }))` at once without running the body. Then `half_open_calls` trial calls run (the others
+/// are refused); if their failure rate stays under the threshold the breaker closes, otherwise
+/// it opens again. A panic counts as a failure and goes on unwinding; a future dropped before
+/// it completes counts as neither. Arguments, all optional:
+/// - `failure_rate = "50%"`: the threshold (default 50%);
+/// - `window = 100` (the last 100 calls, default) or `window = "60s"` (the calls of the last
+///   60 s, in 20 buckets of 3 s);
+/// - `min_calls = 20`: no verdict over fewer calls (default 20, at most a count window's size);
+/// - `open_for = "30s"` (default 30 s), `half_open_calls = 5` (default 5, at most 1000);
+/// - `slow = "1s"`, `slow_rate = "80%"`: a call at or over `slow` is slow, and a slow-call
+///   rate at or over `slow_rate` (default 100%) opens the breaker too;
+/// - `when = path::to::is_failure`: a `fn(&E) -> bool`; an `Err` it says `false` to counts as
+///   a success (default: every `Err` is a failure);
+/// - `name = "payments"`: every fn with this name shares one breaker (the first one's settings
+///   win); default `module::fn`;
+/// - `crate = "path"`: as for [`profile`].
+///
+/// [`breaker::state`], [`breaker::force_open`], [`breaker::reset`] and
+/// [`breaker::on_state_change`] take the breaker's name; [`breaker::CircuitBreaker`] is the same
+/// breaker without the attribute. [`Report::breaker`] gives its state, transitions, calls by
+/// outcome and the window's failure rate.
+///
+/// ```
+/// use perf_runtime::breaker::{self, Open, State};
+/// use perf_runtime::circuit_breaker;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum PayError { Down, Unavailable }
+///
+/// impl From<Open> for PayError {
+///     fn from(_: Open) -> Self { PayError::Unavailable }
+/// }
+///
+/// #[circuit_breaker(name = "doc.pay", window = 10, min_calls = 4, open_for = "1h")]
+/// fn pay(amount: u64) -> Result<u64, PayError> {
+///     if amount > 100 { Err(PayError::Down) } else { Ok(amount) }
+/// }
+///
+/// for _ in 0..4 {
+///     assert_eq!(pay(500), Err(PayError::Down));
+/// }
+/// assert_eq!(breaker::state("doc.pay"), Some(State::Open));
+/// assert_eq!(pay(5), Err(PayError::Unavailable)); // refused: the body does not run
+/// let report = perf_runtime::Report::collect();
+/// let b = report.breaker("doc.pay").unwrap();
+/// assert_eq!((b.failures, b.rejected, b.transitions_to_open), (4, 1, 1));
+/// ```
+pub use perf_macros::circuit_breaker;
 /// let report = perf_runtime::Report::collect();
 /// let r = report.retry(&format!("{}::fetch", module_path!())).unwrap();
 /// assert_eq!((r.calls, r.attempts, r.permanent_errors), (2, 4, 1));

@@ -5,6 +5,7 @@ pub(crate) mod batched;
 pub(crate) mod bench;
 pub(crate) mod bulkhead;
 pub(crate) mod cached;
+pub(crate) mod circuit_breaker;
 pub(crate) mod load;
 pub(crate) mod profile;
 pub(crate) mod rate_limit;

@@ -22,6 +22,7 @@ const INNER: &[(&str, Expand)] = &[
     ("timeout", super::timeout),
     ("rate_limit", super::rate_limit),
     ("batched", super::batched),
+    ("circuit_breaker", super::circuit_breaker),
 ];
 
 /// `f` with the first perf attribute still on it (and, recursively, those below that one)

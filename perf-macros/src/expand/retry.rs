@@ -57,7 +57,7 @@ use crate::errors::Errors;
 use crate::item::FnItem;
 
 /// Last path segments that name a type which is certainly not a `Result`.
-const NOT_RESULT: &[&str] = &[
+pub(crate) const NOT_RESULT: &[&str] = &[
     "Option", "Vec", "String", "Box", "Arc", "Rc", "Cow", "HashMap", "BTreeMap", "HashSet",
     "BTreeSet", "VecDeque", "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize",
     "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",

@@ -296,6 +296,8 @@ impl Report {
         let mut functions = merge_by_name(&reports, |r| &r.functions, |f| &f.name, merge_fns)?;
         sort_functions(&mut functions);
         let caches = merge_by_name(&reports, |r| &r.caches, |c| &c.name, merge_caches)?;
+        let breakers =
+            merge_by_name(&reports, |r| &r.breakers, |b| &b.name, crate::breaker::merge)?;
         let retries = merge_by_name(&reports, |r| &r.retries, |r| &r.name, merge_retries)?;
         let bulkheads =
             merge_by_name(&reports, |r| &r.bulkheads, |b| &b.name, crate::bulkhead::merge)?;
@@ -329,6 +331,7 @@ impl Report {
             instance: instances.join(","),
             started_at: started_at.to_owned(),
             functions,
+            breakers,
             caches,
             retries,
             benches,
@@ -418,6 +421,17 @@ impl Report {
             })
             .filter(|b| b.calls != 0)
             .collect();
+        let breakers = self
+            .breakers
+            .iter()
+            .map(|b| {
+                earlier
+                    .breaker(&b.name)
+                    .and_then(|e| crate::breaker::delta(b, e))
+                    .unwrap_or(b.clone())
+            })
+            .filter(|b| b.is_active())
+            .collect();
         let benches =
             self.benches.iter().filter(|b| !earlier.benches.contains(b)).cloned().collect();
         let loads = self.loads.iter().filter(|l| !earlier.loads.contains(l)).cloned().collect();
@@ -434,6 +448,7 @@ impl Report {
             started_at: earlier.generated_at.clone(),
             functions,
             caches,
+            breakers,
             retries,
             benches,
             loads,

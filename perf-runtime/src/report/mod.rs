@@ -79,6 +79,9 @@ pub struct Report {
     /// [`Report::budgets`]. Failures first.
     #[cfg_attr(feature = "json", serde(default))]
     pub budgets: Vec<budget::BudgetResult>,
+    /// `#[circuit_breaker]` fns and [`CircuitBreaker`](crate::breaker::CircuitBreaker)s, by name.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub breakers: Vec<crate::breaker::BreakerReport>,
     /// `#[bulkhead]` fns and [`Bulkhead`](crate::bulkhead::Bulkhead) handles, by name.
     #[cfg_attr(feature = "json", serde(default))]
     pub bulkheads: Vec<crate::bulkhead::BulkheadReport>,
@@ -114,6 +117,7 @@ impl Report {
             alloc_counting: crate::alloc::installed(),
             process: ProcessReport::collect(),
             budgets: Vec::new(),
+            breakers: crate::breaker::collect(),
             bulkheads: crate::bulkhead::collect(),
             timeouts: crate::timeout::collect(),
             limits: crate::limit::collect(),
@@ -161,6 +165,11 @@ impl Report {
     /// The entry of the limiter called `name`.
     pub fn limit(&self, name: &str) -> Option<&crate::limit::LimitReport> {
         self.limits.iter().find(|r| r.name == name)
+    }
+
+    /// The entry of the breaker called `name`.
+    pub fn breaker(&self, name: &str) -> Option<&crate::breaker::BreakerReport> {
+        self.breakers.iter().find(|b| b.name == name)
     }
 
     /// The entry of the `#[retry]` fn called `name`.
@@ -322,6 +331,7 @@ pub fn reset() {
     crate::retry::reset();
     crate::limit::reset();
     crate::cache::reset();
+    crate::breaker::reset_report();
     crate::bulkhead::reset();
     crate::timeout::reset();
     crate::batch::reset();

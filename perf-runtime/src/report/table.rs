@@ -24,6 +24,7 @@ impl Display for Report {
             crate::bench::write_table(f, &self.benches)?;
             crate::load::write_table(f, &self.loads)?;
             crate::retry::write_table(f, &self.retries)?;
+            crate::breaker::write_table(f, &self.breakers)?;
             crate::bulkhead::write_table(f, &self.bulkheads)?;
             crate::timeout::write_table(f, &self.timeouts)?;
             crate::limit::write_table(f, &self.limits)?;
@@ -151,6 +152,7 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::bench::write_table(f, &self.benches)?;
         crate::load::write_table(f, &self.loads)?;
         crate::retry::write_table(f, &self.retries)?;
+        crate::breaker::write_table(f, &self.breakers)?;
         crate::bulkhead::write_table(f, &self.bulkheads)?;
         crate::timeout::write_table(f, &self.timeouts)?;
         crate::limit::write_table(f, &self.limits)?;
