@@ -25,6 +25,7 @@ mod input;
 mod merge;
 mod noise;
 mod show;
+mod top;
 mod units;
 
 pub use check::{Checked, check, load_budgets};
@@ -33,3 +34,4 @@ pub use html::html;
 pub use input::{Input, InputError, load, parse, parse_json, read, read_all};
 pub use merge::merge;
 pub use show::{Sort, show};
+pub use top::{TopOptions, top, top_once};

@@ -89,6 +89,31 @@ enum Command {
         #[arg(short, long, value_name = "OUT", default_value = "report.html")]
         output: String,
     },
+    /// Watch a running process: per fn calls/s, errors/s, p50, p99, max and busy share over
+    /// the last interval; caches, retries, failing budgets. Keys: 1-7 or s sort, r reverse,
+    /// / filter, arrows select, enter detail, q quit.
+    Top {
+        /// The exporter (`http://127.0.0.1:9464`, `/report.json` is fetched) or a snapshot
+        /// file (`PERF_REPORT_JSON`, rewritten every `PERF_REPORT_INTERVAL`).
+        source: String,
+        /// Re-read the file every interval (an endpoint is always fetched again).
+        #[arg(long)]
+        follow: bool,
+        /// Time between fetches (`1s`, `500ms`).
+        #[arg(long, default_value = "1s", value_parser = parse_interval)]
+        interval: std::time::Duration,
+        /// Print one plain-text frame (rates over one interval) to stdout and exit.
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let ns = parse_duration_ns(text)?;
+    if !(1e6..=3.6e12).contains(&ns) {
+        return Err(format!("expected an interval from 1ms to 1h, got `{text}`"));
+    }
+    Ok(std::time::Duration::from_nanos(ns as u64))
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
@@ -189,7 +214,19 @@ fn run(command: Command) -> Outcome {
             print(&format!("wrote {output} ({})\n", size(page.len())))?;
             Ok(false)
         }
+        Command::Top { source, follow, interval, once } => top(source, follow, interval, once),
     }
+}
+
+fn top(source: String, follow: bool, interval: std::time::Duration, once: bool) -> Outcome {
+    let width = ratatui::crossterm::terminal::size().map_or(120, |(w, _)| w.max(60));
+    let options = perf_report::TopOptions { source, follow, interval, once, width };
+    if once {
+        print(&perf_report::top_once(&options)?)?;
+    } else {
+        perf_report::top(&options)?;
+    }
+    Ok(false)
 }
 
 fn size(bytes: usize) -> String {
