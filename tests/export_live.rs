@@ -13,6 +13,7 @@ mod chromium;
 #[allow(dead_code)]
 mod service;
 #[path = "support/service.rs"]
+#[allow(dead_code)]
 mod support;
 
 use std::path::Path;

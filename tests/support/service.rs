@@ -109,3 +109,61 @@ pub fn http_get(port: u16, path: &str) -> (String, String) {
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     (head.to_owned(), body.to_owned())
 }
+
+/// Starts a private Prometheus (data and log under `dir`) scraping `targets` every second as
+/// job `perf`; returns its port.
+pub fn start_prometheus(dir: &Path, targets: &[u16], children: &mut Children) -> u16 {
+    std::fs::create_dir_all(dir).unwrap();
+    let port = free_port();
+    let config = dir.join("prometheus.yml");
+    let targets: Vec<String> = targets.iter().map(|p| format!("'127.0.0.1:{p}'")).collect();
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: perf\n    static_configs:\n      \
+             - targets: [{}]\n",
+            targets.join(", ")
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    children.0.push(child);
+    port
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// An instant query's result vector, as (labels, value) pairs; `Err` with Prometheus's answer
+/// when the query is refused (a syntax error, say).
+pub fn query(port: u16, promql: &str) -> Result<Vec<(serde_json::Value, f64)>, String> {
+    let (head, body) = http_get(port, &format!("/api/v1/query?query={}", percent_encode(promql)));
+    let json: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| format!("{head}: {e}: {body}"))?;
+    if json["status"] != "success" {
+        return Err(json.to_string());
+    }
+    Ok(json["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["metric"].clone(), r["value"][1].as_str().unwrap().parse().unwrap()))
+        .collect())
+}
