@@ -12,5 +12,6 @@ fn main() {
         (&["redis-server"], "no_redis_server"),
         (&["promtool"], "no_promtool"),
         (&["prometheus"], "no_prometheus"),
+        (&["chromium", "chromium-browser"], "no_chromium"),
     ]);
 }

@@ -3,7 +3,8 @@
 //!
 //! - [`prometheus()`] renders the current stats in Prometheus text format 0.0.4, and
 //!   [`Report::to_prometheus`](crate::Report::to_prometheus) renders a report.
-//! - `serve` (cargo feature `exporter`) serves `GET /metrics` and `GET /report.json`; env
+//! - `serve` (cargo feature `exporter`) serves `GET /metrics`, `GET /report.json`, the live
+//!   page at `GET /` and the report as a page at `GET /report.html`; env
 //!   `PERF_METRICS_ADDR=127.0.0.1:9464` starts it on the first profiled, cached or retried
 //!   call, or on [`report`](crate::report).
 //! - [`Config::interval`](crate::Config::interval) or env `PERF_REPORT_INTERVAL=60s` rewrites

@@ -363,7 +363,11 @@ fn respond(request: &Request) -> Response {
     match (request.method.as_str(), request.path.as_str()) {
         ("GET" | "HEAD", "/metrics") => metrics(request.accept.as_deref()),
         ("GET" | "HEAD", "/report.json") => report_json(),
-        ("GET" | "HEAD", _) => Response::text(404, "not found: try /metrics or /report.json\n"),
+        ("GET" | "HEAD", "/") => live_page(),
+        ("GET" | "HEAD", "/report.html") => report_html(),
+        ("GET" | "HEAD", _) => {
+            Response::text(404, "not found: try /, /metrics, /report.json or /report.html\n")
+        }
         _ => Response {
             allow: Some("GET, HEAD"),
             ..Response::text(405, "method not allowed: use GET\n")
@@ -380,6 +384,24 @@ fn metrics(accept: Option<&str>) -> Response {
 /// `/report.json`: the report as `write_json` writes it.
 fn report_json() -> Response {
     Response::new(200, "application/json", crate::Report::collect().to_json())
+}
+
+/// `/`: the live page, which redraws itself from `/report.json` and `/report.html`.
+fn live_page() -> Response {
+    let report = crate::Report::collect();
+    let page = crate::html::live(&report, page_title(&report));
+    Response::new(200, "text/html; charset=utf-8", page)
+}
+
+/// `/report.html`: the page `perf-report html` would write of the report now.
+fn report_html() -> Response {
+    let report = crate::Report::collect();
+    let page = crate::html::page(&report, None, None, page_title(&report));
+    Response::new(200, "text/html; charset=utf-8", page)
+}
+
+fn page_title(report: &crate::Report) -> &str {
+    if report.instance.is_empty() { "live" } else { &report.instance }
 }
 
 /// Where this machine reaches a listener bound to `addr` (`0.0.0.0` is not an address to

@@ -25,6 +25,7 @@ pub use compare::{Compared, Comparison, Figure};
 
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("page.js");
+const LIVE: &str = include_str!("live.js");
 
 /// The page for `report`, with `baseline`'s curves and figures beside it when given, and
 /// `compared`'s verdicts (perf-report's diff of the two) beside each fn and bench. `title`
@@ -42,6 +43,29 @@ pub fn page(
     compared: Option<&Comparison>,
     title: &str,
 ) -> String {
+    render(report, baseline, compared, title, false)
+}
+
+/// The live page the exporter serves at `/`: [`page`] of `report`, plus a script that fetches
+/// `report.json` and `report.html` (beside the page) every 2 s, redraws the views from the
+/// latter (the same renderer, so the same views), and draws calls/s and errors/s per fn from
+/// successive fetches.
+///
+/// ```
+/// let page = perf_runtime::html::live(&perf_runtime::Report::collect(), "live");
+/// assert!(page.contains(r#"<section id="live""#) && page.contains("report.json"));
+/// ```
+pub fn live(report: &Report, title: &str) -> String {
+    render(report, None, None, title, true)
+}
+
+fn render(
+    report: &Report,
+    baseline: Option<(&Report, &str)>,
+    compared: Option<&Comparison>,
+    title: &str,
+    live: bool,
+) -> String {
     let mut out = String::with_capacity(4096 + report.functions.len() * 4096);
     let _ = write!(
         out,
@@ -50,6 +74,9 @@ pub fn page(
     );
     plot::x_axes(&mut out);
     header(&mut out, report, baseline, title, compared);
+    if live {
+        out.push_str(r#"<section id="live" data-every-ms="2000" data-fetches="0"><h2>Live</h2><p class="status">live: waiting for the first fetch</p><div class="rates"><p class="hint">Calls/s per fn appear after two fetches.</p></div></section>"#);
+    }
     out.push_str("<main>");
     let base = baseline.map(|(b, _)| b);
     functions::summary(&mut out, report, compared);
@@ -63,10 +90,14 @@ pub fn page(
     out.push_str("</main>");
     let _ = write!(
         out,
-        r#"<footer>perf {} · schema_version {}</footer><script>{SCRIPT}</script></body></html>"#,
+        r#"<footer>perf {} · schema_version {}</footer><script>{SCRIPT}</script>"#,
         env!("CARGO_PKG_VERSION"),
         report.schema_version
     );
+    if live {
+        let _ = write!(out, "<script>{LIVE}</script>");
+    }
+    out.push_str("</body></html>");
     out.push('\n');
     out
 }

@@ -1,4 +1,5 @@
-// Sorting by a header click (numbers by data-v, else text) and filtering by name.
+// Sorting by a header click (numbers by data-v, else text) and filtering by name. `init` runs
+// on the page, and again on each part the live page redraws (perfPage, live.js).
 (function () {
   "use strict";
   function value(cell, numeric) {
@@ -7,13 +8,13 @@
     if (numeric) { var n = parseFloat(v); return isNaN(n) ? -Infinity : n; }
     return v.toLowerCase();
   }
-  function sort(table, th) {
+  function sort(table, th, asc) {
     var ths = Array.prototype.slice.call(th.parentNode.children);
     var col = ths.indexOf(th);
     var numeric = th.getAttribute("data-type") === "num";
     var current = th.getAttribute("aria-sort");
     // First click: numbers largest first, names A to Z; then each click flips.
-    var asc = current ? current === "descending" : !numeric;
+    if (asc === undefined) asc = current ? current === "descending" : !numeric;
     ths.forEach(function (h) { h.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", asc ? "ascending" : "descending");
     var body = table.tBodies[0];
@@ -27,21 +28,26 @@
     rows.forEach(function (r) { frag.appendChild(r); });
     body.appendChild(frag);
   }
-  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
-      th.addEventListener("click", function () { sort(table, th); });
-      th.addEventListener("keydown", function (e) {
-        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(table, th); }
-      });
-    });
-  });
-  Array.prototype.forEach.call(document.querySelectorAll("input.filter"), function (input) {
+  function filter(input) {
     var table = document.getElementById(input.getAttribute("data-table"));
-    input.addEventListener("input", function () {
-      var q = input.value.toLowerCase();
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
-        r.style.display = r.cells[0].textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
+    var q = input.value.toLowerCase();
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+      r.style.display = r.cells[0].textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
+    });
+  }
+  function init(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("table.sortable"), function (table) {
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+        th.addEventListener("click", function () { sort(table, th); });
+        th.addEventListener("keydown", function (e) {
+          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(table, th); }
+        });
       });
     });
-  });
+    Array.prototype.forEach.call(root.querySelectorAll("input.filter"), function (input) {
+      input.addEventListener("input", function () { filter(input); });
+    });
+  }
+  init(document);
+  window.perfPage = { init: init, sort: sort, filter: filter };
 })();
