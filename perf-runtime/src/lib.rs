@@ -32,18 +32,23 @@
 pub mod __private;
 pub mod bench;
 pub mod cache;
+mod calls;
 pub mod export;
-mod rejection;
 mod format;
 pub mod load;
 mod profile;
 mod record;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
+mod rejection;
 mod report;
 pub mod retry;
 
 pub use cache::CacheReport;
+pub use calls::report::{DEFAULT_FANOUT_WARN, fanout_findings};
+#[cfg(feature = "tokio")]
+pub use calls::spawn;
+pub use calls::{Attributed, EdgeReport, attributed};
 pub use profile::slow::{SlowCall, on_slow_call};
 pub use record::alloc;
 pub use record::enabled::{is_enabled, set_enabled};

@@ -31,7 +31,7 @@ impl Display for Report {
         let alloc = self.functions.iter().any(|r| r.alloc_count_mean.is_some());
         write!(
             f,
-            "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
+            "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
             "function",
             "calls",
             "errors",
@@ -42,6 +42,7 @@ impl Display for Report {
             "p99",
             "max",
             "total",
+            "self",
             "busy",
         )?;
         if alloc {
@@ -58,7 +59,7 @@ impl Display for Report {
             };
             write!(
                 f,
-                "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
+                "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
                 r.name,
                 r.calls,
                 r.errors,
@@ -69,6 +70,7 @@ impl Display for Report {
                 duration(r.p99_ns),
                 duration(r.max_ns),
                 duration(r.total_ns),
+                duration(r.self_total_ns),
                 busy,
             )?;
             if alloc {
@@ -80,8 +82,8 @@ impl Display for Report {
         }
         writeln!(
             f,
-            "\n(errors: returned Err; panics: unwound; busy: share of an async fn's wall time spent \
-             in poll, - for a sync fn)"
+            "\n(errors: returned Err; panics: unwound; self: total less the profiled fns it \
+             called; busy: share of an async fn's wall time spent in poll, - for a sync fn)"
         )?;
         let notes: Vec<String> = self
             .functions
@@ -147,7 +149,8 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::bench::write_table(f, &self.benches)?;
         crate::load::write_table(f, &self.loads)?;
         crate::retry::write_table(f, &self.retries)?;
-        super::budget::write_table(f, &self.budgets)
+        super::budget::write_table(f, &self.budgets)?;
+        crate::calls::report::write_findings(f, &self.edges, crate::calls::report::fanout_warn())
     }
 }
 
