@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use perf_runtime::{EdgeReport, FunctionReport, Report, profile};
 
+#[path = "support/schema.rs"]
+mod schema;
+
 fn edge(report: &Report, caller: &str, callee: &str) -> EdgeReport {
     report
         .edge(caller, callee)
@@ -257,4 +260,43 @@ async fn spawned_tasks_are_roots_unless_spawned_through_the_helper() {
     // The tasks ran beside their caller: their time is not taken from its self time.
     let h = entry(&r, "calls.spawn.helper");
     assert_eq!(h.self_total_ns, h.total_ns);
+}
+
+// JSON: the schema, and merge / delta of the edges.
+
+#[profile(name = "calls.json.leaf")]
+fn json_leaf() {}
+
+#[profile(name = "calls.json.root")]
+fn json_root(n: usize) {
+    (0..n).for_each(|_| json_leaf());
+}
+
+#[test]
+fn edges_validate_merge_and_subtract_exactly() {
+    json_root(2);
+    let before = Report::collect();
+    json_root(4);
+    json_root(3);
+    let after = Report::collect();
+    let value: serde_json::Value = serde_json::from_str(&after.to_json()).unwrap();
+    schema::assert_valid(&value);
+    let back: Report = serde_json::from_str(&after.to_json()).unwrap();
+    assert_eq!(back.edges, after.edges);
+
+    let d = after.delta(&before);
+    let e = edge(&d, "calls.json.root", "calls.json.leaf");
+    assert_eq!((e.calls, e.caller_calls, e.fanout_mean), (7, 2, 3.5), "{e:?}");
+    let total = edge(&after, "calls.json.root", "calls.json.leaf").total_ns;
+    let earlier = edge(&before, "calls.json.root", "calls.json.leaf").total_ns;
+    assert_eq!(e.total_ns, total - earlier);
+    let root = entry(&d, "calls.json.root");
+    let (r_now, r_then) = (entry(&after, "calls.json.root"), entry(&before, "calls.json.root"));
+    assert_eq!(root.self_total_ns, r_now.self_total_ns - r_then.self_total_ns);
+
+    let merged = Report::merge([&after, &before]).unwrap();
+    let m = edge(&merged, "calls.json.root", "calls.json.leaf");
+    assert_eq!((m.calls, m.caller_calls, m.fanout_max), (11, 4, 4), "{m:?}");
+    assert_eq!(m.total_ns, total + earlier);
+    assert_eq!(m.fanout_mean, 11.0 / 4.0);
 }
