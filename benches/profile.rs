@@ -1,7 +1,8 @@
 //! The cost of `#[profile]`, as ratios against baselines measured in the same run:
 //! a direct call, the floor (two clock reads and one record into a thread-local histogram),
 //! a naive wrapper (`std::time::Instant` pair and a thread-local hdrhistogram record), the
-//! profiled fn on one and two threads, sampled (`sample = 64`), and with recording disabled.
+//! profiled fn on one and two threads, sampled (`sample = 64`), with recording disabled, and a
+//! profiled fn calling another (two profiled calls, one of them attributed to its caller).
 //!
 //! Run it with `--profile dev` too: that is the cost in a `cargo test` build, with the
 //! workspace's `[profile.dev.package.perf-runtime] opt-level = 3`.
@@ -34,6 +35,19 @@ fn profiled_sampled(x: u64) -> u64 {
     black_box(x)
 }
 
+#[profile]
+#[inline(never)]
+fn profiled_child(x: u64) -> u64 {
+    black_box(x)
+}
+
+/// Attribution's own path: a profiled call made inside another one counts on their edge.
+#[profile]
+#[inline(never)]
+fn profiled_parent(x: u64) -> u64 {
+    profiled_child(x)
+}
+
 thread_local! {
     static HIST: RefCell<Histogram<u64>> = RefCell::new(Histogram::new(3).unwrap());
 }
@@ -61,6 +75,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("floor_tsc_pair_plus_record", |b| b.iter(|| floor(&clock, black_box(7))));
     g.bench_function("naive_instant_wrapper", |b| b.iter(|| naive_wrapper(black_box(7))));
     g.bench_function("profiled", |b| b.iter(|| profiled(black_box(7))));
+    g.bench_function("profiled_parent_child_2_calls", |b| b.iter(|| profiled_parent(black_box(7))));
     g.bench_function("profiled_sample_64", |b| b.iter(|| profiled_sampled(black_box(7))));
     g.bench_function("profiled_1_thread", |b| {
         b.iter_custom(|iters| threads::per_thread_time(1, iters, profiled))

@@ -20,6 +20,7 @@
 mod check;
 mod diff;
 mod diff_table;
+mod flame;
 mod html;
 mod input;
 mod merge;
@@ -30,6 +31,7 @@ mod units;
 
 pub use check::{Checked, check, load_budgets};
 pub use diff::{DEFAULT_MIN_CHANGE_NS, Diff, DiffOptions, Kind, Metric, Row, Unit, Verdict, diff};
+pub use flame::{flame_svg, folded};
 pub use html::html;
 pub use input::{Input, InputError, load, parse, parse_json, read, read_all};
 pub use merge::merge;

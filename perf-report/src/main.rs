@@ -78,6 +78,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draw a flame graph of the report's call edges (SVG), or print its collapsed stacks.
+    Flame {
+        /// The JSON report (`-` for stdin).
+        file: String,
+        /// Where to write the SVG.
+        #[arg(short, long, value_name = "OUT", default_value = "flame.svg")]
+        output: String,
+        /// Print collapsed stacks (`root;caller;fn ns`) for any flame graph tool instead.
+        #[arg(long)]
+        folded: bool,
+    },
     /// Render a report as one self-contained HTML page.
     Html {
         /// The JSON report (`-` for stdin).
@@ -203,6 +214,18 @@ fn run(command: Command) -> Outcome {
                 print(&checked.table.to_string())?;
             }
             Ok(!checked.passed)
+        }
+        Command::Flame { file, output, folded } => {
+            let input = perf_report::load(&file)?;
+            if folded {
+                print(&perf_report::folded(&input.report))?;
+                return Ok(false);
+            }
+            let svg = perf_report::flame_svg(&input.report, file_name(&input.path))
+                .map_err(|why| InputError::new(&input.path, why))?;
+            write_file(&output, &svg)?;
+            print(&format!("wrote {output} ({})\n", size(svg.len())))?;
+            Ok(false)
         }
         Command::Html { file, baseline, output } => {
             let input = perf_report::load(&file)?;

@@ -35,6 +35,7 @@ pub mod bench;
 pub mod breaker;
 pub mod bulkhead;
 pub mod cache;
+mod calls;
 pub mod export;
 mod format;
 #[cfg(feature = "html")]
@@ -51,6 +52,10 @@ pub mod retry;
 pub mod timeout;
 
 pub use cache::CacheReport;
+pub use calls::report::{DEFAULT_FANOUT_WARN, fanout_findings};
+#[cfg(feature = "tokio")]
+pub use calls::spawn;
+pub use calls::{Attributed, EdgeReport, attributed};
 pub use profile::slow::{SlowCall, on_slow_call};
 pub use record::alloc;
 pub use record::enabled::{is_enabled, set_enabled};

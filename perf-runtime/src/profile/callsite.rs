@@ -41,6 +41,9 @@ pub(crate) struct Call {
     pub(crate) busy_ns: Option<u64>,
     pub(crate) error: bool,
     pub(crate) panicked: bool,
+    /// The call's time less that of its profiled callees (see `calls/`).
+    pub(crate) self_ns: u64,
+    pub(crate) busy_self_ns: Option<u64>,
 }
 
 impl CallSite {
@@ -124,6 +127,10 @@ impl CallSite {
         stats.shards.with(|s| {
             s.calls.add(1);
             s.total_ns.add(call.wall_ns);
+            s.self_ns.add(call.self_ns);
+            if let Some(busy_self) = call.busy_self_ns {
+                s.busy_self_ns.add(busy_self);
+            }
             s.buckets.record(WALL, call.wall_ns, &hist[WALL]);
             if let Some(busy) = call.busy_ns {
                 s.busy_total_ns.add(busy);

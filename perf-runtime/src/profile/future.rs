@@ -7,6 +7,8 @@ use std::task::{Context, Poll};
 
 use super::callsite::{Call, CallSite, Untimed};
 use super::usage::{Mark, Usage};
+use crate::calls::frame::{Children, Ended, Frame};
+use crate::calls::{self, frame};
 use crate::record::site_name::SelfName;
 use crate::record::{clock, enabled};
 
@@ -20,6 +22,8 @@ pin_project_lite::pin_project! {
         site: &'static CallSite,
         self_name: SelfName,
         state: State,
+        // Between polls, the calls this one has made so far (see `calls/frame.rs`).
+        frame: Frame,
     }
 
     impl<F> PinnedDrop for Profiled<F> {
@@ -27,6 +31,10 @@ pin_project_lite::pin_project! {
             let this = this.project();
             if let State::Pending { .. } | State::Untimed | State::NotPolled = this.state {
                 this.site.record_cancelled(*this.self_name);
+                // The calls it made before it was dropped still happened.
+                if let (Some(stats), true) = (this.frame.caller, this.frame.used != 0) {
+                    calls::flush(stats, this.frame);
+                }
             }
         }
     }
@@ -49,7 +57,8 @@ enum State {
 
 /// Wraps the body of a profiled `async fn`.
 pub fn profile_future<F: Future>(site: &'static CallSite, inner: F) -> Profiled<F> {
-    Profiled { inner, site, self_name: None, state: State::NotPolled }
+    let frame = Frame::new(None, false);
+    Profiled { inner, site, self_name: None, state: State::NotPolled, frame }
 }
 
 /// Wraps the body of a profiled `async` method of `S`, so the report can name the type.
@@ -58,7 +67,8 @@ pub fn profile_method_future<S: ?Sized, F: Future>(
     inner: F,
 ) -> Profiled<F> {
     let self_name: SelfName = Some(std::any::type_name::<S>);
-    Profiled { inner, site, self_name, state: State::NotPolled }
+    let frame = Frame::new(None, false);
+    Profiled { inner, site, self_name, state: State::NotPolled, frame }
 }
 
 /// Records a panic if dropped while armed: `poll` unwound.
@@ -74,10 +84,13 @@ struct PanicGuard<'a> {
 struct PollStart {
     ticks: u64,
     mark: Mark,
+    /// Where this poll pushed the call's frame.
+    depth: u32,
 }
 
 impl Drop for PanicGuard<'_> {
     fn drop(&mut self) {
+        let stats = self.site.stats(self.self_name, true);
         match *self.state {
             State::Pending { start, busy_ns, mut used } => {
                 let now = clock::ticks();
@@ -85,11 +98,13 @@ impl Drop for PanicGuard<'_> {
                 used.add(self.poll.mark.since());
                 let wall_ns = clock::nanos_between(start, now);
                 let usage = (self.poll.mark.what, used);
-                let call =
-                    Call { wall_ns, usage, busy_ns: Some(busy_ns), error: false, panicked: true };
+                let ended = Ended { wall_ns: Some(wall_ns), busy_ns: Some(busy_ns) };
+                let children = calls::leave(self.poll.depth, stats, ended);
+                let call = async_call(wall_ns, busy_ns, usage, children, true);
                 self.site.record(self.self_name, call);
             }
             State::Untimed => {
+                calls::leave(self.poll.depth, stats, Ended { wall_ns: None, busy_ns: None });
                 let call = Untimed { error: false, panicked: true };
                 self.site.count_untimed(self.self_name, call);
             }
@@ -105,13 +120,13 @@ impl<F: Future> Future for Profiled<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let (site, self_name) = (*this.site, *this.self_name);
-        let Some(poll) = begin_poll(this.state, site, self_name) else {
+        let Some(poll) = begin_poll(this.state, this.frame, site, self_name) else {
             return this.inner.poll(cx);
         };
         let guard = PanicGuard { site, self_name, state: this.state, poll };
         let result = this.inner.poll(cx);
         std::mem::forget(guard);
-        end_poll(this.state, site, self_name, poll, result.is_ready());
+        end_poll(this.state, this.frame, site, self_name, poll, result.is_ready());
         result
     }
 }
@@ -124,25 +139,52 @@ impl<F: Future> Future for Profiled<F> {
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn begin_poll(
     state: &mut State,
+    frame: &mut Frame,
     site: &'static CallSite,
     self_name: SelfName,
 ) -> Option<PollStart> {
     if let State::NotPolled = state {
         *state = if !enabled::is_enabled() {
             State::Done
-        } else if site.times_call(self_name, true) {
-            State::Pending { start: clock::ticks(), busy_ns: 0, used: Usage::default() }
         } else {
-            State::Untimed
+            *frame = Frame::new(Some(site.stats(self_name, true)), false);
+            if site.times_call(self_name, true) {
+                State::Pending { start: clock::ticks(), busy_ns: 0, used: Usage::default() }
+            } else {
+                State::Untimed
+            }
         };
     }
     match state {
         State::Pending { .. } => {
+            let depth = frame::resume(frame);
             let mark = site.mark();
-            Some(PollStart { ticks: clock::ticks(), mark })
+            Some(PollStart { ticks: clock::ticks(), mark, depth })
         }
-        State::Untimed => Some(PollStart { ticks: 0, mark: Mark::NONE }),
+        State::Untimed => {
+            Some(PollStart { ticks: 0, mark: Mark::NONE, depth: frame::resume(frame) })
+        }
         State::NotPolled | State::Done => None,
+    }
+}
+
+/// A finished timed call, with its self time.
+#[inline(always)]
+fn async_call(
+    wall_ns: u64,
+    busy_ns: u64,
+    usage: (u8, Usage),
+    children: Children,
+    panicked: bool,
+) -> Call {
+    Call {
+        wall_ns,
+        usage,
+        busy_ns: Some(busy_ns),
+        error: false,
+        panicked,
+        self_ns: wall_ns.saturating_sub(children.wall_ns),
+        busy_self_ns: Some(busy_ns.saturating_sub(children.busy_ns)),
     }
 }
 
@@ -150,6 +192,7 @@ fn begin_poll(
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn end_poll(
     state: &mut State,
+    frame: &mut Frame,
     site: &'static CallSite,
     self_name: SelfName,
     poll: PollStart,
@@ -163,18 +206,23 @@ fn end_poll(
             *state = if ready {
                 let wall_ns = clock::nanos_between(start, now);
                 let usage = (poll.mark.what, used);
-                let call =
-                    Call { wall_ns, usage, busy_ns: Some(busy_ns), error: false, panicked: false };
-                site.record(self_name, call);
+                let stats = site.stats(self_name, true);
+                let ended = Ended { wall_ns: Some(wall_ns), busy_ns: Some(busy_ns) };
+                let children = calls::leave(poll.depth, stats, ended);
+                site.record(self_name, async_call(wall_ns, busy_ns, usage, children, false));
                 State::Done
             } else {
+                *frame = frame::suspend(poll.depth);
                 State::Pending { start, busy_ns, used }
             };
         }
         State::Untimed if ready => {
+            let stats = site.stats(self_name, true);
+            calls::leave(poll.depth, stats, Ended { wall_ns: None, busy_ns: None });
             site.count_untimed(self_name, Untimed { error: false, panicked: false });
             *state = State::Done;
         }
+        State::Untimed => *frame = frame::suspend(poll.depth),
         _ => {}
     }
 }

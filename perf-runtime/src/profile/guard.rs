@@ -11,6 +11,7 @@ use std::mem::ManuallyDrop;
 
 use super::callsite::{Call, CallSite, Untimed};
 use super::usage::Mark;
+use crate::calls::{self, frame::Ended};
 use crate::record::site_name::SelfName;
 use crate::record::{clock, enabled};
 
@@ -30,6 +31,8 @@ pub struct ProfileGuard {
     start: u64,
     /// Allocation and CPU counters at entry, when measured.
     mark: Mark,
+    /// Where its frame is on the thread's stack of calls (`calls/frame.rs`); 0 when [`OFF`].
+    depth: u32,
 }
 
 /// Starts timing one call of a free fn.
@@ -111,7 +114,7 @@ fn recorded<R>(
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn start(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
     if !enabled::is_enabled() {
-        return ProfileGuard { site, self_name, start: OFF, mark: Mark::NONE };
+        return ProfileGuard { site, self_name, start: OFF, mark: Mark::NONE, depth: 0 };
     }
     start_on(site, self_name)
 }
@@ -119,12 +122,13 @@ fn start(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
 #[cfg_attr(debug_assertions, inline(never))]
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn start_on(site: &'static CallSite, self_name: SelfName) -> ProfileGuard {
+    let depth = calls::enter(site.stats(self_name, false));
     if !site.times_call(self_name, false) {
-        return ProfileGuard { site, self_name, start: UNTIMED, mark: Mark::NONE };
+        return ProfileGuard { site, self_name, start: UNTIMED, mark: Mark::NONE, depth };
     }
     // Counters first and the clock last, so the timed span holds as little of ours as can be.
     let mark = site.mark();
-    ProfileGuard { site, self_name, start: clock::ticks(), mark }
+    ProfileGuard { site, self_name, start: clock::ticks(), mark, depth }
 }
 
 impl ProfileGuard {
@@ -140,6 +144,8 @@ impl ProfileGuard {
         match self.start {
             OFF => {}
             UNTIMED => {
+                let stats = self.site.stats(self.self_name, false);
+                calls::leave(self.depth, stats, Ended { wall_ns: None, busy_ns: None });
                 if error || panicked {
                     self.site.count_outcome(self.self_name, Untimed { error, panicked });
                 }
@@ -147,7 +153,19 @@ impl ProfileGuard {
             start => {
                 let wall_ns = clock::nanos_between(start, clock::ticks());
                 let usage = (self.mark.what, self.mark.since());
-                let call = Call { wall_ns, usage, busy_ns: None, error, panicked };
+                let stats = self.site.stats(self.self_name, false);
+                let ended = Ended { wall_ns: Some(wall_ns), busy_ns: None };
+                let children = calls::leave(self.depth, stats, ended);
+                let self_ns = wall_ns.saturating_sub(children.wall_ns);
+                let call = Call {
+                    wall_ns,
+                    usage,
+                    busy_ns: None,
+                    error,
+                    panicked,
+                    self_ns,
+                    busy_self_ns: None,
+                };
                 self.site.record(self.self_name, call);
             }
         }

@@ -1,5 +1,6 @@
 //! What one thread records for one profiled fn (see `sharded.rs` for how threads get one).
 
+use crate::calls::edge::{CELLS, EdgeCell};
 use crate::record::counter::Counter;
 use crate::record::local_buckets::LocalBuckets;
 
@@ -35,6 +36,12 @@ pub(crate) struct Shard {
     pub(crate) cpu_total_ns: Counter,
     /// Calls left to skip before the next timed one, for a sampled fn (see `sample.rs`).
     pub(crate) countdown: Counter,
+    /// Self time of the timed calls: wall time less that of their profiled callees.
+    pub(crate) self_ns: Counter,
+    /// Busy self time of an `async fn`'s timed calls.
+    pub(crate) busy_self_ns: Counter,
+    /// The first few callees of this fn called from this thread (see `calls/edge.rs`).
+    pub(crate) edges: [EdgeCell; CELLS],
 }
 
 impl Shard {
@@ -54,6 +61,9 @@ impl Shard {
             freed_bytes_total: Counter::default(),
             cpu_total_ns: Counter::default(),
             countdown: Counter::default(),
+            self_ns: Counter::default(),
+            busy_self_ns: Counter::default(),
+            edges: Default::default(),
         }
     }
 }

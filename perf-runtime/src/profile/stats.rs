@@ -31,6 +31,8 @@ pub(crate) struct FnStats {
     pub(crate) hist: [AtomicHistogram; KINDS],
     baseline: Baseline<Totals>,
     pub(crate) slowest: Slowest,
+    /// Callees past the few each shard counts in place.
+    pub(crate) edges: crate::calls::edge::SharedEdges,
 }
 
 /// The sum of all shards of one fn at one moment.
@@ -52,6 +54,8 @@ pub(crate) struct Totals {
     pub(crate) freed_bytes_total: u64,
     pub(crate) cpu: Histogram<u64>,
     pub(crate) cpu_total_ns: u64,
+    pub(crate) self_ns: u64,
+    pub(crate) busy_self_ns: u64,
 }
 
 impl std::fmt::Debug for FnStats {
@@ -69,6 +73,7 @@ impl FnStats {
             hist: [const { AtomicHistogram::new() }; KINDS],
             baseline: Baseline::new(),
             slowest: Slowest::default(),
+            edges: Default::default(),
         }
     }
 
@@ -97,6 +102,8 @@ impl FnStats {
             t.alloc_bytes_total += shard.alloc_bytes_total.get();
             t.freed_bytes_total += shard.freed_bytes_total.get();
             t.cpu_total_ns += shard.cpu_total_ns.get();
+            t.self_ns += shard.self_ns.get();
+            t.busy_self_ns += shard.busy_self_ns.get();
         });
         t
     }
@@ -122,6 +129,7 @@ impl FnStats {
     pub(crate) fn reset(&self) {
         self.baseline.reset(self.current());
         self.slowest.clear();
+        crate::calls::edge::reset(self);
     }
 }
 
@@ -155,6 +163,8 @@ impl Totals {
             freed_bytes_total: 0,
             cpu: histogram::empty(),
             cpu_total_ns: 0,
+            self_ns: 0,
+            busy_self_ns: 0,
         }
     }
 }
@@ -173,6 +183,8 @@ impl Subtract for Totals {
         self.alloc_bytes_total -= base.alloc_bytes_total;
         self.freed_bytes_total -= base.freed_bytes_total;
         self.cpu_total_ns -= base.cpu_total_ns;
+        self.self_ns -= base.self_ns;
+        self.busy_self_ns -= base.busy_self_ns;
         for (h, b) in [
             (&mut self.wall, &base.wall),
             (&mut self.busy, &base.busy),

@@ -125,6 +125,16 @@ pub struct FunctionReport {
     /// can be checked; absent when the attribute has none.
     #[cfg_attr(feature = "json", serde(skip_serializing_if = "Vec::is_empty", default))]
     pub budget: Vec<super::budget::Clause>,
+    /// Self time: `total_ns` less the time of the profiled fns called inside these calls (on
+    /// their own path: nested, or awaited); scaled up as `total_ns` is when sampled.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub self_total_ns: u64,
+    /// `self_total_ns / calls`.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub self_mean_ns: f64,
+    /// Busy self time of an `async fn`: `busy_total_ns` less its profiled callees' busy time.
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
+    pub busy_self_total_ns: Option<u64>,
 }
 
 /// One of the slowest calls of a fn.
@@ -213,6 +223,9 @@ impl FunctionReport {
             histogram: super::histogram::encode(h),
             busy_histogram: is_async.then(|| super::histogram::encode(&t.busy)),
             budget: stats.meta.budget.to_vec(),
+            self_total_ns: scale(t.self_ns),
+            self_mean_ns: if t.calls == 0 { 0.0 } else { scale(t.self_ns) as f64 / t.calls as f64 },
+            busy_self_total_ns: busy(scale(t.busy_self_ns)),
         })
     }
 

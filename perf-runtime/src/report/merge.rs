@@ -325,6 +325,7 @@ impl Report {
                 }
             }
         }
+        let edges = crate::calls::report::merge(&reports, &functions);
         Ok(Report {
             schema_version: SCHEMA_VERSION,
             generated_at: reports.iter().map(|r| r.generated_at.clone()).max().unwrap_or_default(),
@@ -343,6 +344,7 @@ impl Report {
             timeouts,
             limits,
             batchers,
+            edges,
         })
     }
 
@@ -441,6 +443,7 @@ impl Report {
             .map(|l| earlier.limit(&l.name).and_then(|e| delta_limit(l, e)).unwrap_or(l.clone()))
             .filter(|l| l.admitted + l.rejected != 0)
             .collect();
+        let edges = crate::calls::report::delta(&self.edges, &earlier.edges, &functions);
         Report {
             schema_version: self.schema_version,
             generated_at: self.generated_at.clone(),
@@ -459,6 +462,7 @@ impl Report {
             timeouts,
             limits,
             batchers,
+            edges,
         }
     }
 }
@@ -514,6 +518,7 @@ fn sort_functions(functions: &mut [FunctionReport]) {
 /// Recomputes what `FunctionReport::from_stats` derives from the histograms.
 fn refresh_fn(f: &mut FunctionReport, wall: &Histogram<u64>, busy: Option<&Histogram<u64>>) {
     f.mean_ns = if f.calls == 0 { 0.0 } else { f.total_ns as f64 / f.calls as f64 };
+    f.self_mean_ns = if f.calls == 0 { 0.0 } else { f.self_total_ns as f64 / f.calls as f64 };
     f.min_ns = if wall.is_empty() { 0 } else { wall.min() };
     f.max_ns = if wall.is_empty() { 0 } else { wall.max() };
     f.stddev_ns = wall.stdev();
@@ -581,6 +586,7 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
     let (mut calls, mut errors, mut panics, mut cancelled, mut slow_calls, mut total_ns) =
         (0, 0, 0, 0, 0, 0);
     let mut busy_total_ns: Option<u64> = None;
+    let (mut self_total_ns, mut busy_self_total_ns) = (0, None::<u64>);
     let (mut wall, mut busy) = (Sum::Empty, Sum::Empty);
     let (mut alloc_count, mut alloc_bytes, mut cpu) = (Sum::Empty, Sum::Empty, Sum::Empty);
     let (mut alloc_count_total, mut alloc_bytes_total, mut net, mut cpu_total) =
@@ -619,7 +625,13 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
             }
         }
         out.slowest.extend(f.slowest.iter().cloned());
+        self_total_ns += f.self_total_ns;
+        if let Some(b) = f.busy_self_total_ns {
+            *busy_self_total_ns.get_or_insert(0) += b;
+        }
     }
+    out.self_total_ns = self_total_ns;
+    out.busy_self_total_ns = busy_self_total_ns;
     out.is_async = busy_total_ns.is_some();
     (out.calls, out.errors, out.panics, out.cancelled, out.slow_calls, out.total_ns) =
         (calls, errors, panics, cancelled, slow_calls, total_ns);
@@ -645,6 +657,8 @@ fn delta_fn(f: &FunctionReport, e: &FunctionReport) -> Option<FunctionReport> {
     out.cancelled = f.cancelled.checked_sub(e.cancelled)?;
     out.slow_calls = f.slow_calls.checked_sub(e.slow_calls)?;
     out.total_ns = f.total_ns.checked_sub(e.total_ns)?;
+    out.self_total_ns = f.self_total_ns.checked_sub(e.self_total_ns)?;
+    out.busy_self_total_ns = sub_opt(f.busy_self_total_ns, e.busy_self_total_ns)?;
     let wall = subtract(&f.histogram, &e.histogram)?;
     let busy = match (f.busy_total_ns, e.busy_total_ns) {
         (Some(b), Some(eb)) => {

@@ -94,15 +94,17 @@ pub struct Report {
     /// `#[batched]` fns, by name.
     #[cfg_attr(feature = "json", serde(default))]
     pub batchers: Vec<crate::batch::BatchReport>,
+    /// Caller → callee edges between profiled fns, largest total time first.
+    #[cfg_attr(feature = "json", serde(default))]
+    pub edges: Vec<crate::calls::EdgeReport>,
 }
 
 impl Report {
     /// Takes a snapshot without printing or writing anything.
     pub fn collect() -> Self {
-        let mut functions: Vec<_> = crate::profile::registry::all()
-            .into_iter()
-            .filter_map(FunctionReport::from_stats)
-            .collect();
+        let fns = crate::profile::registry::all();
+        let mut functions: Vec<_> =
+            fns.iter().copied().filter_map(FunctionReport::from_stats).collect();
         functions.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
         let mut report = Self {
             schema_version: SCHEMA_VERSION,
@@ -122,6 +124,7 @@ impl Report {
             timeouts: crate::timeout::collect(),
             limits: crate::limit::collect(),
             batchers: crate::batch::collect(),
+            edges: crate::calls::report::collect(&fns),
         };
         report.budgets = report.budgets();
         report
@@ -150,6 +153,11 @@ impl Report {
     /// The entry of the profiled fn called `name`.
     pub fn function(&self, name: &str) -> Option<&FunctionReport> {
         self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// The edge from the profiled fn `caller` to the profiled fn `callee`.
+    pub fn edge(&self, caller: &str, callee: &str) -> Option<&crate::calls::EdgeReport> {
+        self.edges.iter().find(|e| e.caller == caller && e.r#fn == callee)
     }
 
     /// The entry of the `#[cached]` fn called `name`.
@@ -256,6 +264,10 @@ pub struct Config {
     /// `perf_call_duration_seconds`; when `None`,
     /// [`DEFAULT_BUCKETS`](crate::export::DEFAULT_BUCKETS) (1µs to 60s).
     pub buckets: Option<Vec<f64>>,
+    /// Calls of a callee per call of its caller at which the table lists the edge as a likely
+    /// N+1; when `None`, env `PERF_FANOUT_WARN`, else
+    /// [`DEFAULT_FANOUT_WARN`](crate::calls::report::DEFAULT_FANOUT_WARN) (10).
+    pub fanout_warn: Option<u64>,
 }
 
 static CONFIG: RwLock<Option<Config>> = RwLock::new(None);

@@ -34,9 +34,12 @@ impl Display for Report {
         let width = self.functions.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
         let width = width.max("function".len());
         let alloc = self.functions.iter().any(|r| r.alloc_count_mean.is_some());
+        // Reports written before self time existed have none: no column rather than zeros.
+        let has_self = self.functions.iter().any(|r| r.self_total_ns > 0);
+        let self_head = if has_self { format!(" {:>9}", "self") } else { String::new() };
         write!(
             f,
-            "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
+            "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}{self_head} {:>5}",
             "function",
             "calls",
             "errors",
@@ -54,6 +57,10 @@ impl Display for Report {
         }
         writeln!(f)?;
         for r in &self.functions {
+            let self_cell = match has_self {
+                true => format!(" {:>9}", duration(r.self_total_ns)),
+                false => String::new(),
+            };
             let busy = match r.busy_total_ns {
                 Some(busy) if r.total_ns > 0 => {
                     format!("{:.0}%", busy as f64 * 100.0 / r.total_ns as f64)
@@ -63,7 +70,7 @@ impl Display for Report {
             };
             write!(
                 f,
-                "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}",
+                "{:<width$} {:>9} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}{self_cell} {:>5}",
                 r.name,
                 r.calls,
                 r.errors,
@@ -83,10 +90,11 @@ impl Display for Report {
             }
             writeln!(f)?;
         }
+        let self_note = if has_self { "; self: total less the profiled fns it called" } else { "" };
         writeln!(
             f,
-            "\n(errors: returned Err; panics: unwound; busy: share of an async fn's wall time spent \
-             in poll, - for a sync fn)"
+            "\n(errors: returned Err; panics: unwound{self_note}; busy: share of an async fn's \
+             wall time spent in poll, - for a sync fn)"
         )?;
         let notes: Vec<String> = self
             .functions
@@ -157,7 +165,8 @@ sampled (every call counted, these timed; mean and total scaled up):"
         crate::timeout::write_table(f, &self.timeouts)?;
         crate::limit::write_table(f, &self.limits)?;
         crate::batch::write_table(f, &self.batchers)?;
-        super::budget::write_table(f, &self.budgets)
+        super::budget::write_table(f, &self.budgets)?;
+        crate::calls::report::write_findings(f, &self.edges, crate::calls::report::fanout_warn())
     }
 }
 
