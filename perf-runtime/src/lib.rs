@@ -33,13 +33,13 @@ pub mod __private;
 pub mod bench;
 pub mod cache;
 pub mod export;
-mod rejection;
 mod format;
 pub mod load;
 mod profile;
 mod record;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
+mod rejection;
 mod report;
 pub mod retry;
 

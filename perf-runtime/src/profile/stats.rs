@@ -14,7 +14,8 @@ pub(crate) struct Meta {
     pub(crate) file: &'static str,
     pub(crate) line: u32,
     pub(crate) is_async: bool,
-    /// The attribute's `sample = N`; 0 when it gave none (the process default applies).
+    /// The attribute's `sample = N`; 0 when it gave none (the process default applies),
+    /// `adaptive::AUTO` for `sample = "auto"`.
     pub(crate) sample: u32,
     /// The attribute's `cpu = true`.
     pub(crate) cpu: bool,
@@ -31,6 +32,8 @@ pub(crate) struct FnStats {
     pub(crate) hist: [AtomicHistogram; KINDS],
     baseline: Baseline<Totals>,
     pub(crate) slowest: Slowest,
+    /// For `sample = "auto"`: whether the calls were short enough to sample, and how.
+    pub(crate) adaptive: super::adaptive::Adaptive,
 }
 
 /// The sum of all shards of one fn at one moment.
@@ -69,6 +72,7 @@ impl FnStats {
             hist: [const { AtomicHistogram::new() }; KINDS],
             baseline: Baseline::new(),
             slowest: Slowest::default(),
+            adaptive: super::adaptive::Adaptive::default(),
         }
     }
 

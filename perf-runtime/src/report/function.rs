@@ -125,6 +125,11 @@ pub struct FunctionReport {
     /// can be checked; absent when the attribute has none.
     #[cfg_attr(feature = "json", serde(skip_serializing_if = "Vec::is_empty", default))]
     pub budget: Vec<super::budget::Clause>,
+    /// `#[profile(sample = "auto")]` (the default of `#[profile]` on an `impl`, `trait` or
+    /// `mod`): every call was timed until the fn's calls proved short and frequent, then one in
+    /// `sample`; `sample` is 1 while it has not switched.
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "std::ops::Not::not", default))]
+    pub sample_auto: bool,
 }
 
 /// One of the slowest calls of a fn.
@@ -147,7 +152,11 @@ impl FunctionReport {
         let q = |q: f64| h.value_at_quantile(q);
         let is_async = stats.meta.is_async;
         let busy = |v: u64| is_async.then_some(v);
-        let sample = crate::profile::sample::every(stats.meta.sample);
+        let sample_auto = stats.meta.sample == crate::profile::adaptive::AUTO;
+        let sample = match sample_auto {
+            true => stats.adaptive.switched().unwrap_or(1),
+            false => crate::profile::sample::every(stats.meta.sample),
+        };
         let timed_calls = h.len();
         // Sampled: the timed calls stand for all of them.
         let scale = |sum: u64| match timed_calls {
@@ -213,6 +222,7 @@ impl FunctionReport {
             histogram: super::histogram::encode(h),
             busy_histogram: is_async.then(|| super::histogram::encode(&t.busy)),
             budget: stats.meta.budget.to_vec(),
+            sample_auto,
         })
     }
 
