@@ -3,9 +3,12 @@
 # suite, put #[perf_runtime::profile] on every fn with a body in its src/ (tools/profile-all),
 # and run its tests before and after. See docs/real-crates.md.
 #
-# Usage: tools/real-crates.sh [--opt-runtime] [--doc] [--runs N] [NAME@VERSION ...]
+# Usage: tools/real-crates.sh [--opt-runtime] [--groups] [--doc] [--runs N] [NAME@VERSION ...]
 #   --opt-runtime  add `[profile.dev.package.perf-runtime] opt-level = 3` to the copies that
 #                  depend on perf-runtime (the setting the README recommends for debug builds)
+#   --groups       put the attribute on each impl, trait and inline mod instead of on each fn
+#                  (free fns outside them get `sample = "auto"`, the same default), see
+#                  tools/profile-all --groups
 #   --doc          also run the doc tests (not timed; they are mostly compile time)
 #   --runs N       time the tests N times and keep the fastest (default 5)
 # Three copies of each crate under target/real-crates/NAME/:
@@ -27,11 +30,12 @@ export CARGO_TERM_COLOR=never
 export RUST_BACKTRACE=0
 TIMEFORMAT='%3U %3S %3R'
 
-opt_runtime=0 doc=0 runs=5 crates=()
+opt_runtime=0 doc=0 runs=5 crates=() groups=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --opt-runtime) opt_runtime=1 ;;
     --doc) doc=1 ;;
+    --groups) groups=(--groups) ;;
     --runs) runs=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "real-crates.sh: unknown option $1" >&2; exit 2 ;;
@@ -209,7 +213,7 @@ for t in package["targets"]:
   for round in 1 2 3 4 5 6 7 8; do
     rm -rf "$dir/annotated/src"
     cp -r "$dir/orig/src" "$dir/annotated/src"
-    "$profile_all" "$dir/orig" "$dir/annotated" "${excludes[@]}" > "$dir/profile-all.txt"
+    "$profile_all" "$dir/orig" "$dir/annotated" "${groups[@]}" "${excludes[@]}" > "$dir/profile-all.txt"
     grep '^blamed' "$dir/profile-all.txt" >> "$dir/blamed.tsv" || true
     log "   annotated: build (round $round, $(awk '$1 == "annotated" { print $2 }' "$dir/profile-all.txt") fns annotated)"
     if build "$dir/annotated" "$dir/annotated-build.log"; then ann_build=ok; break; fi
@@ -321,7 +325,7 @@ done
 {
   echo
   echo "Machine: $(nproc) cores, $(uname -m), $(rustc --version)."
-  echo "Settings: --runs $runs$([ "$opt_runtime" = 1 ] && echo ', --opt-runtime')$([ "$doc" = 1 ] && echo ', --doc'); test times = the fastest run's user+sys CPU and wall time of the test executables of the lib and test targets (the same ones for both copies)."
+  echo "Settings: --runs $runs$([ "$opt_runtime" = 1 ] && echo ', --opt-runtime')$([ ${#groups[@]} -gt 0 ] && echo ', --groups')$([ "$doc" = 1 ] && echo ', --doc'); test times = the fastest run's user+sys CPU and wall time of the test executables of the lib and test targets (the same ones for both copies)."
   echo
   cat "$details"
 } >> "$results"

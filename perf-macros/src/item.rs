@@ -18,6 +18,9 @@ pub(crate) struct FnItem {
     /// Items an attribute expanded below this one put next to the fn (`#[cached]`'s handle),
     /// re-emitted after it.
     pub(crate) siblings: TokenStream,
+    /// Found by `#[profile]` on the `impl` or `trait` around it: `Self` is in scope even when
+    /// the signature does not name it, so the report can name the type.
+    pub(crate) impl_member: bool,
 }
 
 impl Parse for FnItem {
@@ -36,7 +39,7 @@ impl Parse for FnItem {
             other => return Err(syn::Error::new_spanned(other, "expected the fn body")),
         };
         let siblings = input.parse()?;
-        Ok(Self { attrs, vis, sig, body, siblings })
+        Ok(Self { attrs, vis, sig, body, siblings, impl_member: false })
     }
 }
 

@@ -10,10 +10,11 @@ mod item;
 
 use proc_macro::TokenStream;
 
-/// Times every call of a fn. See `perf_runtime::profile` for the documentation.
+/// Times every call of a fn, or of every fn in an `impl`, `trait` or `mod`. See
+/// `perf_runtime::profile` for the documentation.
 #[proc_macro_attribute]
 pub fn profile(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::run(args.into(), item.into(), expand::profile).into()
+    expand::run_profile(args.into(), item.into()).into()
 }
 
 /// Registers a benchmark. See `perf_runtime::bench` for the documentation.

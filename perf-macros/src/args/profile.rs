@@ -5,24 +5,31 @@ use crate::budget;
 use crate::errors::Errors;
 
 /// `#[profile(name = "...", slow = "250ms", budget = "p99 < 50ms", sample = 64, cpu = true,
-/// crate = "...")]`
+/// crate = "...")]`, `sample = "auto"`, or `#[profile(skip)]` alone.
 #[derive(Default)]
 pub(crate) struct ProfileArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) slow_ns: Option<u64>,
     pub(crate) budget: Vec<budget::Clause>,
     pub(crate) sample: Option<u32>,
+    /// `sample = "auto"`: the runtime starts sampling once the fn's calls prove short and
+    /// frequent (the default of `#[profile]` on an `impl` or `mod`).
+    pub(crate) adaptive: bool,
     pub(crate) cpu: bool,
     pub(crate) krate: Option<Path>,
+    /// `skip`: leave this fn (or impl, or mod) unprofiled, inside a profiled `impl` or `mod`.
+    pub(crate) skip: bool,
 }
+
+const KEYS: &[&str] = &["name", "slow", "budget", "sample", "cpu", "crate", "skip"];
 
 impl ProfileArgs {
     pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> syn::Result<Self> {
         let mut out = Self::default();
         let (mut budget_lit, mut slow_given) = (None, false);
-        for arg in
-            super::parse(args, &["name", "slow", "budget", "sample", "cpu", "crate"], errors)?
-        {
+        let args = super::parse(args, KEYS, errors)?;
+        let others = args.iter().filter(|a| a.key != "skip").count();
+        for arg in args {
             match arg.key.as_str() {
                 "name" => out.name = errors.take(super::name(&arg)),
                 "slow" => {
@@ -35,9 +42,28 @@ impl ProfileArgs {
                         budget_lit = Some(lit);
                     }
                 }
-                "sample" => out.sample = errors.take(arg.positive_u32("sample = 64")),
+                "sample" => match arg.value("64") {
+                    Ok(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) => {
+                        if s.value() == "auto" {
+                            out.adaptive = true;
+                        } else {
+                            errors.at(
+                                s,
+                                "expected a whole number above zero or \"auto\": `sample = 64`",
+                            );
+                        }
+                    }
+                    _ => out.sample = errors.take(arg.positive_u32("sample = 64")),
+                },
                 "cpu" => out.cpu = errors.take(arg.boolean()).unwrap_or(false),
                 "crate" => out.krate = errors.take(arg.path()),
+                "skip" => match &arg.meta {
+                    syn::Meta::Path(_) if others == 0 => out.skip = true,
+                    syn::Meta::Path(p) => {
+                        errors.at(p, "`skip` leaves the fn unprofiled: it takes no other argument")
+                    }
+                    other => errors.at(other, "expected a bare `skip`: `#[profile(skip)]`"),
+                },
                 _ => {} // args::parse lets only the known keys through
             }
         }

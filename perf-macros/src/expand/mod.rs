@@ -12,6 +12,7 @@ mod inline_body;
 mod load;
 mod profile;
 mod rate_limit;
+mod profile_group;
 mod retry;
 mod timeout;
 mod warm;
@@ -32,6 +33,23 @@ pub(crate) use retry::retry;
 pub(crate) use timeout::timeout;
 
 type Expand = fn(TokenStream, &FnItem) -> syn::Result<TokenStream>;
+
+/// `#[profile]` on a fn, or on an `impl`, `trait` or inline `mod` (see `profile_group.rs`).
+pub(crate) fn run_profile(args: TokenStream, item: TokenStream) -> TokenStream {
+    let result = match profile_group::is_group(&item) {
+        Ok(false) => return run(args, item, profile),
+        Ok(true) => profile_group::expand(args, item.clone()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let mut out = item;
+            out.extend(e.into_compile_error());
+            out
+        }
+    }
+}
 
 pub(crate) fn run(args: TokenStream, item: TokenStream, expand: Expand) -> TokenStream {
     let result =

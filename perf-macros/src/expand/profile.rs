@@ -70,6 +70,10 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
     }
     let mut errors = Errors::default();
     let args = ProfileArgs::parse(args, &mut errors)?;
+    if args.skip {
+        errors.finish()?;
+        return Ok(f.with_body(f.body.stream()));
+    }
     if let Some(constness) = &f.sig.constness {
         errors.at(constness, "#[profile] cannot time a `const fn` (const evaluation has no clock): remove `const` or the attribute");
     }
@@ -89,6 +93,7 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
     };
     let site = match args.sample {
         Some(every) => quote!(#site.sample(#every)),
+        None if args.adaptive => quote!(#site.adaptive()),
         None => site,
     };
     let site = if args.cpu { quote!(#site.cpu()) } else { site };
@@ -100,7 +105,7 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
         }
     };
     let site = quote!(static __PERF_SITE: #rt::CallSite = #site;);
-    let (enter, profile_call, enter_inline, profile_future) = if f.in_impl() {
+    let (enter, profile_call, enter_inline, profile_future) = if f.in_impl() || f.impl_member {
         (
             quote!(#rt::enter_method::<Self>),
             quote!(#rt::profile_method_call::<Self, _, _, _>),
@@ -150,7 +155,7 @@ pub(crate) fn profile(args: TokenStream, f: &FnItem) -> syn::Result<TokenStream>
                 }
             }
         }
-    } else if args.sample.is_some() {
+    } else if args.sample.is_some() || args.adaptive {
         // A sampled fn keeps the guard inline: most of its calls are counted without timing,
         // on a path of a few instructions that a call out of line would double.
         let ret = return_type(f.output());

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use super::shard::{ALLOC_BYTES, ALLOC_COUNT, BUSY, CPU, WALL};
 use super::stats::{FnStats, Meta};
 use super::usage::{self, Mark, Usage};
-use super::{sample, slow};
+use super::{adaptive, sample, slow};
 use crate::record::site_name::{SelfName, site_name};
 use crate::report::budget::Clause;
 
@@ -19,7 +19,8 @@ pub struct CallSite {
     file: &'static str,
     line: u32,
     slow_ns: u64,
-    /// `sample = N`: time one call in N; 0 means the process default.
+    /// `sample = N`: time one call in N; 0 means the process default, [`adaptive::AUTO`]
+    /// `sample = "auto"`.
     sample: u32,
     /// `cpu = true`: read the thread CPU clock around each call.
     cpu: bool,
@@ -96,6 +97,13 @@ impl CallSite {
         self
     }
 
+    /// Times every call until they prove short and frequent, then one in N
+    /// (`#[profile(sample = "auto")]`, the default of `#[profile]` on an `impl` or `mod`).
+    pub const fn adaptive(mut self) -> Self {
+        self.sample = adaptive::AUTO;
+        self
+    }
+
     #[inline(always)]
     pub(crate) fn stats(&'static self, self_name: SelfName, is_async: bool) -> &'static FnStats {
         match self.stats.get() {
@@ -130,6 +138,9 @@ impl CallSite {
             s.self_ns.add(call.self_ns);
             if let Some(busy_self) = call.busy_self_ns {
                 s.busy_self_ns.add(busy_self);
+            }
+            if self.sample == adaptive::AUTO {
+                stats.adaptive.observe(s.calls.get(), s.total_ns.get());
             }
             s.buckets.record(WALL, call.wall_ns, &hist[WALL]);
             if let Some(busy) = call.busy_ns {
@@ -174,7 +185,10 @@ impl CallSite {
     /// its return costs nothing unless it is an error (see [`count_outcome`](Self::count_outcome)).
     #[inline(always)]
     pub(crate) fn times_call(&'static self, self_name: SelfName, is_async: bool) -> bool {
-        let every = sample::every(self.sample);
+        let every = match self.sample {
+            adaptive::AUTO => self.stats(self_name, is_async).adaptive.every(),
+            site => sample::every(site),
+        };
         every <= 1 || self.sample_hit(self_name, is_async, every)
     }
 

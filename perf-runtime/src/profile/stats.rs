@@ -14,7 +14,8 @@ pub(crate) struct Meta {
     pub(crate) file: &'static str,
     pub(crate) line: u32,
     pub(crate) is_async: bool,
-    /// The attribute's `sample = N`; 0 when it gave none (the process default applies).
+    /// The attribute's `sample = N`; 0 when it gave none (the process default applies),
+    /// `adaptive::AUTO` for `sample = "auto"`.
     pub(crate) sample: u32,
     /// The attribute's `cpu = true`.
     pub(crate) cpu: bool,
@@ -33,6 +34,8 @@ pub(crate) struct FnStats {
     pub(crate) slowest: Slowest,
     /// Callees past the few each shard counts in place.
     pub(crate) edges: crate::calls::edge::SharedEdges,
+    /// For `sample = "auto"`: whether the calls were short enough to sample, and how.
+    pub(crate) adaptive: super::adaptive::Adaptive,
 }
 
 /// The sum of all shards of one fn at one moment.
@@ -74,6 +77,7 @@ impl FnStats {
             baseline: Baseline::new(),
             slowest: Slowest::default(),
             edges: Default::default(),
+            adaptive: super::adaptive::Adaptive::default(),
         }
     }
 

@@ -135,6 +135,11 @@ pub struct FunctionReport {
     /// Busy self time of an `async fn`: `busy_total_ns` less its profiled callees' busy time.
     #[cfg_attr(feature = "json", serde(skip_serializing_if = "Option::is_none", default))]
     pub busy_self_total_ns: Option<u64>,
+    /// `#[profile(sample = "auto")]` (the default of `#[profile]` on an `impl`, `trait` or
+    /// `mod`): every call was timed until the fn's calls proved short and frequent, then one in
+    /// `sample`; `sample` is 1 while it has not switched.
+    #[cfg_attr(feature = "json", serde(skip_serializing_if = "std::ops::Not::not", default))]
+    pub sample_auto: bool,
 }
 
 /// One of the slowest calls of a fn.
@@ -157,7 +162,11 @@ impl FunctionReport {
         let q = |q: f64| h.value_at_quantile(q);
         let is_async = stats.meta.is_async;
         let busy = |v: u64| is_async.then_some(v);
-        let sample = crate::profile::sample::every(stats.meta.sample);
+        let sample_auto = stats.meta.sample == crate::profile::adaptive::AUTO;
+        let sample = match sample_auto {
+            true => stats.adaptive.switched().unwrap_or(1),
+            false => crate::profile::sample::every(stats.meta.sample),
+        };
         let timed_calls = h.len();
         // Sampled: the timed calls stand for all of them.
         let scale = |sum: u64| match timed_calls {
@@ -226,6 +235,7 @@ impl FunctionReport {
             self_total_ns: scale(t.self_ns),
             self_mean_ns: if t.calls == 0 { 0.0 } else { scale(t.self_ns) as f64 / t.calls as f64 },
             busy_self_total_ns: busy(scale(t.busy_self_ns)),
+            sample_auto,
         })
     }
 

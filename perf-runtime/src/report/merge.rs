@@ -593,6 +593,7 @@ fn merge_fns(group: &[&FunctionReport]) -> Result<FunctionReport, MergeError> {
         (None, None, None::<i64>, None);
     for f in group {
         out.sample = out.sample.max(f.sample);
+        out.sample_auto |= f.sample_auto;
         add_opt(&mut alloc_count_total, f.alloc_count_total);
         add_opt(&mut alloc_bytes_total, f.alloc_bytes_total);
         add_opt(&mut cpu_total, f.cpu_total_ns);

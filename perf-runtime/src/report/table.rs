@@ -143,7 +143,9 @@ impl Display for Report {
             .iter()
             .filter(|r| r.sample > 1)
             .map(|r| {
-                format!("  {}: 1 call in {} ({} of {})", r.name, r.sample, r.timed_calls, r.calls)
+                let auto = if r.sample_auto { ", adaptive" } else { "" };
+                let (name, every, timed, calls) = (&r.name, r.sample, r.timed_calls, r.calls);
+                format!("  {name}: 1 call in {every}{auto} ({timed} of {calls})")
             })
             .collect();
         if !sampled.is_empty() {

@@ -5,21 +5,29 @@ use proc_macro2::LineColumn;
 /// `text` with `what` inserted before each position. `bom`: syn parsed the text without its
 /// leading byte-order mark, so columns on line 1 are one char short.
 pub fn at(text: &str, bom: bool, positions: &[LineColumn], what: &str) -> String {
+    let each: Vec<_> = positions.iter().map(|&p| (p, what)).collect();
+    at_each(text, bom, &each)
+}
+
+/// `text` with each string inserted before its position (one string per position).
+pub fn at_each(text: &str, bom: bool, inserts: &[(LineColumn, &str)]) -> String {
     let line_starts: Vec<usize> =
         std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let mut offsets: Vec<usize> = positions
+    let mut offsets: Vec<(usize, &str)> = inserts
         .iter()
-        .map(|p| {
+        .map(|&(p, what)| {
             let start = line_starts[p.line - 1];
             let column = p.column + usize::from(bom && p.line == 1);
-            text[start..].char_indices().nth(column).map_or(text.len(), |(i, _)| start + i)
+            let at =
+                text[start..].char_indices().nth(column).map_or(text.len(), |(i, _)| start + i);
+            (at, what)
         })
         .collect();
     offsets.sort_unstable();
-    offsets.dedup();
-    let mut out = String::with_capacity(text.len() + offsets.len() * what.len());
+    offsets.dedup_by_key(|(at, _)| *at);
+    let mut out = String::with_capacity(text.len() + offsets.len() * 32);
     let mut last = 0;
-    for offset in offsets {
+    for (offset, what) in offsets {
         out.push_str(&text[last..offset]);
         out.push_str(what);
         last = offset;

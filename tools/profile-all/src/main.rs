@@ -1,4 +1,9 @@
-//! `profile-all CRATE OUT [--exclude src/FILE.rs:LINE]... [--list]`
+//! `profile-all CRATE OUT [--groups] [--exclude src/FILE.rs:LINE]... [--list]`
+//!
+//! `--groups` puts the attribute on each `impl`, `trait` and inline `mod` instead (the outermost
+//! ones: `#[profile]` there covers every fn inside, recursively), and
+//! `#[perf_runtime::profile(sample = "auto")]`, the same default, on the free fns outside them.
+//! A fn inside such a group that an `--exclude` blames gets `#[perf_runtime::profile(skip)]`.
 //!
 //! Reads every `CRATE/src/**/*.rs`, puts `#[perf_runtime::profile]` on every fn with a body
 //! (free fns, inherent and trait impl methods, trait default methods, fns nested in fn bodies
@@ -22,6 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const ATTRIBUTE: &str = "#[perf_runtime::profile] ";
+const ATTRIBUTE_AUTO: &str = "#[perf_runtime::profile(sample = \"auto\")] ";
+const SKIP: &str = "#[perf_runtime::profile(skip)] ";
 
 struct Exclude {
     file: String,
@@ -44,9 +51,11 @@ fn run() -> Result<(), String> {
     let mut positional = Vec::new();
     let mut excludes = Vec::new();
     let mut list = false;
+    let mut groups = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--list" => list = true,
+            "--groups" => groups = true,
             "--exclude" => {
                 let spec = args.next().ok_or("--exclude needs FILE:LINE")?;
                 let (file, line) =
@@ -60,7 +69,10 @@ fn run() -> Result<(), String> {
         }
     }
     let [krate, out] = &positional[..] else {
-        return Err("usage: profile-all CRATE OUT [--exclude src/FILE.rs:LINE]... [--list]".into());
+        return Err(
+            "usage: profile-all CRATE OUT [--groups] [--exclude src/FILE.rs:LINE]... [--list]"
+                .into(),
+        );
     };
 
     let mut files = Vec::new();
@@ -92,14 +104,25 @@ fn run() -> Result<(), String> {
             println!("blamed\t{rel}:{line}\t{rel}:{}\t{}\t{forms}", site.insert_at.line, site.name);
         }
         let mut inserts = Vec::new();
+        if groups {
+            *totals.entry("groups").or_default() += found.groups.len();
+            inserts.extend(found.groups.iter().map(|&at| (at, ATTRIBUTE)));
+        }
         for (i, site) in found.fns.iter().enumerate() {
             *totals.entry("fns").or_default() += 1;
             let status = if site.is_const {
                 "const"
             } else if blamed.iter().any(|&(b, _)| b == i) {
+                if groups && site.covered {
+                    inserts.push((site.insert_at, SKIP));
+                }
                 "excluded"
             } else {
-                inserts.push(site.insert_at);
+                match (groups, site.covered) {
+                    (false, _) => inserts.push((site.insert_at, ATTRIBUTE)),
+                    (true, false) => inserts.push((site.insert_at, ATTRIBUTE_AUTO)),
+                    (true, true) => {}
+                }
                 for form in &site.forms {
                     *forms.entry(form).or_default() += 1;
                 }
@@ -116,13 +139,15 @@ fn run() -> Result<(), String> {
             }
         }
         let bom = text.starts_with('\u{feff}');
-        write(&out.join(&rel), &insert::at(&text, bom, &inserts, ATTRIBUTE))?;
+        write(&out.join(&rel), &insert::at_each(&text, bom, &inserts))?;
     }
     for e in excludes.iter().filter(|e| !e.hit) {
         println!("unmatched\t{}:{}", e.file, e.line);
     }
 
-    for key in ["files", "unparsed", "fns", "annotated", "const", "excluded", "fns_in_macros"] {
+    for key in
+        ["files", "unparsed", "fns", "annotated", "const", "excluded", "fns_in_macros", "groups"]
+    {
         println!("{key} {}", totals.get(key).copied().unwrap_or(0));
     }
     for form in forms::ALL {

@@ -20,6 +20,8 @@ pub struct Site {
     pub last_line: usize,
     pub forms: Vec<&'static str>,
     pub is_const: bool,
+    /// Inside an `impl`, `trait` or inline `mod` that `--groups` annotates as a whole.
+    pub covered: bool,
 }
 
 #[derive(Default)]
@@ -27,10 +29,14 @@ pub struct Sites {
     pub fns: Vec<Site>,
     /// `fn name` pairs inside macro invocations and `macro_rules!` bodies, which are not parsed.
     pub in_macros: usize,
+    /// Where `--groups` puts the attribute: each `impl`, `trait` and inline `mod` not inside
+    /// another one (fn bodies start afresh: the attribute does not reach into them).
+    pub groups: Vec<LineColumn>,
 }
 
 pub fn find(file: &syn::File) -> Sites {
-    let mut finder = Finder { sites: Sites::default(), context: Context::Free, depth: 0 };
+    let mut finder =
+        Finder { sites: Sites::default(), context: Context::Free, depth: 0, covered: false };
     finder.visit_file(file);
     finder.sites
 }
@@ -40,6 +46,8 @@ struct Finder {
     context: Context,
     /// How many fn bodies enclose the current node.
     depth: usize,
+    /// Inside a group that `--groups` annotates.
+    covered: bool,
 }
 
 impl Finder {
@@ -58,16 +66,39 @@ impl Finder {
             last_line: block.brace_token.span.close().end().line,
             forms: forms(attrs, sig, self.context, self.depth > 0),
             is_const: sig.constness.is_some(),
+            covered: self.covered,
         });
     }
 
     fn body(&mut self, block: &Block) {
         let outer = std::mem::replace(&mut self.context, Context::Free);
+        let covered = std::mem::replace(&mut self.covered, false);
         self.depth += 1;
         self.visit_block(block);
         self.depth -= 1;
         self.context = outer;
+        self.covered = covered;
     }
+
+    /// Visits a group, recording where its attribute goes if no group encloses it.
+    fn group(&mut self, head: TokenStream, visit: impl FnOnce(&mut Self)) {
+        let covered = self.covered;
+        if !covered && let Some(at) = first_start(head) {
+            self.sites.groups.push(at);
+        }
+        self.covered = true;
+        visit(self);
+        self.covered = covered;
+    }
+}
+
+/// The tokens that open an item, after its attributes.
+fn head_tokens(parts: &[&dyn ToTokens]) -> TokenStream {
+    let mut tokens = TokenStream::new();
+    for part in parts {
+        part.to_tokens(&mut tokens);
+    }
+    tokens
 }
 
 /// The tokens between the attributes and `fn`: visibility, `default`, the signature.
@@ -113,19 +144,26 @@ impl<'ast> Visit<'ast> for Finder {
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         let context = if i.trait_.is_some() { Context::TraitImpl } else { Context::Inherent };
         let outer = std::mem::replace(&mut self.context, context);
-        visit::visit_item_impl(self, i);
+        let head = head_tokens(&[&i.modifiers.defaultness, &i.unsafety, &i.impl_token]);
+        self.group(head, |me| visit::visit_item_impl(me, i));
         self.context = outer;
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
         let outer = std::mem::replace(&mut self.context, Context::TraitDefault);
-        visit::visit_item_trait(self, t);
+        let head = head_tokens(&[&t.vis, &t.unsafety, &t.modifiers.auto_token, &t.trait_token]);
+        self.group(head, |me| visit::visit_item_trait(me, t));
         self.context = outer;
     }
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         let outer = std::mem::replace(&mut self.context, Context::Free);
-        visit::visit_item_mod(self, m);
+        if m.content.is_some() {
+            let head = head_tokens(&[&m.vis, &m.unsafety, &m.mod_token]);
+            self.group(head, |me| visit::visit_item_mod(me, m));
+        } else {
+            visit::visit_item_mod(self, m);
+        }
         self.context = outer;
     }
 
@@ -176,5 +214,21 @@ mod tests {
         assert_eq!(out, expected);
         assert_eq!(found.fns[2].forms, ["inherent", "method", "unsafe"]);
         assert_eq!(found.fns[1].forms, ["free", "nested"]);
+    }
+
+    #[test]
+    fn groups_are_the_outermost_impls_traits_and_inline_mods() {
+        let text = "pub fn a() { impl X {} }\n\
+                    #[cfg(test)]\nmod m { impl S { fn b() {} } pub(crate) trait T { fn c() {} } }\n\
+                    unsafe impl Send for S {}\nmod file;\n";
+        let file = syn::parse_file(text).unwrap();
+        let found = crate::sites::find(&file);
+        let out = crate::insert::at(text, false, &found.groups, "#[g] ");
+        let expected = "pub fn a() { #[g] impl X {} }\n\
+                        #[cfg(test)]\n#[g] mod m { impl S { fn b() {} } pub(crate) trait T { fn c() {} } }\n\
+                        #[g] unsafe impl Send for S {}\nmod file;\n";
+        assert_eq!(out, expected);
+        let covered: Vec<_> = found.fns.iter().map(|f| (f.name.as_str(), f.covered)).collect();
+        assert_eq!(covered, [("a", false), ("b", true), ("c", true)]);
     }
 }
