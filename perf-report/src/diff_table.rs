@@ -72,6 +72,7 @@ impl Display for Diff {
             (Kind::Retry, "retry"),
             (Kind::Bench, "bench"),
             (Kind::Load, "load"),
+            (Kind::Limit, "limit"),
         ] {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| r.kind == kind).collect();
             if !rows.is_empty() {

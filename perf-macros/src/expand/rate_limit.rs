@@ -115,7 +115,7 @@ pub(crate) fn rate_limit(args: TokenStream, f: &FnItem) -> syn::Result<TokenStre
     };
     // Spanned on the return type, where `From<Rejected>` is asked of its error.
     let rejected_span = f.output().map_or(Span::call_site(), |ty| ty.span());
-    let limit_rejected = Ident::new("limit_rejected", rejected_span);
+    let refuse = quote_spanned!(rejected_span=> return #rt::limit_rejected(__perf_rejected););
     let forever = not_result.is_some();
     let asks_async = is_async && (waits || args.redis.is_some());
     let admission = match (asks_async, forever) {
@@ -126,7 +126,7 @@ pub(crate) fn rate_limit(args: TokenStream, f: &FnItem) -> syn::Result<TokenStre
             if let ::core::result::Result::Err(__perf_rejected) =
                 __PERF_LIMIT.admit_async(#self_name, #key, #quota).await
             {
-                return #rt::#limit_rejected(__perf_rejected);
+                #refuse
             }
         },
         (false, true) => quote! {
@@ -138,7 +138,7 @@ pub(crate) fn rate_limit(args: TokenStream, f: &FnItem) -> syn::Result<TokenStre
                 if let ::core::result::Result::Err(__perf_rejected) =
                     __PERF_LIMIT.#admit(#self_name, #key, #quota)
                 {
-                    return #rt::#limit_rejected(__perf_rejected);
+                    #refuse
                 }
             }
         }

@@ -4,6 +4,7 @@
 mod benches;
 mod caches;
 mod functions;
+mod limits;
 mod loads;
 mod plot;
 mod retries;
@@ -50,6 +51,7 @@ pub fn html(report: &Report, baseline: Option<(&Report, &str)>, title: &str) -> 
     benches::section(&mut out, report, compared.as_ref());
     loads::section(&mut out, report);
     benches::budgets(&mut out, report);
+    limits::section(&mut out, report, base);
     out.push_str("</main>");
     let _ = write!(
         out,
@@ -114,6 +116,9 @@ fn header(
         let failed = report.budgets.iter().filter(|b| b.status == Status::Fail).count();
         tiles.push((failed.to_string(), "budgets failed"));
     }
+    if !report.limits.is_empty() {
+        tiles.push((report.limits.len().to_string(), "rate limits"));
+    }
     if let Some(d) = compared {
         tiles.push((d.regressed.to_string(), "regressed"));
         tiles.push((d.improved.to_string(), "improved"));
@@ -146,6 +151,9 @@ fn header(
     }
     if !report.budgets.is_empty() {
         links.push(("budgets", "Budgets"));
+    }
+    if !report.limits.is_empty() {
+        links.push(("limits", "Rate limits"));
     }
     for (id, label) in links {
         let _ = write!(out, r##"<a href="#{id}">{label}</a>"##);
