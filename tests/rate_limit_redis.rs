@@ -1,8 +1,8 @@
 //! `#[rate_limit(scope = "redis")]` against a real, private `redis-server` (see `support/`):
 //! four processes sharing one limit, and Redis killed and restarted under a caller.
 //!
-//! The 5 s run is scaled to 1.5 s: at 200/s, 2% of 320 admissions is 6, still far
-//! below what a limit per process (4 × the rate) would give. Child processes are this binary
+//! The 5 s run is scaled to 1.5 s: at 200/s with a burst of 100, 2% of 400 admissions
+//! is 8, far below what a limit per process (4 × the rate) would give. Child processes are this binary
 //! again, running the ignored test `child_flat_out`.
 
 #[allow(dead_code)]
@@ -42,7 +42,10 @@ fn epoch_us() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_micros()
 }
 
-#[rate_limit(name = "redis.shared", rate = "200/s", burst = 20, scope = "redis")]
+/// A burst of 100 (half a second at this rate): GCRA's count is exact while callers keep
+/// asking, and a gap in which all four processes are descheduled (this test machine has 2
+/// cores shared with compilers) loses no admission if shorter than that.
+#[rate_limit(name = "redis.shared", rate = "200/s", burst = 100, scope = "redis")]
 fn shared() -> Result<(), Limited> {
     Ok(())
 }
@@ -55,19 +58,22 @@ fn child_flat_out() {
     let url = std::env::var("PERF_LIMIT_TEST_URL").unwrap();
     let namespace = std::env::var("PERF_LIMIT_TEST_NAMESPACE").unwrap();
     configure(&url, options(&namespace)).unwrap();
-    let start = Instant::now();
+    // The first call connects and loads the script: the window starts once it has answered
+    // (its admission was decided just before), and ends as the last call starts.
+    let mut admitted = u64::from(shared().is_ok());
     let first_us = epoch_us();
-    let mut admitted = 0u64;
+    let start = Instant::now();
+    let mut last_us = first_us;
     while start.elapsed() < Duration::from_millis(1500) {
+        last_us = epoch_us();
         admitted += u64::from(shared().is_ok());
     }
-    let last_us = epoch_us();
     let l = Report::collect().limit("redis.shared").cloned().unwrap();
     assert_eq!(l.admitted, admitted);
     println!("RESULT {admitted} {first_us} {last_us} {}", l.fallbacks());
 }
 
-#[rate_limit(name = "redis.fault", rate = "1000/s", burst = 5, scope = "redis")]
+#[rate_limit(name = "redis.fault", rate = "10/s", burst = 5, scope = "redis")]
 fn through_a_fault() -> Result<(), Limited> {
     Ok(())
 }
@@ -99,7 +105,8 @@ fn four_processes_share_one_limit(redis: &TestRedis) {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        let line = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")).expect("a RESULT line");
+        let line =
+            stdout.lines().find_map(|l| Some(l.split_once("RESULT ")?.1)).expect("a RESULT line");
         let v: Vec<u128> = line.split(' ').map(|x| x.parse().unwrap()).collect();
         total += v[0] as u64;
         first = first.min(v[1]);
@@ -109,7 +116,7 @@ fn four_processes_share_one_limit(redis: &TestRedis) {
     assert_eq!(fallbacks, 0, "every decision was Redis's");
     // From the first call of any process to the last: the burst, then one per 5 ms.
     let window = (last - first) as f64 / 1e6;
-    let expected = 20.0 + 200.0 * window;
+    let expected = 100.0 + 200.0 * window;
     let error = (total as f64 - expected).abs() / expected;
     assert!(error < 0.02, "admitted {total} in all, expected {expected:.0} over {window:.3}s");
 }
