@@ -1,6 +1,7 @@
 //! perf-runtime without its default features: `#[profile]` and the report build alone, with no
-//! other attribute's dependencies, and `#[cached]`, `#[retry]`, `#[bench]` and `#[batched]` are
-//! each one compile error that names its feature. With any feature, no serde_json: its impls would reach
+//! other attribute's dependencies, and `#[cached]`, `#[retry]`, `#[bench]`, `#[batched]` and
+//! `#[rate_limit]` are each one compile error that names its feature; `scope = "redis"` without
+//! `redis` is one that names that feature. With any feature, no serde_json: its impls would reach
 //! the user's type inference (tests/fixtures/inference compiles the idioms).
 //!
 //! trybuild builds its cases with the features of the package that runs them (`ui/`), so the
@@ -69,7 +70,7 @@ fn main() {
 "#;
 
 const EACH_ATTRIBUTE: &str = r#"
-use perf_runtime::{batched, bench, cached, retry};
+use perf_runtime::{batched, bench, cached, rate_limit, retry};
 
 #[batched(one = "double")]
 async fn doubles(keys: Vec<u64>) -> Vec<u64> {
@@ -91,8 +92,14 @@ fn fetch(mut tries: u32, (a, b): (u32, u32)) -> Result<u32, String> {
 #[bench]
 fn noop() {}
 
+#[rate_limit(rate = "10/s", key = user)]
+fn limited(user: u32) -> Result<u32, String> {
+    Ok(user)
+}
+
 fn main() {
     noop();
+    let _ = limited(1);
     let _ = (square(2), fetch(1, (2, 3)), double(4), doubles(vec![4]));
 }
 "#;
@@ -115,7 +122,13 @@ fn without_default_features() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     for (attribute, feature) in
-        [("cached", "cache"), ("retry", "retry"), ("bench", "bench"), ("batched", "batched")]
+        [
+            ("cached", "cache"),
+            ("retry", "retry"),
+            ("bench", "bench"),
+            ("batched", "batched"),
+            ("rate_limit", "limit"),
+        ]
     {
         let message = format!("`#[{attribute}]` needs perf-runtime's `{feature}` feature");
         assert_eq!(stderr.matches(&message).count(), 1, "{message}:\n{stderr}");
@@ -132,7 +145,7 @@ fn no_feature_brings_serde_json() {
     let all = make_crate_with(
         "all_features",
         "fn main() {}\n",
-        r#"features = ["json", "bench", "cache", "retry", "tokio", "redis-tls", "exporter", "batched"]"#,
+        r#"features = ["json", "bench", "cache", "retry", "tokio", "redis-tls", "exporter", "batched", "limit"]"#,
     );
     let tree = cargo(&all, &["tree", "-e", "normal", "--prefix", "none"]);
     assert!(tree.status.success(), "{}", String::from_utf8_lossy(&tree.stderr));
@@ -140,4 +153,44 @@ fn no_feature_brings_serde_json() {
     assert!(tree.contains("perf-runtime") && tree.contains("redis"), "{tree}");
     assert!(!tree.contains("serde_json"), "serde_json in perf-runtime's graph:\n{tree}");
     assert!(!tree.contains("ascii ") && !tree.contains("winnow"), "impls on std types:\n{tree}");
+}
+
+const LIMIT_WITHOUT_REDIS: &str = r#"
+use perf_runtime::limit::Rejected;
+use perf_runtime::rate_limit;
+
+#[derive(Debug)]
+struct Busy;
+
+impl From<Rejected> for Busy {
+    fn from(_: Rejected) -> Self {
+        Busy
+    }
+}
+
+#[rate_limit(rate = "10/s", scope = "redis")]
+fn shared() -> Result<(), Busy> {
+    Ok(())
+}
+
+#[rate_limit(rate = "10/s")]
+fn local() -> Result<(), Busy> {
+    Ok(())
+}
+
+fn main() {
+    let _ = (shared(), local());
+}
+"#;
+
+/// `scope = "redis"` without the `redis` feature: one error naming it, the rest type-checks.
+#[test]
+fn redis_scope_without_the_redis_feature() {
+    let dir = make_crate_with("limit_without_redis", LIMIT_WITHOUT_REDIS, r#"default-features = false, features = ["limit"]"#);
+    let out = cargo(&dir, &["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let message = "`scope = \"redis\"` needs perf-runtime's `redis` feature";
+    assert_eq!(stderr.matches(message).count(), 1, "{message}:\n{stderr}");
+    assert!(stderr.contains("due to 1 previous error"), "{stderr}");
 }

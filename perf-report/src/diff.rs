@@ -4,6 +4,7 @@
 use hdrhistogram::Histogram;
 use perf_runtime::batch::BatchReport;
 use perf_runtime::bench::BenchResult;
+use perf_runtime::limit::LimitReport;
 use perf_runtime::load::LoadResult;
 use perf_runtime::retry::RetryReport;
 use perf_runtime::{CacheReport, FunctionReport, Report};
@@ -84,6 +85,8 @@ pub enum Kind {
     Load,
     /// `batchers[]`.
     Batcher,
+    /// `limits[]`.
+    Limit,
 }
 
 /// How a figure is written.
@@ -199,6 +202,7 @@ pub fn diff(base: &Report, new: &Report, options: DiffOptions) -> Diff {
     pair(&base.benches, &new.benches, |b| &b.name, |b, n| rows.push(bench(b, n, options)));
     pair(&base.loads, &new.loads, |l| &l.name, |b, n| rows.push(load(b, n, options)));
     pair(&base.batchers, &new.batchers, |b| &b.name, |b, n| rows.push(batcher(b, n, options)));
+    pair(&base.limits, &new.limits, |l| &l.name, |b, n| rows.push(limit(b, n, options)));
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
     Diff {
         base_generated_at: base.generated_at.clone(),
@@ -585,4 +589,25 @@ fn batcher(b: Option<&BatchReport>, n: Option<&BatchReport>, o: DiffOptions) -> 
         notes.extend(few_calls("calls", b.calls, n.calls, o.min_calls));
     }
     row.finish(Kind::Batcher, name, (b.is_some(), n.is_some()), &notes)
+}
+
+/// A limiter: its share of refused calls (a rate test, higher is worse) and its waiters' p99.
+fn limit(b: Option<&LimitReport>, n: Option<&LimitReport>, o: DiffOptions) -> Row {
+    let name = &n.or(b).expect("one side").name;
+    let mut row = RowBuilder::new();
+    let calls = |l: &LimitReport| l.admitted + l.rejected;
+    let both = b.zip(n).filter(|(b, n)| calls(b) >= o.min_calls && calls(n) >= o.min_calls);
+    row.add("calls", Unit::Count, b.map(|l| calls(l) as f64), n.map(|l| calls(l) as f64), None);
+    let shift = both.and_then(|(b, n)| {
+        noise::rate_shift((b.rejected, calls(b)), (n.rejected, calls(n)), o.threshold_pct, true)
+    });
+    let rate = |l: &LimitReport| l.rejected_ratio();
+    row.add("rejected_rate", Unit::Rate, b.map(rate), n.map(rate), shift);
+    let p99 = |l: &LimitReport| l.wait_p99_ns.map(|v| v as f64);
+    row.add("wait_p99_ns", Unit::Ns, b.and_then(p99), n.and_then(p99), None);
+    let mut notes = Vec::new();
+    if let (Some(b), Some(n)) = (b, n) {
+        notes.extend(few_calls("calls", calls(b), calls(n), o.min_calls));
+    }
+    row.finish(Kind::Limit, name, (b.is_some(), n.is_some()), &notes)
 }

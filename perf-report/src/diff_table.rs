@@ -73,6 +73,7 @@ impl Display for Diff {
             (Kind::Bench, "bench"),
             (Kind::Load, "load"),
             (Kind::Batcher, "batcher"),
+            (Kind::Limit, "limit"),
         ] {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| r.kind == kind).collect();
             if !rows.is_empty() {

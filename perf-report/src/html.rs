@@ -35,6 +35,8 @@ fn comparison(d: &Diff) -> Comparison {
                 Kind::Retry => "retry",
                 Kind::Bench => "bench",
                 Kind::Load => "load",
+                Kind::Batcher => "batcher",
+                Kind::Limit => "limit",
             },
             name: r.name.clone(),
             verdict: r.verdict.as_str(),

@@ -196,6 +196,11 @@ pub(crate) fn check_histograms(report: &Report) -> Result<(), String> {
             }
         }
     }
+    for l in &report.limits {
+        if let Some(text) = &l.wait_histogram {
+            decode(text).map_err(|reason| bad("limits", &l.name, "wait_histogram", reason))?;
+        }
+    }
     for r in &report.retries {
         for (field, text) in
             [("attempt_histogram", &r.attempt_histogram), ("call_histogram", &r.call_histogram)]

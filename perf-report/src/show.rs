@@ -39,6 +39,7 @@ pub fn show(report: &Report, sort: Sort, filter: Option<&str>) -> Report {
     out.loads.retain(|l| keep(&l.name));
     out.budgets.retain(|b| keep(&b.r#fn));
     out.batchers.retain(|b| keep(&b.name));
+    out.limits.retain(|l| keep(&l.name));
     let key = |f: &perf_runtime::FunctionReport| match sort {
         Sort::Total => f.total_ns,
         Sort::P99 => f.p99_ns,

@@ -329,59 +329,6 @@ mod cached {
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be cached",
         label = "this type is cached",
-
-#[cfg(feature = "breaker")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __perf_breaker_body {
-    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
-}
-
-#[cfg(not(feature = "breaker"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __perf_breaker_body {
-    ({ $($generated:tt)* } $original:tt) => {{
-        ::core::compile_error!(
-            "`#[circuit_breaker]` needs perf-runtime's `breaker` feature: perf-runtime = { version = \"..\", features = [\"breaker\"] } (it is on by default)"
-        );
-        $original
-    }};
-}
-
-// #[circuit_breaker]
-#[cfg(feature = "breaker")]
-pub use self::breaker::*;
-
-#[cfg(feature = "breaker")]
-mod breaker {
-    pub use crate::breaker::{BreakerConfig, BreakerSite, FromOpen, Window as BreakerWindow};
-
-    /// `when` when the attribute gives none: every `Err` is a failure.
-    #[inline(always)]
-    pub fn every_err_fails<E>(_: &E) -> bool {
-        true
-    }
-
-    /// The refusal a `#[circuit_breaker]` fn returns, marked so that a `#[retry]` around it
-    /// does not retry it.
-    #[cold]
-    pub fn breaker_refuse<E: FromOpen>(open: crate::breaker::Open) -> E {
-        crate::rejection::mark();
-        E::from_open(open)
-    }
-
-    /// Checks that a `#[circuit_breaker]` fn returns a `Result`, with the error on its type.
-    #[inline(always)]
-    pub fn assert_breaker_result<R: BreakerResult>() {}
-
-    #[diagnostic::on_unimplemented(
-        message = "`#[circuit_breaker]` needs a fn that returns `Result`, not `{Self}`",
-        label = "an open breaker answers `Err(E::from(Open))`, so this must be a `Result<T, E>`"
-    )]
-    pub trait BreakerResult {}
-    impl<T, E> BreakerResult for Result<T, E> {}
-}
         note = "a cached value needs Clone + Send + Sync + 'static (for `Result<T, E>`, only `T`)"
     )]
     pub trait CacheValue {}
@@ -557,3 +504,56 @@ impl<T, E> RefusableResult for Result<T, E> {}
 // #[timeout]
 #[cfg(feature = "timeout")]
 pub use crate::timeout::TimeoutSite;
+
+#[cfg(feature = "breaker")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_breaker_body {
+    ({ $($generated:tt)* } $original:tt) => {{ $($generated)* }};
+}
+
+#[cfg(not(feature = "breaker"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __perf_breaker_body {
+    ({ $($generated:tt)* } $original:tt) => {{
+        ::core::compile_error!(
+            "`#[circuit_breaker]` needs perf-runtime's `breaker` feature: perf-runtime = { version = \"..\", features = [\"breaker\"] } (it is on by default)"
+        );
+        $original
+    }};
+}
+
+// #[circuit_breaker]
+#[cfg(feature = "breaker")]
+pub use self::breaker::*;
+
+#[cfg(feature = "breaker")]
+mod breaker {
+    pub use crate::breaker::{BreakerConfig, BreakerSite, FromOpen, Window as BreakerWindow};
+
+    /// `when` when the attribute gives none: every `Err` is a failure.
+    #[inline(always)]
+    pub fn every_err_fails<E>(_: &E) -> bool {
+        true
+    }
+
+    /// The refusal a `#[circuit_breaker]` fn returns, marked so that a `#[retry]` around it
+    /// does not retry it.
+    #[cold]
+    pub fn breaker_refuse<E: FromOpen>(open: crate::breaker::Open) -> E {
+        crate::rejection::mark();
+        E::from_open(open)
+    }
+
+    /// Checks that a `#[circuit_breaker]` fn returns a `Result`, with the error on its type.
+    #[inline(always)]
+    pub fn assert_breaker_result<R: BreakerResult>() {}
+
+    #[diagnostic::on_unimplemented(
+        message = "`#[circuit_breaker]` needs a fn that returns `Result`, not `{Self}`",
+        label = "an open breaker answers `Err(E::from(Open))`, so this must be a `Result<T, E>`"
+    )]
+    pub trait BreakerResult {}
+    impl<T, E> BreakerResult for Result<T, E> {}
+}

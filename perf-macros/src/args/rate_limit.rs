@@ -68,9 +68,8 @@ impl RateLimitArgs {
                 "max_wait" => out.max_wait = errors.take(arg.positive_nanos()).map(|ns| (ns, span)),
                 "max_keys" => out.max_keys = errors.take(max_keys(&arg)).map(|n| (n, span)),
                 "scope" => {
-                    if errors.take(choice(&arg, &["local", "redis"])) == Some("redis") {
-                        out.redis = Some(span);
-                    }
+                    let redis = errors.take(choice(&arg, &["local", "redis"])) == Some("redis");
+                    out.redis = redis.then_some(span);
                 }
                 "fallback" => {
                     out.fallback =

@@ -115,7 +115,9 @@ pub(crate) fn rate_limit(args: TokenStream, f: &FnItem) -> syn::Result<TokenStre
     };
     // Spanned on the return type, where `From<Rejected>` is asked of its error.
     let rejected_span = f.output().map_or(Span::call_site(), |ty| ty.span());
-    let limit_rejected = Ident::new("limit_rejected", rejected_span);
+    let rt_at_return = respan(rt.clone(), rejected_span);
+    let refuse =
+        quote_spanned!(rejected_span=> return #rt_at_return::limit_rejected(__perf_rejected););
     let forever = not_result.is_some();
     let asks_async = is_async && (waits || args.redis.is_some());
     let admission = match (asks_async, forever) {
@@ -126,7 +128,7 @@ pub(crate) fn rate_limit(args: TokenStream, f: &FnItem) -> syn::Result<TokenStre
             if let ::core::result::Result::Err(__perf_rejected) =
                 __PERF_LIMIT.admit_async(#self_name, #key, #quota).await
             {
-                return #rt::#limit_rejected(__perf_rejected);
+                #refuse
             }
         },
         (false, true) => quote! {
@@ -138,7 +140,7 @@ pub(crate) fn rate_limit(args: TokenStream, f: &FnItem) -> syn::Result<TokenStre
                 if let ::core::result::Result::Err(__perf_rejected) =
                     __PERF_LIMIT.#admit(#self_name, #key, #quota)
                 {
-                    return #rt::#limit_rejected(__perf_rejected);
+                    #refuse
                 }
             }
         }
@@ -161,6 +163,25 @@ pub(crate) fn rate_limit(args: TokenStream, f: &FnItem) -> syn::Result<TokenStre
     let original = &f.body;
     let guarded = quote!(#rt::limit_body!({ #new_body } #original));
     Ok(f.with_body(guarded))
+}
+
+/// `tokens` with every span set to `span`: the compiler reports an unmet bound of a call on
+/// the path's first token, so all of `::perf_runtime::__private::limit_rejected` must point at
+/// the return type for the error to land there.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// The span of a return type that is certainly not a `Result` (none written, or a type from

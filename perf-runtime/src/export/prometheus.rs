@@ -456,6 +456,7 @@ impl<'a, F: Family> Families<'a, F> {
                 "perf_rate_limit_live_keys",
                 Gauge,
                 "Keys with a bucket of their own.",
+            ),
             batch_calls: F::new(
                 "perf_batch_calls_total",
                 Counter,

@@ -11,6 +11,7 @@ mod benches;
 mod caches;
 mod compare;
 mod functions;
+mod limits;
 mod loads;
 mod plot;
 mod retries;
@@ -87,6 +88,7 @@ fn render(
     loads::section(&mut out, report);
     benches::budgets(&mut out, report);
     batchers::section(&mut out, report, base);
+    limits::section(&mut out, report, base);
     out.push_str("</main>");
     let _ = write!(
         out,
@@ -158,6 +160,9 @@ fn header(
         let failed = report.budgets.iter().filter(|b| b.status == Status::Fail).count();
         tiles.push((failed.to_string(), "budgets failed"));
     }
+    if !report.limits.is_empty() {
+        tiles.push((report.limits.len().to_string(), "rate limits"));
+    }
     if let Some(d) = compared {
         tiles.push((d.regressed.to_string(), "regressed"));
         tiles.push((d.improved.to_string(), "improved"));
@@ -193,6 +198,9 @@ fn header(
     }
     if !report.batchers.is_empty() {
         links.push(("batchers", "Batchers"));
+    }
+    if !report.limits.is_empty() {
+        links.push(("limits", "Rate limits"));
     }
     for (id, label) in links {
         let _ = write!(out, r##"<a href="#{id}">{label}</a>"##);

@@ -39,6 +39,13 @@ pub use limiter::RateLimiter;
 pub use quota::{Quota, QuotaError};
 pub use report::LimitReport;
 
+/// The Lua script `scope = "redis"` runs per decision (`EVALSHA`), for inspection or for code
+/// that must decide from elsewhere against the same buckets. `KEYS[1]`: the bucket; `ARGV`:
+/// emission interval, tolerance (`T × (burst − 1)`) and longest wait, in µs; returns
+/// `{admitted, wait_us}`, on the server's clock.
+#[cfg(all(feature = "limit", feature = "redis"))]
+pub const REDIS_SCRIPT: &str = redis::SCRIPT;
+
 pub(crate) use report::{collect, write_table};
 
 #[cfg(feature = "limit")]

@@ -412,6 +412,7 @@ impl Report {
                 e.and_then(|e| crate::timeout::delta(t, e)).unwrap_or(t.clone())
             })
             .filter(|t| t.calls != 0)
+            .collect();
         let batchers = self
             .batchers
             .iter()

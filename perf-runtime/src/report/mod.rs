@@ -193,6 +193,8 @@ impl Report {
     /// The entry of the `#[timeout]` fn called `name`.
     pub fn timeout(&self, name: &str) -> Option<&crate::timeout::TimeoutReport> {
         self.timeouts.iter().find(|t| t.name == name)
+    }
+
     /// The entry of the `#[batched]` fn called `name`.
     pub fn batcher(&self, name: &str) -> Option<&crate::batch::BatchReport> {
         self.batchers.iter().find(|b| b.name == name)
