@@ -91,6 +91,9 @@ fn render<F: Family>() -> F::Out {
     for b in &crate::bench::collect() {
         out.bench(b);
     }
+    for b in &crate::breaker::collect() {
+        out.breaker(b);
+    }
     out.finish(crate::report::instance::name())
 }
 
@@ -124,6 +127,9 @@ impl Report {
         }
         for b in &self.benches {
             out.bench(b);
+        }
+        for b in &self.breakers {
+            out.breaker(b);
         }
         out.finish(&self.instance)
     }
@@ -194,6 +200,10 @@ struct Families<'a, F: Family> {
     retry_timeouts: F,
     retry_sleep: F,
     bench: F,
+    circuit_state: F,
+    circuit_transitions: F,
+    circuit_calls: F,
+    circuit_failure_rate: F,
 }
 
 impl<'a, F: Family> Families<'a, F> {
@@ -348,6 +358,26 @@ impl<'a, F: Family> Families<'a, F> {
                 "perf_bench_seconds",
                 Gauge,
                 "Result of a #[bench]: time per iteration, by statistic.",
+            ),
+            circuit_state: F::new(
+                "perf_circuit_state",
+                Gauge,
+                "A circuit breaker's state: 0 closed, 1 open, 2 half-open.",
+            ),
+            circuit_transitions: F::new(
+                "perf_circuit_transitions_total",
+                Counter,
+                "Circuit breaker transitions, by the state entered.",
+            ),
+            circuit_calls: F::new(
+                "perf_circuit_calls_total",
+                Counter,
+                "Calls through a circuit breaker, by outcome (rejected: refused while open).",
+            ),
+            circuit_failure_rate: F::new(
+                "perf_circuit_failure_rate",
+                Gauge,
+                "Failures per call in a circuit breaker's current window, 0 to 1.",
             ),
         }
     }
@@ -518,6 +548,30 @@ impl<'a, F: Family> Families<'a, F> {
         }
     }
 
+    fn breaker(&mut self, b: &crate::breaker::BreakerReport) {
+        F::labels(&mut self.labels, &[("name", &b.name)]);
+        let l = &self.labels;
+        let state = crate::breaker::State::parse(&b.state).map_or(0, |s| s.gauge());
+        self.circuit_state.sample(l, None, u64::from(state));
+        for (to, n) in [
+            ("closed", b.transitions_to_closed),
+            ("open", b.transitions_to_open),
+            ("half_open", b.transitions_to_half_open),
+        ] {
+            self.circuit_transitions.sample(l, Some(("to", to)), n);
+        }
+        for (outcome, n) in [
+            ("success", b.successes),
+            ("failure", b.failures),
+            ("slow", b.slow),
+            ("rejected", b.rejected),
+            ("cancelled", b.cancelled),
+        ] {
+            self.circuit_calls.sample(l, Some(("outcome", outcome)), n);
+        }
+        self.circuit_failure_rate.sample(l, None, b.failure_rate / 100.0);
+    }
+
     fn finish(mut self, instance: &str) -> F::Out {
         let mut info = F::new(
             "perf_info",
@@ -563,6 +617,10 @@ impl<'a, F: Family> Families<'a, F> {
             &self.retry_timeouts,
             &self.retry_sleep,
             &self.bench,
+            &self.circuit_state,
+            &self.circuit_transitions,
+            &self.circuit_calls,
+            &self.circuit_failure_rate,
             &info,
         ];
         let mut out = F::out(families.iter().map(|f| f.len()).sum());
