@@ -17,7 +17,7 @@ pub enum Sort {
 }
 
 /// The report with its fns in `sort` order and, given a `filter`, only the entries (fns,
-/// caches, retries, benches, loads, budget results) whose name holds it. Its `Display` is the table.
+/// caches, retries, benches, loads, budget results, breakers) whose name holds it. Its `Display` is the table.
 ///
 /// ```
 /// use perf_report::{Sort, show};
@@ -40,6 +40,7 @@ pub fn show(report: &Report, sort: Sort, filter: Option<&str>) -> Report {
     out.budgets.retain(|b| keep(&b.r#fn));
     out.batchers.retain(|b| keep(&b.name));
     out.limits.retain(|l| keep(&l.name));
+    out.breakers.retain(|b| keep(&b.name));
     let key = |f: &perf_runtime::FunctionReport| match sort {
         Sort::Total => f.total_ns,
         Sort::P99 => f.p99_ns,

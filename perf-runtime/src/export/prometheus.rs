@@ -105,6 +105,9 @@ fn render<F: Family>() -> F::Out {
     for b in &crate::batch::collect() {
         out.batcher(b);
     }
+    for b in &crate::breaker::collect() {
+        out.breaker(b);
+    }
     out.finish(crate::report::instance::name())
 }
 
@@ -150,6 +153,9 @@ impl Report {
         }
         for b in &self.batchers {
             out.batcher(b);
+        }
+        for b in &self.breakers {
+            out.breaker(b);
         }
         out.finish(&self.instance)
     }
@@ -242,6 +248,10 @@ struct Families<'a, F: Family> {
     batch_keys_per_batch: F,
     batch_key_wait: F,
     batch_latency: F,
+    circuit_state: F,
+    circuit_transitions: F,
+    circuit_calls: F,
+    circuit_failure_rate: F,
 }
 
 impl<'a, F: Family> Families<'a, F> {
@@ -498,6 +508,25 @@ impl<'a, F: Family> Families<'a, F> {
                 "perf_batch_call_seconds",
                 Gauge,
                 "Batch-call latency, by statistic (p50, p99).",
+            circuit_state: F::new(
+                "perf_circuit_state",
+                Gauge,
+                "A circuit breaker's state: 0 closed, 1 open, 2 half-open.",
+            ),
+            circuit_transitions: F::new(
+                "perf_circuit_transitions_total",
+                Counter,
+                "Circuit breaker transitions, by the state entered.",
+            ),
+            circuit_calls: F::new(
+                "perf_circuit_calls_total",
+                Counter,
+                "Calls through a circuit breaker, by outcome (rejected: refused while open).",
+            ),
+            circuit_failure_rate: F::new(
+                "perf_circuit_failure_rate",
+                Gauge,
+                "Failures per call in a circuit breaker's current window, 0 to 1.",
             ),
         }
     }
@@ -740,6 +769,30 @@ impl<'a, F: Family> Families<'a, F> {
         self.batch_latency.sample(l, Some(("stat", "p99")), seconds(b.batch_p99_ns));
     }
 
+    fn breaker(&mut self, b: &crate::breaker::BreakerReport) {
+        F::labels(&mut self.labels, &[("name", &b.name)]);
+        let l = &self.labels;
+        let state = crate::breaker::State::parse(&b.state).map_or(0, |s| s.gauge());
+        self.circuit_state.sample(l, None, u64::from(state));
+        for (to, n) in [
+            ("closed", b.transitions_to_closed),
+            ("open", b.transitions_to_open),
+            ("half_open", b.transitions_to_half_open),
+        ] {
+            self.circuit_transitions.sample(l, Some(("to", to)), n);
+        }
+        for (outcome, n) in [
+            ("success", b.successes),
+            ("failure", b.failures),
+            ("slow", b.slow),
+            ("rejected", b.rejected),
+            ("cancelled", b.cancelled),
+        ] {
+            self.circuit_calls.sample(l, Some(("outcome", outcome)), n);
+        }
+        self.circuit_failure_rate.sample(l, None, b.failure_rate / 100.0);
+    }
+
     fn finish(mut self, instance: &str) -> F::Out {
         let mut info = F::new(
             "perf_info",
@@ -807,6 +860,10 @@ impl<'a, F: Family> Families<'a, F> {
             &self.batch_keys_per_batch,
             &self.batch_key_wait,
             &self.batch_latency,
+            &self.circuit_state,
+            &self.circuit_transitions,
+            &self.circuit_calls,
+            &self.circuit_failure_rate,
             &info,
         ];
         let mut out = F::out(families.iter().map(|f| f.len()).sum());
