@@ -55,7 +55,15 @@ fn routes_content_types_and_errors() {
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
 
-    assert_eq!(request(addr, "GET", "/").status, 404);
+    // The live page and the report as a page, drawn by perf-report html's renderer.
+    let live = request(addr, "GET", "/");
+    assert_eq!(live.status, 200);
+    assert!(live.headers.contains("content-type: text/html; charset=utf-8"));
+    assert!(live.body.contains(r#"<section id="live""#) && live.body.contains("http.work"));
+    let page = request(addr, "GET", "/report.html");
+    assert_eq!(page.status, 200);
+    assert!(page.body.starts_with("<!doctype html>") && !page.body.contains(r#"id="live""#));
+    assert_eq!(request(addr, "GET", "/nothing").status, 404);
     assert_eq!(request(addr, "GET", "/metrics/extra").status, 404);
     let post = request(addr, "POST", "/metrics");
     assert_eq!(post.status, 405);

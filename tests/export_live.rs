@@ -49,7 +49,14 @@ fn the_live_page_redraws_from_the_running_service() {
     let (head, page) = http_get(port, "/");
     assert!(head.contains(" 200 ") && head.contains("text/html"), "{head}");
     assert!(page.starts_with("<!doctype html>") && page.contains(r#"<section id="live""#));
+    let started = std::time::Instant::now();
     let (head, static_page) = http_get(port, "/report.html");
+    eprintln!(
+        "GET / {} bytes; GET /report.html {} bytes in {:?}",
+        page.len(),
+        static_page.len(),
+        started.elapsed()
+    );
     assert!(head.contains(" 200 ") && head.contains("text/html"), "{head}");
     assert!(!static_page.contains(r#"id="live""#), "report.html is the page alone");
 
@@ -70,7 +77,7 @@ fn the_live_page_redraws_from_the_running_service() {
         browser,
         &dir,
         &url,
-        &["--dump-dom", "--virtual-time-budget=6000", "--window-size=1280,1400"],
+        &["--dump-dom", "--virtual-time-budget=3000", "--window-size=1280,1400"],
     );
     let console = chromium::console(&log);
     assert!(console.is_empty(), "the page wrote to the console:\n{}", console.join("\n"));
@@ -102,7 +109,7 @@ fn the_live_page_redraws_from_the_running_service() {
         &url,
         &[
             &format!("--screenshot={}", png.display()),
-            "--virtual-time-budget=8000",
+            "--virtual-time-budget=5000",
             "--window-size=1280,1400",
             "--hide-scrollbars",
         ],

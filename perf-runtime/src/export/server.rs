@@ -128,8 +128,10 @@ impl Drop for ServerHandle {
 }
 
 /// Serves `GET /metrics` ([`metrics_response`](super::metrics_response): text 0.0.4, or
-/// protobuf with native histograms for a scraper whose `Accept` asks for it) and `GET /report.json` ([`Report::collect`](crate::Report::collect) as
-/// JSON) on `addr`, from threads of its own, with the default [`Limits`]; `HEAD` works too,
+/// protobuf with native histograms for a scraper whose `Accept` asks for it), `GET /report.json` ([`Report::collect`](crate::Report::collect) as
+/// JSON), `GET /` (a live page that redraws itself from the two next) and `GET /report.html`
+/// ([`html::page`](crate::html::page) of the report now) on `addr`, from threads of its own,
+/// with the default [`Limits`]; `HEAD` works too,
 /// other paths answer 404 and other methods 405. Binds only `addr`, the first address it
 /// resolves to.
 ///
