@@ -19,7 +19,7 @@ fn root() {
     leaf();
 }
 
-fn line<'a>(folded: &'a str, stack: &str) -> u64 {
+fn line(folded: &str, stack: &str) -> u64 {
     let prefix = format!("{stack} ");
     folded
         .lines()

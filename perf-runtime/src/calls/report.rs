@@ -176,23 +176,23 @@ pub(crate) fn delta(
 ) -> Vec<EdgeReport> {
     let mut out: Vec<EdgeReport> = now
         .iter()
-        .filter_map(|e| {
+        .map(|e| {
             let Some(then) = earlier.iter().find(|t| t.caller == e.caller && t.r#fn == e.r#fn)
             else {
-                return Some(e.clone());
+                return e.clone();
             };
-            let mut d = e.clone();
-            let counted_down = || e.clone();
             let (Some(calls), Some(timed), Some(total)) = (
                 e.calls.checked_sub(then.calls),
                 e.timed_calls.checked_sub(then.timed_calls),
                 e.total_ns.checked_sub(then.total_ns),
             ) else {
-                return Some(counted_down());
+                // Counted down: a reset or a restart in between; kept whole.
+                return e.clone();
             };
+            let mut d = e.clone();
             (d.calls, d.timed_calls, d.total_ns) = (calls, timed, total);
             d.caller_calls = e.caller_calls.saturating_sub(then.caller_calls);
-            Some(d)
+            d
         })
         .filter(|e| e.calls != 0)
         .collect();
