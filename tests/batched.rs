@@ -321,7 +321,7 @@ async fn the_section_validates_reads_back_merges_and_deltas_exactly() {
     assert_eq!(b.calls, 10);
     assert_eq!(b.batched_keys + b.deduplicated_keys, 10);
     assert!(b.keys_per_batch_max <= 4);
-    schema::assert_valid(&before.to_json());
+    schema::assert_valid(&serde_json::from_str(&before.to_json()).unwrap());
     let back: Report = serde_json::from_str(&before.to_json()).unwrap();
     assert_eq!(back.batcher("batched.report"), Some(&b));
 

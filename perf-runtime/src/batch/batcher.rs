@@ -21,10 +21,10 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::batch::{Batch, Phase};
 use super::catch::CatchUnwind;
 use super::config::BatchConfig;
 use super::error::BatchError;
+use super::one_batch::{Batch, Phase};
 use super::output::BatchOutput;
 use super::stats::{self, BatchStats, add};
 use crate::record::lock;
@@ -127,7 +127,12 @@ where
             }
         };
         let me = st.waiters.len();
-        st.waiters.push(super::batch::Waiter { position, joined: now, waker: None, live: true });
+        st.waiters.push(super::one_batch::Waiter {
+            position,
+            joined: now,
+            waker: None,
+            live: true,
+        });
         let leader = *st.leader.get_or_insert(me);
         if st.index.len() >= self.config.max_batch as usize {
             st.phase = Phase::Full;

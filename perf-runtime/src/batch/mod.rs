@@ -7,14 +7,14 @@
 //! without it this module holds only those two types.
 
 #[cfg(feature = "batched")]
-mod batch;
-#[cfg(feature = "batched")]
 mod batcher;
 #[cfg(feature = "batched")]
 mod catch;
 #[cfg(feature = "batched")]
 mod config;
 mod error;
+#[cfg(feature = "batched")]
+mod one_batch;
 #[cfg(feature = "batched")]
 mod output;
 mod report;
