@@ -71,7 +71,10 @@ impl Started {
             if ok(&screen) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "waited {PATIENCE:?} for {what}; the screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "waited {PATIENCE:?} for {what}; the screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -153,7 +156,8 @@ fn top_in_tmux_against_a_running_service() {
     // `5` sorts by p99, largest first.
     started.keys(&["5"]);
     let screen = started.wait_for("the p99 sort", |s| s.contains("p99▼"));
-    let p99: Vec<f64> = functions(&screen).iter().filter(|r| r[4] != "-").map(|r| ns(r[4])).collect();
+    let p99: Vec<f64> =
+        functions(&screen).iter().filter(|r| r[4] != "-").map(|r| ns(r[4])).collect();
     assert!(p99.windows(2).all(|w| w[0] >= w[1]), "not by p99:\n{screen}");
     // `1` by name.
     started.keys(&["1"]);
@@ -178,5 +182,7 @@ fn top_in_tmux_against_a_running_service() {
         std::fs::write(path, started.screen()).unwrap();
     }
     started.keys(&["q"]);
-    started.wait_for("the session to end", |_| !started.tmux(&["has-session", "-t", "top"]).status.success());
+    started.wait_for("the session to end", |_| {
+        !started.tmux(&["has-session", "-t", "top"]).status.success()
+    });
 }
