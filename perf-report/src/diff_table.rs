@@ -5,7 +5,7 @@ use std::fmt::{self, Display, Formatter};
 use crate::diff::{Diff, Kind, Metric, Row, Unit, Verdict};
 use crate::units;
 
-fn label(metric: &str) -> &str {
+pub(crate) fn label(metric: &str) -> &str {
     match metric {
         "error_rate" => "failed",
         "p50_ns" => "p50",
@@ -25,7 +25,7 @@ fn label(metric: &str) -> &str {
     }
 }
 
-fn value(unit: Unit, v: f64) -> String {
+pub(crate) fn value(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Ns => units::duration(v),
         Unit::Rate => units::rate(v),

@@ -19,6 +19,7 @@
 
 mod check;
 mod diff;
+mod diff_markdown;
 mod diff_table;
 mod flame;
 mod html;

@@ -54,8 +54,12 @@ enum Command {
         /// Exit with code 1 when any row regressed.
         #[arg(long)]
         fail_on_regression: bool,
-        /// Print the comparison as JSON.
-        #[arg(long)]
+        /// `text` (the table), `markdown` (a pull-request comment: regressions first, the rest
+        /// collapsed) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The same as `--format json`.
+        #[arg(long, conflicts_with = "format")]
         json: bool,
     },
     /// Merge reports (of several processes or runs) into one: counts summed, histograms added.
@@ -127,6 +131,14 @@ fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_nanos(ns as u64))
 }
 
+/// How `perf-report diff` prints.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
 fn parse_percent(text: &str) -> Result<f64, String> {
     let number = text.trim().trim_end_matches('%');
     match number.parse::<f64>() {
@@ -177,7 +189,16 @@ fn run(command: Command) -> Outcome {
             }
             Ok(false)
         }
-        Command::Diff { base, new, threshold, min_calls, min_change, fail_on_regression, json } => {
+        Command::Diff {
+            base,
+            new,
+            threshold,
+            min_calls,
+            min_change,
+            fail_on_regression,
+            format,
+            json,
+        } => {
             let (base, new) = (perf_report::load(&base)?, perf_report::load(&new)?);
             let options =
                 DiffOptions { threshold_pct: threshold, min_calls, min_change_ns: min_change };
@@ -185,10 +206,10 @@ fn run(command: Command) -> Outcome {
             if let Some(why) = d.nothing_in_common() {
                 return Err(InputError::new(&format!("{} and {}", base.path, new.path), why));
             }
-            if json {
-                print_json(&d)?;
-            } else {
-                print(&d.to_string())?;
+            match if json { Format::Json } else { format } {
+                Format::Json => print_json(&d)?,
+                Format::Markdown => print(&d.to_markdown())?,
+                Format::Text => print(&d.to_string())?,
             }
             Ok(fail_on_regression && d.regressed > 0)
         }

@@ -198,6 +198,21 @@ fn diff_verdicts() {
     assert_eq!(verdict("bench", "parse/large"), "no change"); // +4% inside its interval
     assert_eq!(json["regressed"], 3);
     golden("diff-verdicts.json", &serde_json::to_string_pretty(&json).unwrap());
+    assert_eq!(ok(&["diff", base, new, "--format", "json"]), ok(&["diff", base, new, "--json"]));
+    let md = ok(&["diff", base, new, "--format", "markdown"]);
+    golden("diff-verdicts.md", &md);
+    // Regressions first, each of the others once, inside the collapsed part.
+    let (head, collapsed) = md.split_once("<details>").expect("a collapsed table");
+    for regressed in ["`db.fetch_user`", "`quickstart::handle_request`", "`parse/small`"] {
+        assert!(head.contains(regressed) && !collapsed.contains(regressed), "{md}");
+    }
+    for other in ["`quickstart::checksum`", "`pricing.fetch`", "`pricing.cache`", "`parse/large`"] {
+        assert!(collapsed.contains(other) && !head.contains(other), "{md}");
+    }
+    assert!(md.starts_with("### perf diff: 3 regressions\n"), "{md}");
+    assert_eq!(md.lines().filter(|l| l.starts_with("<sub>Noise:")).count(), 1, "{md}");
+    let same = ok(&["diff", base, base, "--format", "markdown"]);
+    assert!(same.starts_with("### perf diff: no regression\n"), "{same}");
 
     // Exit 1 only when asked to fail on a regression.
     assert_eq!(run(&["diff", base, new, "--fail-on-regression"]).code, 1);
