@@ -144,7 +144,7 @@ mod forms {
     }
 
     #[derive(Debug)]
-    pub struct S(Vec<u64>);
+    pub struct S(pub Vec<u64>);
 
     impl S {
         pub fn get(&self) -> impl Fn(&usize) -> u64 + '_ {
