@@ -1,8 +1,11 @@
 //! The cost of `#[profile]`, as ratios against baselines measured in the same run:
 //! a direct call, the floor (two clock reads and one record into a thread-local histogram),
 //! a naive wrapper (`std::time::Instant` pair and a thread-local hdrhistogram record), the
-//! profiled fn on one and two threads, sampled (`sample = 64`), with recording disabled, and a
-//! profiled fn calling another (two profiled calls, one of them attributed to its caller).
+//! profiled fn on one and two threads, sampled (`sample = 64`), with recording disabled, a
+//! profiled fn calling another (two profiled calls, one of them attributed to its caller), and
+//! under `#[profile]` on its impl (adaptive sampling, switched on by the warm-up), alone and
+//! as one of 8 profiled fns called in turn (each call then finds another fn's per-thread
+//! shard), against the same 8 calls direct.
 //!
 //! Run it with `--profile dev` too: that is the cost in a `cargo test` build, with the
 //! workspace's `[profile.dev.package.perf-runtime] opt-level = 3`.
@@ -47,6 +50,53 @@ fn profiled_child(x: u64) -> u64 {
 fn profiled_parent(x: u64) -> u64 {
     profiled_child(x)
 }
+struct Hot;
+
+/// Eight tiny methods, profiled as a whole impl would profile them.
+#[profile]
+impl Hot {
+    #[inline(never)]
+    fn tiny(&self, x: u64) -> u64 {
+        black_box(x)
+    }
+    #[inline(never)]
+    fn t1(&self, x: u64) -> u64 {
+        black_box(x + 1)
+    }
+    #[inline(never)]
+    fn t2(&self, x: u64) -> u64 {
+        black_box(x + 2)
+    }
+    #[inline(never)]
+    fn t3(&self, x: u64) -> u64 {
+        black_box(x + 3)
+    }
+    #[inline(never)]
+    fn t4(&self, x: u64) -> u64 {
+        black_box(x + 4)
+    }
+    #[inline(never)]
+    fn t5(&self, x: u64) -> u64 {
+        black_box(x + 5)
+    }
+    #[inline(never)]
+    fn t6(&self, x: u64) -> u64 {
+        black_box(x + 6)
+    }
+    #[inline(never)]
+    fn t7(&self, x: u64) -> u64 {
+        black_box(x + 7)
+    }
+}
+
+fn hot_eight(x: u64) -> u64 {
+    let h = Hot;
+    h.tiny(h.t1(h.t2(h.t3(h.t4(h.t5(h.t6(h.t7(x))))))))
+}
+
+fn direct_eight(x: u64) -> u64 {
+    direct(direct(direct(direct(direct(direct(direct(direct(x))))))))
+}
 
 thread_local! {
     static HIST: RefCell<Histogram<u64>> = RefCell::new(Histogram::new(3).unwrap());
@@ -77,6 +127,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("profiled", |b| b.iter(|| profiled(black_box(7))));
     g.bench_function("profiled_parent_child_2_calls", |b| b.iter(|| profiled_parent(black_box(7))));
     g.bench_function("profiled_sample_64", |b| b.iter(|| profiled_sampled(black_box(7))));
+    g.bench_function("profiled_impl_adaptive", |b| b.iter(|| Hot.tiny(black_box(7))));
+    g.bench_function("direct_8_fns", |b| b.iter(|| direct_eight(black_box(7))));
+    g.bench_function("profiled_impl_adaptive_8_fns", |b| b.iter(|| hot_eight(black_box(7))));
     g.bench_function("profiled_1_thread", |b| {
         b.iter_custom(|iters| threads::per_thread_time(1, iters, profiled))
     });

@@ -88,6 +88,8 @@ struct Group {
 }
 
 impl Group {
+    // A match guard cannot borrow the attributes mutably, as `own_attr` does.
+    #[allow(clippy::collapsible_match)]
     fn items(&self, items: &mut [Item]) {
         for item in items {
             match item {

@@ -51,12 +51,14 @@ impl<S: Sync> Sharded<S> {
     /// Runs `record` on this thread's shard. Only this thread writes into it meanwhile.
     #[inline(always)]
     pub(crate) fn with<R>(&'static self, record: impl FnOnce(&S) -> R) -> R {
-        // The container this thread used last: one read of a thread-local that has no
-        // destructor, so no liveness check; most hot loops hit one container.
-        let (id, shard) = LAST.get();
+        // The container this thread used last in this container's slot of a small
+        // direct-mapped cache: one read of a thread-local that has no destructor, so no
+        // liveness check. Code that calls many profiled fns in turn (a whole impl profiled)
+        // hits up to `RECENT` containers without going through the table.
+        let (id, shard) = RECENT.with(|r| r[self.id % RECENT_SLOTS].get());
         if id == self.id {
-            // SAFETY: `LAST` holds a shard of the container with id `id` (see `slow`), and is
-            // cleared before this thread's table hands its shards back.
+            // SAFETY: each slot holds a shard of the container with id `id` (see `slow`), and
+            // is cleared before this thread's table hands its shards back.
             return record(unsafe { &*shard.cast::<S>() });
         }
         self.slow(record)
@@ -76,7 +78,8 @@ impl<S: Sync> Sharded<S> {
         });
         match shard {
             Ok(Some(shard)) => {
-                LAST.set((self.id, (shard as *const S).cast()));
+                RECENT
+                    .with(|r| r[self.id % RECENT_SLOTS].set((self.id, (shard as *const S).cast())));
                 record(shard)
             }
             // Past the cap, or called from another thread-local's destructor once this
@@ -210,7 +213,7 @@ static OWNERS: Mutex<Vec<Option<&'static dyn Release>>> = Mutex::new(Vec::new())
 impl Drop for LocalShards {
     fn drop(&mut self) {
         // From here on this thread records through the containers' striped shards.
-        LAST.set((usize::MAX, std::ptr::null()));
+        RECENT.with(|r| r.iter().for_each(|slot| slot.set((usize::MAX, std::ptr::null()))));
         let owners = lock(&OWNERS);
         for (id, shard) in self.0.drain(..).enumerate() {
             if shard != EMPTY && shard != STRIPED {
@@ -265,8 +268,12 @@ struct Padded<S>(std::mem::MaybeUninit<S>);
 
 thread_local! {
     static LOCAL: UnsafeCell<LocalShards> = const { UnsafeCell::new(LocalShards(Vec::new())) };
-    static LAST: Cell<(usize, *const ())> = const { Cell::new((usize::MAX, std::ptr::null())) };
+    static RECENT: [Cell<(usize, *const ())>; RECENT_SLOTS] =
+        const { [const { Cell::new((usize::MAX, std::ptr::null())) }; RECENT_SLOTS] };
 }
+
+/// Slots of the per-thread cache of recently used shards: 1 KiB per thread.
+const RECENT_SLOTS: usize = 64;
 
 #[cfg(test)]
 mod tests {

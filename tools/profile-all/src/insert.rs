@@ -2,6 +2,7 @@
 
 use proc_macro2::LineColumn;
 
+#[cfg(test)]
 /// `text` with `what` inserted before each position. `bom`: syn parsed the text without its
 /// leading byte-order mark, so columns on line 1 are one char short.
 pub fn at(text: &str, bom: bool, positions: &[LineColumn], what: &str) -> String {
