@@ -121,15 +121,13 @@ fn without_default_features() {
     let out = cargo(&each, &["build"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
-    for (attribute, feature) in
-        [
-            ("cached", "cache"),
-            ("retry", "retry"),
-            ("bench", "bench"),
-            ("batched", "batched"),
-            ("rate_limit", "limit"),
-        ]
-    {
+    for (attribute, feature) in [
+        ("cached", "cache"),
+        ("retry", "retry"),
+        ("bench", "bench"),
+        ("batched", "batched"),
+        ("rate_limit", "limit"),
+    ] {
         let message = format!("`#[{attribute}]` needs perf-runtime's `{feature}` feature");
         assert_eq!(stderr.matches(&message).count(), 1, "{message}:\n{stderr}");
     }
@@ -186,7 +184,11 @@ fn main() {
 /// `scope = "redis"` without the `redis` feature: one error naming it, the rest type-checks.
 #[test]
 fn redis_scope_without_the_redis_feature() {
-    let dir = make_crate_with("limit_without_redis", LIMIT_WITHOUT_REDIS, r#"default-features = false, features = ["limit"]"#);
+    let dir = make_crate_with(
+        "limit_without_redis",
+        LIMIT_WITHOUT_REDIS,
+        r#"default-features = false, features = ["limit"]"#,
+    );
     let out = cargo(&dir, &["build"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");

@@ -51,9 +51,10 @@ impl NotAResult {
 /// `#[cached]` wraps its fn's body (`cache_body!({ generated } { original })`) and its handle
 /// (`cache_items! { .. }`), `#[retry]` its fn's body, `#[bench]` its registrations.
 pub use crate::{
-    __perf_batched_body as batched_body, __perf_bench_items as bench_items, __perf_breaker_body as breaker_body,
-    __perf_cache_body as cache_body, __perf_cache_items as cache_items,
-    __perf_load_items as load_items, __perf_retry_body as retry_body,
+    __perf_batched_body as batched_body, __perf_bench_items as bench_items,
+    __perf_breaker_body as breaker_body, __perf_cache_body as cache_body,
+    __perf_cache_items as cache_items, __perf_load_items as load_items,
+    __perf_retry_body as retry_body,
 };
 pub use crate::{__perf_bulkhead_body as bulkhead_body, __perf_timeout_body as timeout_body};
 pub use crate::{

@@ -266,6 +266,13 @@ pub use perf_macros::load;
 ///
 /// assert_eq!(fetch("a").unwrap(), "value of a"); // third attempt
 /// assert_eq!(fetch("missing"), Err(FetchError::NotFound)); // permanent: one attempt
+/// let report = perf_runtime::Report::collect();
+/// let r = report.retry(&format!("{}::fetch", module_path!())).unwrap();
+/// assert_eq!((r.calls, r.attempts, r.permanent_errors), (2, 4, 1));
+/// ```
+///
+/// `#[profile]` written above `#[retry]` times whole calls, sleeps included.
+pub use perf_macros::retry;
 
 /// Fails fast while a dependency is failing: a circuit breaker around a fn that returns
 /// `Result<T, E>` with `E: From<`[`breaker::Open`]`>`, on sync fns, `async fn`, methods and
@@ -321,13 +328,6 @@ pub use perf_macros::load;
 /// assert_eq!((b.failures, b.rejected, b.transitions_to_open), (4, 1, 1));
 /// ```
 pub use perf_macros::circuit_breaker;
-/// let report = perf_runtime::Report::collect();
-/// let r = report.retry(&format!("{}::fetch", module_path!())).unwrap();
-/// assert_eq!((r.calls, r.attempts, r.permanent_errors), (2, 4, 1));
-/// ```
-///
-/// `#[profile]` written above `#[retry]` times whole calls, sleeps included.
-pub use perf_macros::retry;
 
 /// Bounds how many calls of a fn run at once: at most `max_concurrent` inside, the others
 /// waiting up to `max_wait` for a place, then refused with
@@ -383,46 +383,50 @@ pub use perf_macros::retry;
 /// ```
 pub use perf_macros::bulkhead;
 
-/// Drops an `async fn`'s call at a deadline: `#[timeout("200ms")]`. A call still running then
-/// is dropped (its future, with whatever it awaited) and returns `Err(E::from(`[`Elapsed`]`))`;
-/// the fn must return `Result<T, E>` with `E: From<Elapsed>`.
+/// Turns a batch fn into a one-key fn that callers call one key at a time: concurrent calls are
+/// gathered into one call of the batch fn (the N+1 fix).
 ///
-/// `async fn` and `#[async_trait]` methods only: a sync fn is a compile error, since a thread
-/// cannot be interrupted (bound it with [`bulkhead`](macro@bulkhead), or use [`retry`]'s
-/// `max_elapsed`). The deadline follows tokio's clock, so `tokio::time::pause()` makes tests
-/// exact. Arguments after the deadline: `name = "..."`, `crate = "path"`, as for [`profile`].
+/// On an `async fn` that takes `Vec<K>` or `&[K]` (and, in an inherent impl, `&self`) and
+/// returns `HashMap<K, V>`, `Result<HashMap<K, V>, E>`, or `Vec<V>` in the keys' order, with or
+/// without `Result`: `one = "user_by_id"` names the generated
+/// `async fn user_by_id(key: K) -> Result<Option<V>, `[`batch::BatchError`]`<E>>` (same
+/// visibility; a method in an impl; `E` is `Infallible` for forms without `Result`). Callers call
+/// it; it gathers keys until `max_batch` distinct keys wait or `window` has passed since the
+/// first, then one batch call serves them all. The batch fn stays as written.
 ///
-/// A timeout is marked as a refusal for a [`retry`] around it, which does not retry it unless
-/// its `when` says so (a per-attempt deadline that is retried is `#[retry(timeout = ..)]`).
-/// [`Report::timeout`] gives each fn's calls and how many ran out of time. Cargo feature
-/// `timeout`, on by default.
+/// Keys asked twice in one batch are asked once (`K: Clone + Hash + Eq`, `V: Clone`). A key
+/// missing from the map (or past the end of the `Vec`) is `Ok(None)`. An `Err` reaches every
+/// caller of that batch as [`BatchError::Failed`](batch::BatchError::Failed) holding an
+/// `Arc<E>` (no `E: Clone` needed); a panicking batch call gives each of its callers
+/// [`BatchError::Panicked`](batch::BatchError::Panicked) and the next batch runs normally; a
+/// caller dropped while waiting leaves the batch unharmed for the others, even the one running
+/// the batch call (another caller runs it again). No caller ever hangs.
+///
+/// Keys: `one = "name"` (required), `max_batch = 100` (the default), `window = "2ms"` (the
+/// default), `max_in_flight = 4` (batch calls at once; keys wait for a slot; default no limit),
+/// `cached = "60s"` (the one-key fn is also `#[cached(ttl = "60s")]`: hits never enter a
+/// batch), `name = ".."`, `crate = "path"`. In a method the batcher is the fn's, not the
+/// instance's: a batch runs on the `self` of one of its callers. Generic batch fns are refused
+/// (the batcher is a `static`).
 ///
 /// ```
-/// use perf_runtime::{Elapsed, timeout};
-/// use std::time::Duration;
+/// use std::collections::HashMap;
+/// use perf_runtime::batched;
 ///
-/// #[derive(Debug)]
-/// enum FetchError { TooSlow(Elapsed) }
-/// impl From<Elapsed> for FetchError {
-///     fn from(e: Elapsed) -> Self { FetchError::TooSlow(e) }
+/// #[batched(one = "square", max_batch = 10, window = "1ms")]
+/// async fn squares(keys: Vec<u64>) -> HashMap<u64, u64> {
+///     keys.into_iter().map(|k| (k, k * k)).collect()
 /// }
 ///
-/// #[timeout("200ms")]
-/// async fn fetch(stall: bool) -> Result<&'static str, FetchError> {
-///     if stall {
-///         std::future::pending::<()>().await; // a dependency that never answers
-///     }
-///     Ok("done")
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// assert_eq!(fetch(false).await.unwrap(), "done");
-/// let err = fetch(true).await.unwrap_err();
-/// assert!(matches!(err, FetchError::TooSlow(Elapsed { after, .. }) if after == Duration::from_millis(200)));
-/// # }
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let (a, b, c) = tokio::join!(square(2), square(3), square(2));
+/// assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (Some(4), Some(9), Some(4)));
+/// let report = perf_runtime::Report::collect();
+/// let b = report.batcher(&format!("{}::squares", module_path!())).unwrap();
+/// assert_eq!((b.calls, b.batch_calls, b.deduplicated_keys), (3, 1, 1));
+/// # });
 /// ```
-pub use perf_macros::timeout;
+pub use perf_macros::batched;
 /// Limits how often a fn runs: GCRA token buckets per fn or per key, in one process or shared
 /// by every process through Redis; reports what each limiter admitted, refused and made wait.
 ///
@@ -470,47 +474,43 @@ pub use perf_macros::timeout;
 /// assert_eq!(fetch(2), Ok(20)); // another key, another bucket
 /// ```
 pub use perf_macros::rate_limit;
-/// Turns a batch fn into a one-key fn that callers call one key at a time: concurrent calls are
-/// gathered into one call of the batch fn (the N+1 fix).
+/// Drops an `async fn`'s call at a deadline: `#[timeout("200ms")]`. A call still running then
+/// is dropped (its future, with whatever it awaited) and returns `Err(E::from(`[`Elapsed`]`))`;
+/// the fn must return `Result<T, E>` with `E: From<Elapsed>`.
 ///
-/// On an `async fn` that takes `Vec<K>` or `&[K]` (and, in an inherent impl, `&self`) and
-/// returns `HashMap<K, V>`, `Result<HashMap<K, V>, E>`, or `Vec<V>` in the keys' order, with or
-/// without `Result`: `one = "user_by_id"` names the generated
-/// `async fn user_by_id(key: K) -> Result<Option<V>, `[`batch::BatchError`]`<E>>` (same
-/// visibility; a method in an impl; `E` is `Infallible` for forms without `Result`). Callers call
-/// it; it gathers keys until `max_batch` distinct keys wait or `window` has passed since the
-/// first, then one batch call serves them all. The batch fn stays as written.
+/// `async fn` and `#[async_trait]` methods only: a sync fn is a compile error, since a thread
+/// cannot be interrupted (bound it with [`bulkhead`](macro@bulkhead), or use [`retry`]'s
+/// `max_elapsed`). The deadline follows tokio's clock, so `tokio::time::pause()` makes tests
+/// exact. Arguments after the deadline: `name = "..."`, `crate = "path"`, as for [`profile`].
 ///
-/// Keys asked twice in one batch are asked once (`K: Clone + Hash + Eq`, `V: Clone`). A key
-/// missing from the map (or past the end of the `Vec`) is `Ok(None)`. An `Err` reaches every
-/// caller of that batch as [`BatchError::Failed`](batch::BatchError::Failed) holding an
-/// `Arc<E>` (no `E: Clone` needed); a panicking batch call gives each of its callers
-/// [`BatchError::Panicked`](batch::BatchError::Panicked) and the next batch runs normally; a
-/// caller dropped while waiting leaves the batch unharmed for the others, even the one running
-/// the batch call (another caller runs it again). No caller ever hangs.
-///
-/// Keys: `one = "name"` (required), `max_batch = 100` (the default), `window = "2ms"` (the
-/// default), `max_in_flight = 4` (batch calls at once; keys wait for a slot; default no limit),
-/// `cached = "60s"` (the one-key fn is also `#[cached(ttl = "60s")]`: hits never enter a
-/// batch), `name = ".."`, `crate = "path"`. In a method the batcher is the fn's, not the
-/// instance's: a batch runs on the `self` of one of its callers. Generic batch fns are refused
-/// (the batcher is a `static`).
+/// A timeout is marked as a refusal for a [`retry`] around it, which does not retry it unless
+/// its `when` says so (a per-attempt deadline that is retried is `#[retry(timeout = ..)]`).
+/// [`Report::timeout`] gives each fn's calls and how many ran out of time. Cargo feature
+/// `timeout`, on by default.
 ///
 /// ```
-/// use std::collections::HashMap;
-/// use perf_runtime::batched;
+/// use perf_runtime::{Elapsed, timeout};
+/// use std::time::Duration;
 ///
-/// #[batched(one = "square", max_batch = 10, window = "1ms")]
-/// async fn squares(keys: Vec<u64>) -> HashMap<u64, u64> {
-///     keys.into_iter().map(|k| (k, k * k)).collect()
+/// #[derive(Debug)]
+/// enum FetchError { TooSlow(Elapsed) }
+/// impl From<Elapsed> for FetchError {
+///     fn from(e: Elapsed) -> Self { FetchError::TooSlow(e) }
 /// }
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-/// let (a, b, c) = tokio::join!(square(2), square(3), square(2));
-/// assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (Some(4), Some(9), Some(4)));
-/// let report = perf_runtime::Report::collect();
-/// let b = report.batcher(&format!("{}::squares", module_path!())).unwrap();
-/// assert_eq!((b.calls, b.batch_calls, b.deduplicated_keys), (3, 1, 1));
-/// # });
+/// #[timeout("200ms")]
+/// async fn fetch(stall: bool) -> Result<&'static str, FetchError> {
+///     if stall {
+///         std::future::pending::<()>().await; // a dependency that never answers
+///     }
+///     Ok("done")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(fetch(false).await.unwrap(), "done");
+/// let err = fetch(true).await.unwrap_err();
+/// assert!(matches!(err, FetchError::TooSlow(Elapsed { after, .. }) if after == Duration::from_millis(200)));
+/// # }
 /// ```
-pub use perf_macros::batched;
+pub use perf_macros::timeout;

@@ -26,7 +26,8 @@ use crate::item::FnItem;
 /// item's top level (attributes, visibility and qualifiers come before it): `Some(true)` for a
 /// group of fns, `Some(false)` for one fn, or else an error on the item's keyword.
 pub(crate) fn is_group(item: &TokenStream) -> syn::Result<bool> {
-    let other = ["struct", "enum", "union", "static", "type", "use", "extern", "macro_rules"];
+    // Not `extern`: `extern "C" fn` is a fn; an `extern` block or crate has no `fn` at the top level.
+    let other = ["struct", "enum", "union", "static", "type", "use", "macro_rules"];
     let found = item.clone().into_iter().find_map(|tt| match tt {
         TokenTree::Ident(i) if i == "fn" => Some(Ok(false)),
         TokenTree::Ident(i) if i == "impl" || i == "trait" || i == "mod" => Some(Ok(true)),

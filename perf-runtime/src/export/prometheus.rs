@@ -508,6 +508,7 @@ impl<'a, F: Family> Families<'a, F> {
                 "perf_batch_call_seconds",
                 Gauge,
                 "Batch-call latency, by statistic (p50, p99).",
+            ),
             circuit_state: F::new(
                 "perf_circuit_state",
                 Gauge,

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use crate::Report;
 use crate::batch::BatchReport;
 
-use super::{escape, figures, hist};
 use super::units::duration;
+use super::{escape, figures, hist};
 
 pub(super) fn section(out: &mut String, report: &Report, baseline: Option<&Report>) {
     if report.batchers.is_empty() {

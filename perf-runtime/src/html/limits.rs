@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use crate::Report;
 use crate::limit::LimitReport;
 
-use super::{escape, figures};
 use super::units::duration;
+use super::{escape, figures};
 
 pub(super) fn section(out: &mut String, report: &Report, baseline: Option<&Report>) {
     if report.limits.is_empty() {
