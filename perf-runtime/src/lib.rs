@@ -352,7 +352,7 @@ pub use perf_macros::circuit_breaker;
 /// waited and rejected, and the waits' percentiles. Cargo feature `bulkhead`, on by default.
 ///
 /// ```
-/// use perf_runtime::bulkhead::{self, Full};
+/// use perf_runtime::{bulkhead, bulkhead::Full};
 /// use std::sync::{Arc, Barrier};
 ///
 /// #[derive(Debug)]
