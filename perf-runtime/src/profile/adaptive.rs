@@ -71,12 +71,12 @@ impl Adaptive {
 }
 
 /// One call in how many to time for calls of `mean_ns`: 1 (all) unless the calls are short,
-/// then the power of two that brings N calls up to about [`TARGET_NS`], at least 2.
+/// then the smallest power of two whose N calls add up to [`TARGET_NS`] or more, at least 2.
 pub(crate) fn every_for(mean_ns: u64) -> u32 {
     if mean_ns >= SHORT_NS {
         return 1;
     }
-    let every = (TARGET_NS / mean_ns.max(1)).next_power_of_two().clamp(2, MAX_EVERY.into());
+    let every = TARGET_NS.div_ceil(mean_ns.max(1)).next_power_of_two().clamp(2, MAX_EVERY.into());
     u32::try_from(every).unwrap_or(MAX_EVERY)
 }
 
