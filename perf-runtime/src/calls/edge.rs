@@ -28,6 +28,47 @@ pub(crate) struct EdgeCell {
     max: Counter,
 }
 
+/// A shard's [`EdgeCell`]s, made the first time its fn calls another profiled fn on the shard's
+/// thread: a leaf fn (most fns) spends one pointer per shard on edges, not `CELLS` cells.
+#[derive(Default)]
+pub(crate) struct ShardEdges(AtomicPtr<[EdgeCell; CELLS]>);
+
+impl ShardEdges {
+    /// The cells, made by the shard's writer if it has none yet.
+    #[inline]
+    fn cells(&self) -> &[EdgeCell; CELLS] {
+        let cells = self.0.load(Acquire);
+        if cells.is_null() {
+            self.make()
+        } else {
+            // SAFETY: set once (below) to a leaked array, never freed.
+            unsafe { &*cells }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn make(&self) -> &[EdgeCell; CELLS] {
+        // Only the shard's writer calls this, so no other thread races to set the pointer;
+        // shards outlive their threads (they are handed to the next one), and so do the cells.
+        let cells: &'static [EdgeCell; CELLS] =
+            crate::alloc::untracked(|| Box::leak(Box::default()));
+        self.0.store(ptr::from_ref(cells).cast_mut(), Release);
+        cells
+    }
+
+    /// The cells, for readers: none while the shard's fn has called no profiled fn.
+    fn read(&self) -> &[EdgeCell] {
+        let cells = self.0.load(Acquire);
+        if cells.is_null() {
+            &[]
+        } else {
+            // SAFETY: as in `cells`.
+            unsafe { &*cells }
+        }
+    }
+}
+
 /// A caller's edges past its shards' cells: a list that only grows, each node an edge.
 pub(crate) struct SharedEdges {
     head: AtomicPtr<SharedEdge>,
@@ -124,11 +165,12 @@ impl SharedEdges {
 /// Hands `frame`'s callees (their calls within one call of `caller`) to `caller`'s shard
 /// `cells` on this thread, or to its shared edges past them.
 #[inline]
-pub(crate) fn flush(caller: &'static FnStats, cells: &[EdgeCell; CELLS], frame: &Frame) {
+pub(crate) fn flush(caller: &'static FnStats, edges: &ShardEdges, frame: &Frame) {
+    let mut cells = None;
     for slot in frame.slots() {
         let Some(callee) = slot.callee else { continue };
         let max = if frame.foreign { 0 } else { slot.calls };
-        match cell_for(cells, callee) {
+        match cell_for(cells.get_or_insert_with(|| edges.cells()), callee) {
             Some(cell) => {
                 cell.calls.add(slot.calls);
                 cell.timed.add(slot.timed);
@@ -207,7 +249,7 @@ fn current(caller: &FnStats) -> Vec<EdgeTotals> {
         None => out.push(EdgeTotals { callee, calls, timed, ns, max }),
     };
     caller.shards.for_each(|shard| {
-        for cell in &shard.edges {
+        for cell in shard.edges.read() {
             let callee = cell.callee.load(Acquire);
             if callee.is_null() {
                 break;
@@ -234,6 +276,6 @@ fn current(caller: &FnStats) -> Vec<EdgeTotals> {
 pub(crate) fn reset(caller: &FnStats) {
     let now = current(caller);
     *lock(&caller.edges.baseline) = now;
-    caller.shards.for_each(|shard| shard.edges.iter().for_each(|c| c.max.set(0)));
+    caller.shards.for_each(|shard| shard.edges.read().iter().for_each(|c| c.max.set(0)));
     caller.edges.for_each(|e| e.max.store(0, Relaxed));
 }

@@ -1,6 +1,6 @@
 //! What one thread records for one profiled fn (see `sharded.rs` for how threads get one).
 
-use crate::calls::edge::{CELLS, EdgeCell};
+use crate::calls::edge::ShardEdges;
 use crate::record::counter::Counter;
 use crate::record::local_buckets::LocalBuckets;
 
@@ -16,7 +16,7 @@ pub(crate) const CPU: usize = 4;
 pub(crate) const KINDS: usize = 5;
 
 /// One thread's counters for one profiled name, and its own counts of the buckets its calls
-/// use most, in front of the fn's shared histograms (`FnStats::hist`): 232 bytes, on cache
+/// use most, in front of the fn's shared histograms (`FnStats::hist`): 256 bytes, on cache
 /// lines of its own (see `sharded.rs`).
 pub(crate) struct Shard {
     pub(crate) calls: Counter,
@@ -41,7 +41,7 @@ pub(crate) struct Shard {
     /// Busy self time of an `async fn`'s timed calls.
     pub(crate) busy_self_ns: Counter,
     /// The first few callees of this fn called from this thread (see `calls/edge.rs`).
-    pub(crate) edges: [EdgeCell; CELLS],
+    pub(crate) edges: ShardEdges,
 }
 
 impl Shard {
@@ -63,7 +63,10 @@ impl Shard {
             countdown: Counter::default(),
             self_ns: Counter::default(),
             busy_self_ns: Counter::default(),
-            edges: Default::default(),
+            edges: ShardEdges::default(),
         }
     }
 }
+
+// Memory per fn and thread is a shard (issue #23): keep it to two 128-byte lines.
+const _: () = assert!(std::mem::size_of::<Shard>() <= 256);
