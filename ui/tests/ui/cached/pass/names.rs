@@ -33,9 +33,12 @@ impl Store for Memory {
     }
 }
 
+/// The handle's type: the key is every argument, owned.
+type ShadowingCache = perf_runtime::cache::SyncCache<(u32, String, Vec<u8>, Option<u8>), u32>;
+
 fn main() {
     assert_eq!(shadowing(1, "ab", &[1, 2, 3], Some(4)), 10);
-    let _: &'static perf_runtime::cache::SyncCache<(u32, String, Vec<u8>, Option<u8>), u32> = shadowing_cache();
+    let _: &'static ShadowingCache = shadowing_cache();
     assert_eq!(aliased(3).unwrap(), 3);
     assert_eq!(io_result(std::path::Path::new("abc")).unwrap(), 3);
     assert_eq!(Memory.get(5), "5");

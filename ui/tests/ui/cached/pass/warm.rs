@@ -12,20 +12,30 @@ use reexport::perf::cache::WarmReport;
 use reexport::perf::{cached, profile};
 
 #[cached(ttl = "1m", crate = "crate::reexport::perf")]
-fn renamed(x: u32) -> u32 { x }
+fn renamed(x: u32) -> u32 {
+    x
+}
 
 #[cached(ttl = "1m", crate = "crate::reexport::perf")]
-async fn renamed_async(name: &str, bytes: &[u8]) -> Option<usize> { Some(name.len() + bytes.len()) }
+async fn renamed_async(name: &str, bytes: &[u8]) -> Option<usize> {
+    Some(name.len() + bytes.len())
+}
 
 #[cached(ttl = "1m")]
-fn unit() -> u8 { 1 }
+fn unit() -> u8 {
+    1
+}
 
 #[cached(ttl = "1m", key = (a, a))]
-fn twice(a: u32) -> u32 { a }
+fn twice(a: u32) -> u32 {
+    a
+}
 
 #[profile]
 #[cached(ttl = "1m", warm_concurrency = 2)]
-fn profiled(x: u32) -> Result<u32, String> { Ok(x) }
+fn profiled(x: u32) -> Result<u32, String> {
+    Ok(x)
+}
 
 fn main() {
     let one = WarmReport { loaded: 1, already_present: 0, failed: 0 };

@@ -1,6 +1,7 @@
 use perf_runtime::breaker::Open;
 use perf_runtime::circuit_breaker;
 
+#[expect(dead_code, reason = "the cases match the variant, not its payload")]
 #[derive(Debug)]
 enum E {
     Down,
@@ -17,7 +18,13 @@ fn is_down(e: &E) -> bool {
     matches!(e, E::Down)
 }
 
-#[circuit_breaker(failure_rate = "50%", window = 100, min_calls = 20, open_for = "30s", half_open_calls = 5)]
+#[circuit_breaker(
+    failure_rate = "50%",
+    window = 100,
+    min_calls = 20,
+    open_for = "30s",
+    half_open_calls = 5
+)]
 fn all_keys(x: u32) -> Result<u32, E> {
     if x == 0 {
         return Err(E::Down);

@@ -2,12 +2,24 @@
 // Every key, both loops, no argument or the sequence number, any return type.
 use perf_runtime::load;
 
-#[load(concurrency = 2, requests = 10, warmup = "1ms", ramp = "1ms", timeout = "1s", name = "ui.closed")]
+#[load(
+    concurrency = 2,
+    requests = 10,
+    warmup = "1ms",
+    ramp = "1ms",
+    timeout = "1s",
+    name = "ui.closed"
+)]
 async fn closed(seq: u64) -> Result<u64, String> {
     Ok(seq)
 }
 
-#[load(rate = 1000, max_in_flight = 4, duration = "20ms", budget = "p99 < 10s, errors < 50%, panics < 1")]
+#[load(
+    rate = 1000,
+    max_in_flight = 4,
+    duration = "20ms",
+    budget = "p99 < 10s, errors < 50%, panics < 1"
+)]
 async fn open() -> u32 {
     7
 }
@@ -19,7 +31,11 @@ mod by_path {
 
 fn main() {
     let names: Vec<&str> = perf_runtime::load::LOADS.iter().map(|e| e.name).collect();
-    for name in ["ui.closed", concat!(module_path!(), "::open"), concat!(module_path!(), "::by_path::by_path")] {
+    for name in [
+        "ui.closed",
+        concat!(module_path!(), "::open"),
+        concat!(module_path!(), "::by_path::by_path"),
+    ] {
         assert!(names.contains(&name), "{name} not in {names:?}");
     }
     let results = perf_runtime::load::run("");

@@ -69,7 +69,6 @@ mod forms {
         7
     }
 
-
     #[derive(Debug)]
     pub struct B {
         pub h: u64,
@@ -123,7 +122,8 @@ mod forms {
         if n == 0 {
             return Ok(1);
         }
-        let closure = |t: &str| -> Result<u32, std::num::ParseIntError> { Ok(t.parse::<u32>()? + 1) };
+        let closure =
+            |t: &str| -> Result<u32, std::num::ParseIntError> { Ok(t.parse::<u32>()? + 1) };
         closure(s)
     }
 

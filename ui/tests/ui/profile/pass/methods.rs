@@ -66,7 +66,17 @@ fn main() {
     assert_eq!(Square(2.0).describe(), "area 4");
     assert_eq!(vec![0u8; 3].area(), 3.0);
     let report = perf_runtime::Report::collect();
-    for name in [concat!(module_path!(), "::Counter::new"), concat!(module_path!(), "::Counter::hits_mut"), concat!(module_path!(), "::Square::area"), concat!(module_path!(), "::Square::describe"), concat!(module_path!(), "::Vec::area")] {
-        assert!(report.function(name).is_some(), "{name} missing from {:?}", report.functions.iter().map(|f| &f.name).collect::<Vec<_>>());
+    for name in [
+        concat!(module_path!(), "::Counter::new"),
+        concat!(module_path!(), "::Counter::hits_mut"),
+        concat!(module_path!(), "::Square::area"),
+        concat!(module_path!(), "::Square::describe"),
+        concat!(module_path!(), "::Vec::area"),
+    ] {
+        assert!(
+            report.function(name).is_some(),
+            "{name} missing from {:?}",
+            report.functions.iter().map(|f| &f.name).collect::<Vec<_>>()
+        );
     }
 }

@@ -6,6 +6,7 @@ use perf_runtime::limit::{Quota, Rejected};
 use perf_runtime::{profile, rate_limit, retry};
 
 #[derive(Debug)]
+#[expect(dead_code, reason = "the cases match the variant, not its payload")]
 enum Error {
     Limited(Rejected),
     Parse,

@@ -5,13 +5,13 @@
 //! these files pays, and the merge alone (the runtime's `Report::merge`) as its other part.
 //!
 //! ```text
-//! cargo bench -p perf-report
+//! cargo bench -p perf-benches --bench perf_report
 //! ```
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use perf_report::Input;
 
-#[path = "../tests/support/synthetic.rs"]
+#[path = "../perf-report/tests/support/synthetic.rs"]
 mod synthetic;
 
 /// Distinct reports to merge; the 100 inputs cycle through them (merging costs the same).
