@@ -146,26 +146,26 @@ fn check(examples: &[&str]) {
                      first: (PathBuf, PathBuf),
                      slower: bool,
                      ok: &dyn Fn(&Diff) -> bool| {
-            let mut d = diff(&first.0, &first.1);
-            for attempt in 0..2 {
-                if ok(&d) {
-                    return Ok(());
-                }
-                reruns += 1;
-                for r in d
-                    .rows
-                    .iter()
-                    .filter(|r| matches!(r.verdict, Verdict::Regressed | Verdict::Improved))
-                {
-                    eprintln!("run again: {name}: {} {} ({})", r.name, r.verdict.as_str(), r.why);
-                }
-                let i = 100 + 2 * attempt + reruns * 10;
-                let base = run_example(name, &dir, i, false, cpu).unwrap();
-                let new = run_example(name, &dir, i + 1, slower, cpu).unwrap();
-                d = diff(&base, &new);
+        let mut d = diff(&first.0, &first.1);
+        for attempt in 0..2 {
+            if ok(&d) {
+                return Ok(());
             }
-            if ok(&d) { Ok(()) } else { Err(format!("{name} {}:\n{d}", first.1.display())) }
-        };
+            reruns += 1;
+            for r in d
+                .rows
+                .iter()
+                .filter(|r| matches!(r.verdict, Verdict::Regressed | Verdict::Improved))
+            {
+                eprintln!("run again: {name}: {} {} ({})", r.name, r.verdict.as_str(), r.why);
+            }
+            let i = 100 + 2 * attempt + reruns * 10;
+            let base = run_example(name, &dir, i, false, cpu).unwrap();
+            let new = run_example(name, &dir, i + 1, slower, cpu).unwrap();
+            d = diff(&base, &new);
+        }
+        if ok(&d) { Ok(()) } else { Err(format!("{name} {}:\n{d}", first.1.display())) }
+    };
     let quiet = |d: &Diff| d.regressed + d.improved == 0;
     let mut flagged = Vec::new();
     let mut pairs = 0;
