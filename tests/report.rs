@@ -68,6 +68,14 @@ fn json_validates_against_the_schema() {
     assert!(f["busy_p99_ns"].is_u64());
 
     // The schema is not vacuous: a report missing a field or with a wrong type fails.
+    assert!(
+        schema::is_utc_time("2026-12-07T23:37:02.599Z")
+            && schema::is_utc_time("2026-12-07T23:37:02Z")
+    );
+    assert!(
+        !schema::is_utc_time("2026-13-07T23:37:02Z") && !schema::is_utc_time("2026-12-07 23:37Z")
+    );
+    assert!(schema::is_base64("SElTVA==") && !schema::is_base64("a*b="));
     let mut broken = json.clone();
     broken["functions"][0].as_object_mut().unwrap().remove("p99_ns");
     assert!(!validator.is_valid(&broken));
