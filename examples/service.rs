@@ -48,7 +48,7 @@ async fn upstream(request: u64) -> Result<u64, String> {
 }
 
 /// One request: one slow query in ten, else a fast one; a cached lookup; an upstream call.
-#[profile(name = "service.handle")]
+#[profile(name = "service.handle", budget = "p99 < 500ms, errors < 1%")]
 async fn handle(request: u64) -> Result<u64, String> {
     if request % 10 == 9 {
         slow_query().await;

@@ -42,6 +42,12 @@ fn tiny() -> u32 {
     std::hint::black_box(3)
 }
 
+/// A budget that fails (every call takes more than 1ns) beside one that passes.
+#[profile(name = "export.budgeted", budget = "max < 1ns, errors < 50%")]
+fn budgeted() {
+    std::thread::sleep(Duration::from_micros(10));
+}
+
 /// Tests here reset and configure the whole process: one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -59,6 +65,7 @@ fn record_everything() {
         cached_square(x);
     }
     flaky(&std::cell::Cell::new(1)).unwrap();
+    budgeted();
     perf_runtime::bench::run("export.bench");
 }
 
@@ -160,6 +167,28 @@ fn buckets_hold_exactly_the_histograms_counts() {
     assert_eq!(value(&text, &sum), f.total_ns as f64 / 1e9);
     let calls = format!("perf_calls_total{{{label}}}");
     assert!(value(&live, &calls) >= 1.0);
+}
+
+#[test]
+fn budgets_are_a_gauge_of_their_verdicts() {
+    let _serial = serial();
+    budgeted();
+    let live = perf_runtime::export::prometheus();
+    let report = Report::collect();
+    let results: Vec<_> = report.budgets.iter().filter(|b| b.r#fn == "export.budgeted").collect();
+    assert_eq!(results.len(), 2, "{results:?}");
+    for text in [&live, &report.to_prometheus()] {
+        for b in &results {
+            let sample =
+                format!("perf_budget_failing{{fn=\"export.budgeted\",budget=\"{}\"}}", b.clause());
+            let failing = f64::from(u8::from(b.status == perf_runtime::budget::Status::Fail));
+            assert_eq!(value(text, &sample), failing, "{sample}");
+        }
+    }
+    assert_eq!(
+        value(&live, "perf_budget_failing{fn=\"export.budgeted\",budget=\"max < 1ns\"}"),
+        1.0
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::bench::BenchResult;
 use crate::cache::CacheReport;
 use crate::limit::LimitReport;
 use crate::profile::stats::FnStats;
+use crate::report::budget::{BudgetResult, Status};
 use crate::retry::RetryReport;
 use crate::{FunctionReport, Report};
 
@@ -80,8 +81,17 @@ fn render<F: Family>() -> F::Out {
     let mut out = Families::<F>::new(&buckets);
     let mut fns = crate::profile::registry::all();
     fns.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    // A budget's verdict needs the percentiles a report computes: only a process that has
+    // budgets pays for one per scrape.
+    let budgeted = fns.iter().any(|s| !s.meta.budget.is_empty())
+        || !crate::report::budget::active().entries.is_empty();
     for stats in fns {
         out.live_function(stats);
+    }
+    if budgeted {
+        for b in &Report::collect().budgets {
+            out.budget(b);
+        }
     }
     let l2_up = l2_up();
     for c in &crate::cache::collect() {
@@ -156,6 +166,9 @@ impl Report {
         }
         for b in &self.breakers {
             out.breaker(b);
+        }
+        for b in &self.budgets {
+            out.budget(b);
         }
         out.finish(&self.instance)
     }
@@ -252,6 +265,7 @@ struct Families<'a, F: Family> {
     circuit_transitions: F,
     circuit_calls: F,
     circuit_failure_rate: F,
+    budget_failing: F,
 }
 
 impl<'a, F: Family> Families<'a, F> {
@@ -529,6 +543,11 @@ impl<'a, F: Family> Families<'a, F> {
                 Gauge,
                 "Failures per call in a circuit breaker's current window, 0 to 1.",
             ),
+            budget_failing: F::new(
+                "perf_budget_failing",
+                Gauge,
+                "1 while a budget of a fn fails, 0 while it passes (none while it has no data).",
+            ),
         }
     }
 
@@ -794,6 +813,17 @@ impl<'a, F: Family> Families<'a, F> {
         self.circuit_failure_rate.sample(l, None, b.failure_rate / 100.0);
     }
 
+    fn budget(&mut self, b: &BudgetResult) {
+        let failing = match b.status {
+            Status::Fail => 1_u64,
+            Status::Pass => 0,
+            Status::NoData => return,
+        };
+        let clause = b.clause().to_string();
+        F::labels(&mut self.labels, &[("fn", &b.r#fn), ("budget", &clause)]);
+        self.budget_failing.sample(&self.labels, None, failing);
+    }
+
     fn finish(mut self, instance: &str) -> F::Out {
         let mut info = F::new(
             "perf_info",
@@ -865,6 +895,7 @@ impl<'a, F: Family> Families<'a, F> {
             &self.circuit_transitions,
             &self.circuit_calls,
             &self.circuit_failure_rate,
+            &self.budget_failing,
             &info,
         ];
         let mut out = F::out(families.iter().map(|f| f.len()).sum());
