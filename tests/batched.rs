@@ -31,6 +31,7 @@ async fn distinct_many(keys: Vec<u64>) -> HashMap<u64, u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_distinct_keys_make_exactly_a_hundred_batches() {
+    let _cores = CORES.lock().await;
     let tasks: Vec<_> = (0..10_000u64).map(|k| tokio::spawn(distinct(k))).collect();
     for (k, t) in tasks.into_iter().enumerate() {
         assert_eq!(t.await.unwrap().unwrap(), Some(k as u64 * 3));
@@ -54,6 +55,7 @@ async fn few_many(keys: &[u32]) -> Vec<String> {
 
 #[tokio::test(start_paused = true)]
 async fn a_thousand_calls_over_ten_keys_make_one_batch_of_ten() {
+    let _cores = CORES.lock().await;
     let calls = (0..1_000u32).map(|i| async move { (i % 10, few(i % 10).await) });
     for (k, v) in futures_join_all(calls).await {
         assert_eq!(v.unwrap(), Some(format!("v{k}")));
@@ -131,14 +133,20 @@ fn p99(mut v: Vec<u64>) -> u64 {
     v[(v.len() * 99).div_ceil(100) - 1]
 }
 
+/// Held by the tests that keep both cores busy, and by the one on the real clock, so that
+/// this binary's own load does not run beside the latter.
+static CORES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// On the real clock the window is a tokio timer, which a loaded machine delivers late. The
 /// test measures that lateness itself: a plain `sleep(window)` beside each call, and asks that
-/// the batcher adds at most 1 ms on top of what the timer gave the control.
+/// the batcher adds at most 1 ms on top of what the timer gave the control, at the p99 of 200
+/// calls (a preemption of the call alone, as can happen twice, is not the batcher's).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickle_on_the_real_clock_adds_the_window_plus_at_most_a_millisecond() {
+    let _cores = CORES.lock().await;
     let window = Duration::from_millis(2);
     let (mut added, mut control) = (Vec::new(), Vec::new());
-    for k in 0..60u64 {
+    for k in 0..200u64 {
         let sleeper = tokio::spawn(async move {
             let started = Instant::now();
             tokio::time::sleep(window).await;
@@ -155,7 +163,7 @@ async fn a_trickle_on_the_real_clock_adds_the_window_plus_at_most_a_millisecond(
     assert!(added >= window.as_nanos() as u64, "a batch of one still waits the window");
     assert!(added <= control + 1_000_000, "added p99 {added} ns, sleep(2ms) p99 {control} ns");
     let e = entry("real_many");
-    assert_eq!((e.calls, e.batch_calls, e.keys_per_batch_max), (60, 60, 1));
+    assert_eq!((e.calls, e.batch_calls, e.keys_per_batch_max), (200, 200, 1));
 }
 
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -173,6 +181,7 @@ async fn limited_many(keys: Vec<u64>) -> Result<HashMap<u64, u64>, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_in_flight_holds_over_a_hundred_thousand_calls_from_64_tasks() {
+    let _cores = CORES.lock().await;
     let tasks: Vec<_> = (0..64u64)
         .map(|t| {
             tokio::spawn(async move {

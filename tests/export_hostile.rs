@@ -70,7 +70,7 @@ fn setup() -> Setup {
         .max()
         .unwrap();
     server.stop();
-    let timeout = (base * 100).max(Duration::from_secs(2));
+    let timeout = (base * 40).max(Duration::from_secs(1));
     let limits = Limits { read_timeout: timeout, write_timeout: timeout, ..Limits::default() };
     eprintln!("normal scrape {base:?}: timeouts {timeout:?}, bound on a scrape {:?}", timeout / 2);
     Setup { _serial: serial, base, timeout, bound: timeout / 2, limits }
