@@ -8,9 +8,13 @@
 
 mod support;
 
+// The root package's tests drive the live page with the same browser.
+#[allow(dead_code)]
+#[path = "../../tests/support/chromium.rs"]
+mod browser;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use support::{fixture_str, read_report, run, temp_dir};
 
@@ -38,57 +42,8 @@ fn chromium() -> Option<&'static str> {
 
 /// Runs headless Chromium on `page` with `extra` flags; its (stdout, stderr).
 fn browse(program: &str, page: &Path, extra: &[&str]) -> (String, String) {
-    let profile =
-        temp_dir(&format!("chromium-profile-{}", page.file_stem().unwrap().to_str().unwrap()));
-    let mut child = Command::new(program)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    // Read both pipes on threads so a full pipe never stalls the browser.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).unwrap();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).unwrap();
-        s
-    });
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "chromium failed: {status}");
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = std::fs::remove_dir_all(profile);
-    (out.join().unwrap(), err.join().unwrap())
+    let dir = temp_dir(&format!("chromium-{}", page.file_stem().unwrap().to_str().unwrap()));
+    browser::browse(program, &dir, &format!("file://{}", page.display()), extra)
 }
 
 /// Before the page's own markup: catch every error (script errors, and resources that fail to
