@@ -112,7 +112,10 @@ where
         let now = Instant::now();
         let mut open = lock(&self.open);
         add(&stats.calls, 1);
-        let batch = open.get_or_insert_with(|| Arc::new(Batch::new(now))).clone();
+        // Sized for a full batch (bounded, as `max_batch` may be huge): no rehash while the
+        // lock is held.
+        let room = (self.config.max_batch as usize).min(1024);
+        let batch = open.get_or_insert_with(|| Arc::new(Batch::new(now, room))).clone();
         let mut st = lock(&batch.state);
         let position = match st.index.get(&key) {
             Some(&p) => {

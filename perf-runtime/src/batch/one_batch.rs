@@ -46,11 +46,12 @@ pub(crate) struct Waiter {
 }
 
 impl<K, V, E> Batch<K, V, E> {
-    pub(crate) fn new(opened: Instant) -> Self {
+    /// A batch with room for `keys` distinct keys and as many callers before it grows.
+    pub(crate) fn new(opened: Instant, keys: usize) -> Self {
         let state = State {
-            keys: Vec::new(),
-            index: HashMap::default(),
-            waiters: Vec::new(),
+            keys: Vec::with_capacity(keys),
+            index: HashMap::with_capacity_and_hasher(keys, Default::default()),
+            waiters: Vec::with_capacity(keys),
             leader: None,
             phase: Phase::Open,
         };
