@@ -1,5 +1,5 @@
 //! Compile-time behaviour of every attribute: `ui/<attr>/fail` must fail with exactly the
-//! `.stderr` next to it. The `ui/<attr>/pass` cases are test targets of this package, each
+//! `.stderr` next to it. The `ui/<attr>/pass` cases are test targets of the root package, each
 //! built and run (see `ui/Cargo.toml`).
 //! Regenerate with `TRYBUILD=overwrite cargo test -p perf-ui --test ui` after checking the
 //! new output.

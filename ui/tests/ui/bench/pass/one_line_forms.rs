@@ -1,5 +1,5 @@
 //! Every form of `tests/ui/bench/pass`, written on one line, adds no warning to a
-//! `#![deny(warnings)]` crate, nor a `clippy::pedantic` one (`tests/ui_lints.rs`).
+//! `#![deny(warnings)]` crate, nor a `clippy::pedantic` one (the root package's `tests/ui_lints.rs`).
 #![deny(warnings)]
 #![warn(clippy::pedantic)]
 use perf_runtime::bench;

@@ -1,6 +1,6 @@
 //! Every form of `tests/ui/profile/pass`, written on one line: the generated code must add no
 //! warning to a `#![deny(warnings)]` crate (a one-line body once tripped `unused_braces`), nor a
-//! `clippy::pedantic` one (`tests/ui_lints.rs` runs this file under clippy).
+//! `clippy::pedantic` one (the root package's `tests/ui_lints.rs` runs this file under clippy).
 #![deny(warnings)]
 #![warn(clippy::pedantic)]
 use std::fmt::Display;

@@ -5,23 +5,23 @@
 //! `main` runs as a test.
 
 #[rustfmt::skip]
-#[path = "ui/profile/pass/one_line_forms.rs"]
+#[path = "../ui/tests/ui/profile/pass/one_line_forms.rs"]
 mod profile;
 
 #[rustfmt::skip]
-#[path = "ui/retry/pass/one_line_forms.rs"]
+#[path = "../ui/tests/ui/retry/pass/one_line_forms.rs"]
 mod retry;
 
 #[rustfmt::skip]
-#[path = "ui/cached/pass/one_line_forms.rs"]
+#[path = "../ui/tests/ui/cached/pass/one_line_forms.rs"]
 mod cached;
 
 #[rustfmt::skip]
-#[path = "ui/load/pass/one_line_forms.rs"]
+#[path = "../ui/tests/ui/load/pass/one_line_forms.rs"]
 mod load;
 
 #[rustfmt::skip]
-#[path = "ui/bench/pass/one_line_forms.rs"]
+#[path = "../ui/tests/ui/bench/pass/one_line_forms.rs"]
 mod bench;
 
 #[test]
