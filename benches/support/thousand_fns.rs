@@ -62,14 +62,16 @@ pub fn call_all_on(threads: usize) {
     });
 }
 
-/// The same threads running the same loop over plain fns: what starting them costs, to take
-/// away from [`call_all_on`]'s growth.
+/// The same threads running the same loop over plain fns, each allocating once as any real
+/// thread does (so that the allocator's per-thread arenas exist): what starting them costs, to
+/// take away from [`call_all_on`]'s growth.
 pub fn plain_on(threads: usize) {
     let barrier = std::sync::Barrier::new(threads);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 barrier.wait();
+                black_box(Vec::<u8>::with_capacity(4096));
                 let mut sum = 0u64;
                 for i in 0..1_000 * CALLS {
                     sum = sum.wrapping_add(black_box(i).wrapping_mul(31));
