@@ -15,7 +15,7 @@ mod limits;
 mod loads;
 mod plot;
 mod retries;
-mod units;
+pub mod units;
 
 use std::fmt::Write as _;
 
