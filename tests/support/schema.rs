@@ -61,8 +61,16 @@ impl Validator {
                         fail(format!("not of type {types:?}"));
                     }
                 }
-                "enum" if !want.as_array().unwrap().contains(v) => fail(format!("not in {want}")),
-                "const" if want != v => fail(format!("not {want}")),
+                "enum" => {
+                    if !want.as_array().unwrap().contains(v) {
+                        fail(format!("not in {want}"));
+                    }
+                }
+                "const" => {
+                    if want != v {
+                        fail(format!("not {want}"));
+                    }
+                }
                 "minimum" | "maximum" | "exclusiveMinimum" => {
                     let (Some(x), Some(bound)) = (v.as_f64(), want.as_f64()) else { continue };
                     let ok = match key.as_str() {
@@ -143,7 +151,6 @@ impl Validator {
                         nested.push((want, item, format!("{at}/{i}")));
                     }
                 }
-                "enum" | "const" => {}
                 other => panic!("a keyword this validator does not know: {other} at {at}"),
             }
         }

@@ -34,16 +34,17 @@ pub(crate) struct EdgeCell {
 pub(crate) struct ShardEdges(AtomicPtr<[EdgeCell; CELLS]>);
 
 impl ShardEdges {
+    /// The cells, once the shard's writer has made them.
+    #[inline]
+    fn get(&self) -> Option<&[EdgeCell; CELLS]> {
+        // SAFETY: set once (in `make`) to a leaked array, never freed.
+        unsafe { self.0.load(Acquire).as_ref() }
+    }
+
     /// The cells, made by the shard's writer if it has none yet.
     #[inline]
     fn cells(&self) -> &[EdgeCell; CELLS] {
-        let cells = self.0.load(Acquire);
-        if cells.is_null() {
-            self.make()
-        } else {
-            // SAFETY: set once (below) to a leaked array, never freed.
-            unsafe { &*cells }
-        }
+        self.get().unwrap_or_else(|| self.make())
     }
 
     #[cold]
@@ -59,13 +60,7 @@ impl ShardEdges {
 
     /// The cells, for readers: none while the shard's fn has called no profiled fn.
     fn read(&self) -> &[EdgeCell] {
-        let cells = self.0.load(Acquire);
-        if cells.is_null() {
-            &[]
-        } else {
-            // SAFETY: as in `cells`.
-            unsafe { &*cells }
-        }
+        self.get().map_or(&[], |cells| cells)
     }
 }
 
